@@ -1,0 +1,370 @@
+#include "cli.h"
+
+#include <arpa/inet.h>
+#include <errno.h>
+#include <getopt.h>
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "lwip/init.h"
+#include "lwiptap/debug_flags.h"
+
+#define LWIPTAP_VERSION "0.1.0"
+
+enum long_only_option {
+    OPT_TAP = 256,
+    OPT_IP,
+    OPT_GW,
+    OPT_IP6,
+    OPT_MAC,
+    OPT_ECHO_PORT,
+    OPT_SERIAL_PORT,
+    OPT_DEBUG,
+    OPT_TRACE,
+    OPT_PCAP,
+    OPT_DROP,
+    OPT_SEED,
+    OPT_NO_STATE_LOG,
+    OPT_VERSION,
+};
+
+static const struct option long_options[] = {
+    {"tap", required_argument, NULL, OPT_TAP},
+    {"ip", required_argument, NULL, OPT_IP},
+    {"gw", required_argument, NULL, OPT_GW},
+    {"ip6", required_argument, NULL, OPT_IP6},
+    {"mac", required_argument, NULL, OPT_MAC},
+    {"echo-port", required_argument, NULL, OPT_ECHO_PORT},
+    {"serial-port", required_argument, NULL, OPT_SERIAL_PORT},
+    {"debug", required_argument, NULL, OPT_DEBUG},
+    {"trace", no_argument, NULL, OPT_TRACE},
+    {"pcap", required_argument, NULL, OPT_PCAP},
+    {"drop", required_argument, NULL, OPT_DROP},
+    {"seed", required_argument, NULL, OPT_SEED},
+    {"no-state-log", no_argument, NULL, OPT_NO_STATE_LOG},
+    {"verbose", no_argument, NULL, 'v'},
+    {"quiet", no_argument, NULL, 'q'},
+    {"help", no_argument, NULL, 'h'},
+    {"version", no_argument, NULL, OPT_VERSION},
+    {NULL, 0, NULL, 0},
+};
+
+void cli_usage(FILE *out)
+{
+    fprintf(out,
+            "Usage: lwip-tap --tap NAME --ip ADDR[/PREFIX] [options]\n"
+            "Runs the lwIP TCP/IP stack in this process on a TAP device and serves\n"
+            "TCP echo (RFC 862) and serial echo on it.\n"
+            "\n"
+            "  --tap NAME          TAP interface to attach to (created if missing and allowed)\n"
+            "  --ip ADDR[/PREFIX]  IPv4 address of the stack, e.g. 192.0.2.2/24 (default /24)\n"
+            "  --gw ADDR           IPv4 default gateway (inside the --ip subnet)\n"
+            "  --ip6 ADDR/64       IPv6 address of the stack, e.g. 2001:db8::2/64\n"
+            "  --mac MAC           Ethernet address (default 02:00:00:00:00:02)\n"
+            "  --echo-port PORT    RFC 862 echo service port, 0 to disable (default 7)\n"
+            "  --serial-port PORT  serial echo service port, 0 to disable (default 1234)\n"
+            "  --debug LIST        lwIP debug categories, comma-separated, or 'all':\n"
+            "                      %s\n"
+            "  --trace             log a one-line summary of every frame in and out\n"
+            "  --pcap FILE         write every frame in and out to a pcap file\n"
+            "  --drop PERCENT      fault injection: drop this share of frames each way\n"
+            "  --seed N            seed for --drop (default 1), for reproducible runs\n"
+            "  --no-state-log      do not log TCP state transitions\n"
+            "  -v, --verbose       log debug messages too\n"
+            "  -q, --quiet         log only warnings and errors\n"
+            "  -h, --help          show this help\n"
+            "      --version       show the version\n",
+            lwiptap_debug_names());
+}
+
+static void fail(char *err, size_t errlen, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+
+static void fail(char *err, size_t errlen, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(err, errlen, fmt, ap);
+    va_end(ap);
+}
+
+static int parse_uint(const char *text, unsigned long max, unsigned long *value)
+{
+    if (text[0] < '0' || text[0] > '9') {
+        return -1;
+    }
+    char *end;
+    errno = 0;
+    unsigned long v = strtoul(text, &end, 10);
+    if (errno != 0 || *end != '\0' || v > max) {
+        return -1;
+    }
+    *value = v;
+    return 0;
+}
+
+static int parse_port(const char *text, const char *what, uint16_t *port, char *err, size_t errlen)
+{
+    unsigned long v;
+    if (parse_uint(text, 65535, &v) != 0) {
+        fail(err, errlen, "invalid %s '%s': expected a number from 0 to 65535", what, text);
+        return -1;
+    }
+    *port = (uint16_t)v;
+    return 0;
+}
+
+static int parse_ip4(const char *text, ip4_addr_t *addr)
+{
+    struct in_addr in;
+    if (inet_pton(AF_INET, text, &in) != 1) {
+        return -1;
+    }
+    ip4_addr_set_u32(addr, in.s_addr);
+    return 0;
+}
+
+static int parse_ip4_cidr(const char *text, struct lwiptap_config *cfg, char *err, size_t errlen)
+{
+    char addr[INET_ADDRSTRLEN + 4];
+    const char *slash = strchr(text, '/');
+    size_t addr_len = slash ? (size_t)(slash - text) : strlen(text);
+    unsigned long prefix = 24;
+    if (addr_len >= sizeof addr) {
+        fail(err, errlen, "invalid --ip '%s': expected an IPv4 address such as 192.0.2.2/24", text);
+        return -1;
+    }
+    memcpy(addr, text, addr_len);
+    addr[addr_len] = '\0';
+    if (parse_ip4(addr, &cfg->ip4) != 0) {
+        fail(err, errlen, "invalid --ip '%s': expected an IPv4 address such as 192.0.2.2/24", text);
+        return -1;
+    }
+    if (slash && (parse_uint(slash + 1, 32, &prefix) != 0 || prefix < 1 || prefix > 30)) {
+        fail(err, errlen, "invalid prefix length in --ip '%s': expected /1 to /30", text);
+        return -1;
+    }
+    uint32_t host = lwip_ntohl(ip4_addr_get_u32(&cfg->ip4));
+    uint32_t mask = prefix ? 0xffffffffu << (32 - prefix) : 0;
+    if (host == 0 || (host >> 24) == 127 || (host >> 28) >= 14 || (host & ~mask) == 0 ||
+        (host & ~mask) == ~mask) {
+        fail(err, errlen,
+             "invalid --ip '%s': not a usable host address (zero, loopback, multicast, or the "
+             "subnet's network/broadcast address)",
+             text);
+        return -1;
+    }
+    ip4_addr_set_u32(&cfg->netmask, lwip_htonl(mask));
+    return 0;
+}
+
+static int parse_ip6(const char *text, struct lwiptap_config *cfg, char *err, size_t errlen)
+{
+    char addr[INET6_ADDRSTRLEN + 4];
+    const char *slash = strchr(text, '/');
+    size_t addr_len = slash ? (size_t)(slash - text) : strlen(text);
+    struct in6_addr in6;
+    if (addr_len >= sizeof addr) {
+        fail(err, errlen, "invalid --ip6 '%s': expected an IPv6 address such as 2001:db8::2/64", text);
+        return -1;
+    }
+    memcpy(addr, text, addr_len);
+    addr[addr_len] = '\0';
+    if (inet_pton(AF_INET6, addr, &in6) != 1) {
+        fail(err, errlen, "invalid --ip6 '%s': expected an IPv6 address such as 2001:db8::2/64", text);
+        return -1;
+    }
+    unsigned long prefix = 64;
+    if (slash && (parse_uint(slash + 1, 128, &prefix) != 0 || prefix != 64)) {
+        fail(err, errlen,
+             "invalid prefix length in --ip6 '%s': lwIP 2.1 treats every IPv6 prefix as /64, so only /64 is accepted",
+             text);
+        return -1;
+    }
+    memcpy(cfg->ip6.addr, &in6, sizeof cfg->ip6.addr);
+    ip6_addr_clear_zone(&cfg->ip6);
+    if (ip6_addr_isany(&cfg->ip6) || ip6_addr_ismulticast(&cfg->ip6) || ip6_addr_isloopback(&cfg->ip6) ||
+        ip6_addr_islinklocal(&cfg->ip6)) {
+        fail(err, errlen,
+             "invalid --ip6 '%s': needs a unicast global or unique-local address "
+             "(the link-local one is derived from the MAC)",
+             text);
+        return -1;
+    }
+    cfg->has_ip6 = 1;
+    return 0;
+}
+
+static int parse_mac(const char *text, uint8_t mac[6], char *err, size_t errlen)
+{
+    unsigned int b[6];
+    char tail;
+    if (strlen(text) != 17 ||
+        sscanf(text, "%2x:%2x:%2x:%2x:%2x:%2x%c", &b[0], &b[1], &b[2], &b[3], &b[4], &b[5], &tail) != 6) {
+        fail(err, errlen, "invalid --mac '%s': expected six hex bytes such as 02:00:00:00:00:02", text);
+        return -1;
+    }
+    for (int i = 0; i < 6; i++) {
+        mac[i] = (uint8_t)b[i];
+    }
+    if (mac[0] & 1) {
+        fail(err, errlen, "invalid --mac '%s': a multicast address cannot be an interface address", text);
+        return -1;
+    }
+    if ((mac[0] | mac[1] | mac[2] | mac[3] | mac[4] | mac[5]) == 0) {
+        fail(err, errlen, "invalid --mac '%s': the all-zero address is not usable", text);
+        return -1;
+    }
+    return 0;
+}
+
+static int parse_percent(const char *text, double *value, char *err, size_t errlen)
+{
+    char *end;
+    errno = 0;
+    double v = strtod(text, &end);
+    if (errno != 0 || end == text || *end != '\0' || !(v >= 0.0 && v <= 100.0)) {
+        fail(err, errlen, "invalid --drop '%s': expected a percentage from 0 to 100", text);
+        return -1;
+    }
+    *value = v;
+    return 0;
+}
+
+static void set_defaults(struct lwiptap_config *cfg)
+{
+    static const uint8_t default_mac[6] = {0x02, 0x00, 0x00, 0x00, 0x00, 0x02};
+    memset(cfg, 0, sizeof *cfg);
+    memcpy(cfg->mac, default_mac, sizeof cfg->mac);
+    cfg->echo_port = 7;
+    cfg->serial_port = 1234;
+    cfg->log_level = LOG_INFO;
+    cfg->state_log = 1;
+    cfg->seed = 1;
+}
+
+static int check_combination(struct lwiptap_config *cfg, int has_ip, const char *gw_text, char *err,
+                             size_t errlen)
+{
+    if (cfg->tap == NULL) {
+        fail(err, errlen, "missing --tap NAME");
+        return -1;
+    }
+    if (!has_ip) {
+        fail(err, errlen, "missing --ip ADDR[/PREFIX], e.g. --ip 192.0.2.2/24");
+        return -1;
+    }
+    if (gw_text != NULL) {
+        if (parse_ip4(gw_text, &cfg->gateway) != 0) {
+            fail(err, errlen, "invalid --gw '%s': expected an IPv4 address", gw_text);
+            return -1;
+        }
+        if (!ip4_addr_netcmp(&cfg->gateway, &cfg->ip4, &cfg->netmask) ||
+            ip4_addr_cmp(&cfg->gateway, &cfg->ip4)) {
+            fail(err, errlen, "invalid --gw '%s': must be another address inside the --ip subnet",
+                 gw_text);
+            return -1;
+        }
+    }
+    if (cfg->echo_port != 0 && cfg->echo_port == cfg->serial_port) {
+        fail(err, errlen, "--echo-port and --serial-port are both %u: they must differ", cfg->echo_port);
+        return -1;
+    }
+    return 0;
+}
+
+enum cli_result cli_parse(int argc, char **argv, struct lwiptap_config *cfg, FILE *out, char *err,
+                          size_t errlen)
+{
+    set_defaults(cfg);
+    const char *gw_text = NULL;
+    int has_ip = 0;
+    int verbose = 0, quiet = 0;
+    unsigned long seed;
+    optind = 0; /* GNU getopt: start over, so repeated calls (unit tests) parse afresh */
+    opterr = 0;
+    int opt;
+    while ((opt = getopt_long(argc, argv, ":vqh", long_options, NULL)) != -1) {
+        int rc = 0;
+        switch (opt) {
+        case OPT_TAP:
+            cfg->tap = optarg;
+            break;
+        case OPT_IP:
+            rc = parse_ip4_cidr(optarg, cfg, err, errlen);
+            has_ip = 1;
+            break;
+        case OPT_GW:
+            gw_text = optarg;
+            break;
+        case OPT_IP6:
+            rc = parse_ip6(optarg, cfg, err, errlen);
+            break;
+        case OPT_MAC:
+            rc = parse_mac(optarg, cfg->mac, err, errlen);
+            break;
+        case OPT_ECHO_PORT:
+            rc = parse_port(optarg, "--echo-port", &cfg->echo_port, err, errlen);
+            break;
+        case OPT_SERIAL_PORT:
+            rc = parse_port(optarg, "--serial-port", &cfg->serial_port, err, errlen);
+            break;
+        case OPT_DEBUG:
+            rc = lwiptap_debug_parse(optarg, &cfg->debug_mask, err, errlen);
+            break;
+        case OPT_TRACE:
+            cfg->trace = 1;
+            break;
+        case OPT_PCAP:
+            cfg->pcap_path = optarg;
+            break;
+        case OPT_DROP:
+            rc = parse_percent(optarg, &cfg->drop_percent, err, errlen);
+            break;
+        case OPT_SEED:
+            if (parse_uint(optarg, 0xffffffffUL, &seed) != 0 || seed == 0) {
+                fail(err, errlen, "invalid --seed '%s': expected a number from 1 to 4294967295", optarg);
+                rc = -1;
+            }
+            cfg->seed = (uint32_t)seed;
+            break;
+        case OPT_NO_STATE_LOG:
+            cfg->state_log = 0;
+            break;
+        case 'v':
+            verbose = 1;
+            break;
+        case 'q':
+            quiet = 1;
+            break;
+        case 'h':
+            cli_usage(out);
+            return CLI_DONE;
+        case OPT_VERSION:
+            fprintf(out, "lwip-tap %s (lwIP %s)\n", LWIPTAP_VERSION, LWIP_VERSION_STRING);
+            return CLI_DONE;
+        case ':':
+            fail(err, errlen, "option '%s' needs a value", argv[optind - 1]);
+            return CLI_ERROR;
+        default:
+            fail(err, errlen, "unknown option '%s'", argv[optind - 1]);
+            return CLI_ERROR;
+        }
+        if (rc != 0) {
+            return CLI_ERROR;
+        }
+    }
+    if (optind < argc) {
+        fail(err, errlen, "unexpected argument '%s'", argv[optind]);
+        return CLI_ERROR;
+    }
+    if (verbose && quiet) {
+        fail(err, errlen, "-v and -q contradict each other: choose one");
+        return CLI_ERROR;
+    }
+    cfg->log_level = verbose ? LOG_DEBUG : quiet ? LOG_WARN : LOG_INFO;
+    if (check_combination(cfg, has_ip, gw_text, err, errlen) != 0) {
+        return CLI_ERROR;
+    }
+    return CLI_RUN;
+}

@@ -1,0 +1,43 @@
+/* Command line of lwip-tap. Parsing never exits: it reports through the return
+ * value and err, so unit tests can drive it. */
+#ifndef LWIPTAP_CLI_H
+#define LWIPTAP_CLI_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#include "lwip/ip_addr.h"
+#include "lwiptap/log.h"
+
+struct lwiptap_config {
+    const char *tap;
+    ip4_addr_t ip4;
+    ip4_addr_t netmask;
+    ip4_addr_t gateway;
+    int has_ip6;
+    ip6_addr_t ip6;
+    uint8_t mac[6];
+    uint16_t echo_port;   /* 0: service off */
+    uint16_t serial_port; /* 0: service off */
+    uint32_t debug_mask;
+    enum log_level log_level;
+    int state_log;
+    int trace;
+    const char *pcap_path;
+    double drop_percent;
+    uint32_t seed;
+};
+
+enum cli_result {
+    CLI_RUN,   /* config filled in: start the stack */
+    CLI_DONE,  /* --help or --version was printed: exit 0 */
+    CLI_ERROR, /* err says what is wrong: exit 2 */
+};
+
+enum cli_result cli_parse(int argc, char **argv, struct lwiptap_config *cfg, FILE *out, char *err,
+                          size_t errlen);
+
+void cli_usage(FILE *out);
+
+#endif

@@ -1,0 +1,232 @@
+/* lwip-tap: lwIP in a user process on a TAP device, serving TCP echo and
+ * serial echo, with every TCP state transition logged. */
+#include <errno.h>
+#include <signal.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/signalfd.h>
+#include <unistd.h>
+
+#include "cli.h"
+#include "console.h"
+#include "event_loop.h"
+#include "lwip/init.h"
+#include "lwip/timeouts.h"
+#include "lwiptap/debug_flags.h"
+#include "lwiptap/log.h"
+#include "services.h"
+#include "stack.h"
+#include "tcp_statelog.h"
+
+/* Closing connections politely gets this long before the rest are reset. */
+#define SHUTDOWN_GRACE_MS 1000
+
+struct app {
+    struct event_loop loop;
+    struct stack stack;
+    struct stream_service *echo;
+    struct stream_service *serial;
+    int signal_fd;
+};
+
+static void run_lwip_timers(void)
+{
+    tcp_statelog_set_context(STATELOG_CAUSE_TIMER);
+    sys_check_timeouts();
+    tcp_statelog_set_context(STATELOG_CAUSE_APP);
+}
+
+static void probe_state_log(int app_action)
+{
+    tcp_statelog_checkpoint(app_action ? STATELOG_CAUSE_APP : STATELOG_CAUSE_CONTEXT);
+}
+
+static void on_link_ready(struct event_loop *loop, int fd, void *ctx)
+{
+    (void)fd;
+    struct app *app = ctx;
+    char err[LINK_ERR_LEN];
+    if (netif_link_drain(&app->stack.netif, err) < 0) {
+        log_error("lwip-tap", "%s", err);
+        event_loop_stop(loop);
+    }
+}
+
+static void on_signal(struct event_loop *loop, int fd, void *ctx)
+{
+    (void)ctx;
+    struct signalfd_siginfo info;
+    if (read(fd, &info, sizeof info) == (ssize_t)sizeof info) {
+        log_info("lwip-tap", "%s received, shutting down", strsignal((int)info.ssi_signo));
+    }
+    event_loop_stop(loop);
+}
+
+static int open_signal_fd(char *err, size_t errlen)
+{
+    sigset_t mask;
+    sigemptyset(&mask);
+    sigaddset(&mask, SIGINT);
+    sigaddset(&mask, SIGTERM);
+    sigaddset(&mask, SIGHUP);
+    /* Blocked signals wait in the signalfd until the loop reads them. */
+    if (sigprocmask(SIG_BLOCK, &mask, NULL) != 0) {
+        snprintf(err, errlen, "sigprocmask: %s", strerror(errno));
+        return -1;
+    }
+    int fd = signalfd(-1, &mask, SFD_NONBLOCK | SFD_CLOEXEC);
+    if (fd < 0) {
+        snprintf(err, errlen, "signalfd: %s", strerror(errno));
+    }
+    return fd;
+}
+
+static struct link *build_link(const struct lwiptap_config *cfg, char *err)
+{
+    int created = 0;
+    struct link *link = link_tap_open(cfg->tap, &created, err);
+    if (link == NULL) {
+        return NULL;
+    }
+    if (created) {
+        log_warn("lwip-tap",
+                 "created %s; it is down and has no address on the host side, and it vanishes "
+                 "when lwip-tap exits (see README: a persistent tap)",
+                 cfg->tap);
+    }
+    /* Innermost first: the fault injector sits on the wire, so the state log,
+     * tracer and pcap see exactly the frames the stack sees. */
+    struct link *wrapped = link;
+    if (cfg->drop_percent > 0.0) {
+        struct link_fault_config fault = {cfg->drop_percent, cfg->drop_percent, cfg->seed};
+        wrapped = link_fault_new(wrapped, &fault);
+    }
+    if (wrapped != NULL && cfg->state_log) {
+        wrapped = tcp_statelog_wrap(wrapped);
+    }
+    if (wrapped != NULL && cfg->trace) {
+        wrapped = link_tracer_new(wrapped);
+    }
+    if (wrapped != NULL && cfg->pcap_path != NULL) {
+        struct link *pcap = link_pcap_new(wrapped, cfg->pcap_path, err);
+        if (pcap == NULL) {
+            link_destroy(wrapped);
+            return NULL;
+        }
+        wrapped = pcap;
+    }
+    if (wrapped == NULL) {
+        snprintf(err, LINK_ERR_LEN, "out of memory");
+        link_destroy(link);
+    }
+    return wrapped;
+}
+
+static int start_service(const struct stream_service_ops *ops, uint16_t port,
+                         struct stream_service **svc)
+{
+    if (port == 0) {
+        return 0;
+    }
+    err_t err;
+    *svc = stream_service_start(ops, port, &err);
+    if (*svc == NULL) {
+        log_error("lwip-tap", "cannot start %s service on port %u: %s", ops->name, port,
+                  lwip_strerr(err));
+        return -1;
+    }
+    return 0;
+}
+
+static void log_service_stats(const char *name, const struct stream_service *svc)
+{
+    if (svc == NULL) {
+        return;
+    }
+    const struct stream_service_stats *s = stream_service_stats(svc);
+    log_info("stats", "%s connections=%u bytes_in=%llu bytes_out=%llu", name, s->accepted,
+             (unsigned long long)s->bytes_in, (unsigned long long)s->bytes_out);
+}
+
+static void shut_down(struct app *app)
+{
+    char err[EVENT_LOOP_ERR_LEN];
+    log_service_stats("echo", app->echo);
+    log_service_stats("serial", app->serial);
+    stream_service_stop(app->echo);
+    stream_service_stop(app->serial);
+    app->echo = app->serial = NULL;
+    /* Let FIN exchanges finish, then reset whatever is left. */
+    for (int waited = 0; waited < SHUTDOWN_GRACE_MS && stack_open_connections() > 0; waited += 50) {
+        if (event_loop_run(&app->loop, 50, err) != 0) {
+            break;
+        }
+    }
+    tcp_statelog_set_context(STATELOG_CAUSE_APP);
+    stack_abort_all();
+    stack_log_stats();
+    stack_down(&app->stack);
+}
+
+static int run(const struct lwiptap_config *cfg)
+{
+    static struct app app; /* holds 128 KiB of frame buffers: not for the stack */
+    char err[LINK_ERR_LEN] = "";
+    lwiptap_debug_mask = cfg->debug_mask;
+    log_set_level(cfg->log_level);
+
+    struct link *link = build_link(cfg, err);
+    if (link == NULL) {
+        log_error("lwip-tap", "%s", err);
+        return 1;
+    }
+    lwip_init();
+    tcp_statelog_init();
+    tcp_statelog_set_enabled(cfg->state_log);
+    stream_service_set_probe(probe_state_log);
+    if (stack_up(&app.stack, cfg, link, err, sizeof err) != 0) {
+        log_error("lwip-tap", "%s", err);
+        link_destroy(link);
+        return 1;
+    }
+    app.signal_fd = open_signal_fd(err, sizeof err);
+    event_loop_init(&app.loop, run_lwip_timers);
+    if (app.signal_fd < 0 || start_service(&echo_service_ops, cfg->echo_port, &app.echo) != 0 ||
+        start_service(&serial_service_ops, cfg->serial_port, &app.serial) != 0 ||
+        event_loop_watch(&app.loop, link_wait_fd(link), on_link_ready, &app, err) != 0 ||
+        event_loop_watch(&app.loop, app.signal_fd, on_signal, &app, err) != 0 ||
+        console_start(&app.loop, err) != 0) {
+        if (app.signal_fd < 0 || err[0] != '\0') {
+            log_error("lwip-tap", "%s", err);
+        }
+        shut_down(&app);
+        return 1;
+    }
+    char ip[IP4ADDR_STRLEN_MAX];
+    ip4addr_ntoa_r(&cfg->ip4, ip, sizeof ip);
+    log_info("lwip-tap", "up on %s: %s, echo port %u, serial port %u", cfg->tap, ip, cfg->echo_port,
+             cfg->serial_port);
+    int rc = event_loop_run(&app.loop, 0, err) == 0 ? 0 : 1;
+    if (rc != 0) {
+        log_error("lwip-tap", "%s", err);
+    }
+    shut_down(&app);
+    close(app.signal_fd);
+    return rc;
+}
+
+int main(int argc, char **argv)
+{
+    struct lwiptap_config cfg;
+    char err[256];
+    switch (cli_parse(argc, argv, &cfg, stdout, err, sizeof err)) {
+    case CLI_DONE:
+        return 0;
+    case CLI_ERROR:
+        fprintf(stderr, "lwip-tap: %s\nTry 'lwip-tap --help'.\n", err);
+        return 2;
+    case CLI_RUN:
+        break;
+    }
+    return run(&cfg);
+}

@@ -1,0 +1,368 @@
+#include "stream_service.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+
+#include "lwip/tcp.h"
+#include "lwiptap/log.h"
+
+/* Poll interval in units of lwIP's coarse timer (500 ms): retries a stalled flush or close. */
+#define STREAM_POLL_INTERVAL 2
+
+struct out_chunk {
+    struct out_chunk *next;
+    struct pbuf *data;   /* what is still to be written */
+    uint16_t added_left; /* leading bytes of data the service made up */
+};
+
+struct stream_conn {
+    struct stream_conn *prev;
+    struct stream_conn *next;
+    struct stream_service *svc;
+    struct tcp_pcb *pcb;
+    struct out_chunk *head;
+    struct out_chunk *tail;
+    uint32_t uncredited; /* received, not yet acknowledged with tcp_recved() */
+    uint32_t chunks_answered;
+    int finishing;
+    uint64_t bytes_in;
+    uint64_t bytes_out;
+    char peer[IPADDR_STRLEN_MAX + 8];
+};
+
+struct stream_service {
+    const struct stream_service_ops *ops;
+    struct tcp_pcb *listener;
+    struct stream_conn *conns;
+    struct stream_service_stats stats;
+};
+
+static stream_probe_fn probe_hook;
+
+void stream_service_set_probe(stream_probe_fn probe)
+{
+    probe_hook = probe;
+}
+
+static void probe(int app_action)
+{
+    if (probe_hook != NULL) {
+        probe_hook(app_action);
+    }
+}
+
+static void credit(struct stream_conn *conn, uint32_t bytes)
+{
+    LWIP_ASSERT("credit: never more than was received", bytes <= conn->uncredited);
+    conn->uncredited -= bytes;
+    while (bytes > 0) {
+        u16_t piece = (u16_t)LWIP_MIN(bytes, 0xffffu);
+        tcp_recved(conn->pcb, piece);
+        bytes -= piece;
+    }
+}
+
+static void free_queue(struct stream_conn *conn)
+{
+    while (conn->head != NULL) {
+        struct out_chunk *c = conn->head;
+        conn->head = c->next;
+        pbuf_free(c->data);
+        free(c);
+    }
+    conn->tail = NULL;
+}
+
+static void conn_release(struct stream_conn *conn, const char *how)
+{
+    struct stream_service *svc = conn->svc;
+    log_info(svc->ops->name, "%s %s after %llu bytes in, %llu out", conn->peer, how,
+             (unsigned long long)conn->bytes_in, (unsigned long long)conn->bytes_out);
+    free_queue(conn);
+    if (conn->prev != NULL) {
+        conn->prev->next = conn->next;
+    } else {
+        svc->conns = conn->next;
+    }
+    if (conn->next != NULL) {
+        conn->next->prev = conn->prev;
+    }
+    svc->stats.active--;
+    free(conn);
+}
+
+static void detach_callbacks(struct tcp_pcb *pcb)
+{
+    tcp_arg(pcb, NULL);
+    tcp_recv(pcb, NULL);
+    tcp_sent(pcb, NULL);
+    tcp_err(pcb, NULL);
+    tcp_poll(pcb, NULL, 0);
+}
+
+/* Returns ERR_ABRT when the close fell back to tcp_abort: a callback must pass that on. */
+static err_t conn_close(struct stream_conn *conn, const char *how)
+{
+    struct tcp_pcb *pcb = conn->pcb;
+    /* Unacknowledged input would make tcp_close send RST instead of FIN. */
+    credit(conn, conn->uncredited);
+    detach_callbacks(pcb);
+    conn_release(conn, how);
+    err_t err = tcp_close(pcb);
+    if (err != ERR_OK) {
+        log_warn("tcp", "tcp_close failed (%s), aborting the connection", lwip_strerr(err));
+        tcp_abort(pcb);
+        err = ERR_ABRT;
+    }
+    probe(1);
+    return err;
+}
+
+static err_t conn_abort(struct stream_conn *conn, const char *why)
+{
+    struct tcp_pcb *pcb = conn->pcb;
+    detach_callbacks(pcb);
+    conn_release(conn, why);
+    tcp_abort(pcb);
+    probe(1);
+    return ERR_ABRT;
+}
+
+/* Moves queued output into lwIP's send buffer as far as it has room,
+ * acknowledging received bytes as they go. */
+static err_t conn_flush(struct stream_conn *conn)
+{
+    struct tcp_pcb *pcb = conn->pcb;
+    uint32_t credit_now = 0;
+    int wrote = 0;
+    while (conn->head != NULL) {
+        struct out_chunk *c = conn->head;
+        struct pbuf *q = c->data;
+        if (q->len == 0) {
+            c->data = q->next;
+            q->next = NULL;
+            pbuf_free(q);
+        } else {
+            u16_t room = tcp_sndbuf(pcb);
+            if (room == 0) {
+                break;
+            }
+            u16_t n = LWIP_MIN(q->len, room);
+            u8_t flags = TCP_WRITE_FLAG_COPY;
+            if (n < q->tot_len || c->next != NULL) {
+                flags |= TCP_WRITE_FLAG_MORE;
+            }
+            err_t err = tcp_write(pcb, q->payload, n, flags);
+            if (err == ERR_MEM) {
+                break; /* send queue full: sent or poll callbacks retry */
+            }
+            if (err != ERR_OK) {
+                credit(conn, credit_now);
+                return conn_abort(conn, "aborted: tcp_write failed");
+            }
+            wrote = 1;
+            u16_t added = LWIP_MIN(n, c->added_left);
+            c->added_left = (uint16_t)(c->added_left - added);
+            credit_now += (uint32_t)(n - added);
+            conn->bytes_out += n;
+            conn->svc->stats.bytes_out += n;
+            c->data = pbuf_free_header(q, n);
+        }
+        if (c->data == NULL) {
+            conn->head = c->next;
+            if (conn->head == NULL) {
+                conn->tail = NULL;
+            }
+            free(c);
+        }
+    }
+    credit(conn, credit_now);
+    if (wrote) {
+        tcp_output(pcb);
+    }
+    if (conn->head == NULL && conn->finishing) {
+        return conn_close(conn, "closed");
+    }
+    return ERR_OK;
+}
+
+err_t stream_conn_queue(struct stream_conn *conn, struct pbuf *out, uint16_t added_len)
+{
+    LWIP_ASSERT("stream_conn_queue: added bytes lie within out", added_len <= out->tot_len);
+    struct out_chunk *c = calloc(1, sizeof *c);
+    if (c == NULL) {
+        return ERR_MEM;
+    }
+    c->data = out;
+    c->added_left = added_len;
+    if (conn->tail != NULL) {
+        conn->tail->next = c;
+    } else {
+        conn->head = c;
+    }
+    conn->tail = c;
+    conn->chunks_answered++;
+    return ERR_OK;
+}
+
+void stream_conn_consume(struct stream_conn *conn, struct pbuf *chunk)
+{
+    uint32_t len = chunk->tot_len;
+    pbuf_free(chunk);
+    credit(conn, len);
+}
+
+void stream_conn_finish(struct stream_conn *conn)
+{
+    conn->finishing = 1;
+}
+
+uint32_t stream_conn_chunks_answered(const struct stream_conn *conn)
+{
+    return conn->chunks_answered;
+}
+
+static err_t on_recv(void *arg, struct tcp_pcb *pcb, struct pbuf *p, err_t err)
+{
+    struct stream_conn *conn = arg;
+    probe(0);
+    LWIP_ASSERT("on_recv: conn owns pcb", conn != NULL && conn->pcb == pcb);
+    if (p == NULL) {
+        /* The peer sent FIN: answer what it sent, then close our side too. */
+        conn->finishing = 1;
+        return conn_flush(conn);
+    }
+    /* lwIP 2.1 always passes ERR_OK with data; any other return would make it
+     * keep p as refused data, so the argument is deliberately not propagated. */
+    LWIP_UNUSED_ARG(err);
+    uint32_t len = p->tot_len;
+    conn->uncredited += len;
+    if (conn->finishing) {
+        stream_conn_consume(conn, p);
+        return ERR_OK;
+    }
+    err_t handled = conn->svc->ops->on_chunk(conn, p);
+    if (handled != ERR_OK) {
+        conn->uncredited -= len;
+        return handled;
+    }
+    conn->bytes_in += len;
+    conn->svc->stats.bytes_in += len;
+    return conn_flush(conn);
+}
+
+static err_t on_sent(void *arg, struct tcp_pcb *pcb, u16_t len)
+{
+    LWIP_UNUSED_ARG(pcb);
+    LWIP_UNUSED_ARG(len);
+    probe(0);
+    return conn_flush(arg);
+}
+
+static err_t on_poll(void *arg, struct tcp_pcb *pcb)
+{
+    LWIP_UNUSED_ARG(pcb);
+    probe(0);
+    return conn_flush(arg);
+}
+
+static void on_error(void *arg, err_t err)
+{
+    struct stream_conn *conn = arg;
+    probe(0);
+    /* lwIP has already freed the pcb. */
+    char how[64];
+    snprintf(how, sizeof how, "lost (%s)", lwip_strerr(err));
+    conn_release(conn, how);
+}
+
+static err_t on_accept(void *arg, struct tcp_pcb *pcb, err_t err)
+{
+    struct stream_service *svc = arg;
+    probe(0);
+    if (err != ERR_OK || pcb == NULL) {
+        return ERR_VAL;
+    }
+    struct stream_conn *conn = calloc(1, sizeof *conn);
+    if (conn == NULL) {
+        log_warn(svc->ops->name, "out of memory, refusing a connection");
+        return ERR_MEM;
+    }
+    conn->svc = svc;
+    conn->pcb = pcb;
+    char addr[IPADDR_STRLEN_MAX];
+    ipaddr_ntoa_r(&pcb->remote_ip, addr, sizeof addr);
+    snprintf(conn->peer, sizeof conn->peer, IP_IS_V6(&pcb->remote_ip) ? "[%s]:%u" : "%s:%u", addr,
+             pcb->remote_port);
+    conn->next = svc->conns;
+    if (svc->conns != NULL) {
+        svc->conns->prev = conn;
+    }
+    svc->conns = conn;
+    svc->stats.accepted++;
+    svc->stats.active++;
+
+    tcp_arg(pcb, conn);
+    tcp_recv(pcb, on_recv);
+    tcp_sent(pcb, on_sent);
+    tcp_err(pcb, on_error);
+    tcp_poll(pcb, on_poll, STREAM_POLL_INTERVAL);
+    log_info(svc->ops->name, "%s connected", conn->peer);
+    return ERR_OK;
+}
+
+struct stream_service *stream_service_start(const struct stream_service_ops *ops, uint16_t port,
+                                            err_t *err)
+{
+    struct stream_service *svc = calloc(1, sizeof *svc);
+    struct tcp_pcb *pcb = tcp_new_ip_type(IPADDR_TYPE_ANY);
+    if (svc == NULL || pcb == NULL) {
+        free(svc);
+        if (pcb != NULL) {
+            tcp_abort(pcb);
+        }
+        *err = ERR_MEM;
+        return NULL;
+    }
+    *err = tcp_bind(pcb, IP_ANY_TYPE, port);
+    if (*err != ERR_OK) {
+        tcp_abort(pcb);
+        free(svc);
+        return NULL;
+    }
+    struct tcp_pcb *listener = tcp_listen_with_backlog_and_err(pcb, TCP_DEFAULT_LISTEN_BACKLOG, err);
+    if (listener == NULL) {
+        tcp_abort(pcb);
+        free(svc);
+        return NULL;
+    }
+    svc->ops = ops;
+    svc->listener = listener;
+    tcp_arg(listener, svc);
+    tcp_accept(listener, on_accept);
+    probe(1);
+    log_info(ops->name, "listening on port %u", port);
+    return svc;
+}
+
+void stream_service_stop(struct stream_service *svc)
+{
+    if (svc == NULL) {
+        return;
+    }
+    tcp_arg(svc->listener, NULL);
+    tcp_accept(svc->listener, NULL);
+    tcp_close(svc->listener);
+    probe(1);
+    while (svc->conns != NULL) {
+        struct stream_conn *conn = svc->conns;
+        free_queue(conn);
+        conn_close(conn, "closed at shutdown");
+    }
+    free(svc);
+}
+
+const struct stream_service_stats *stream_service_stats(const struct stream_service *svc)
+{
+    return &svc->stats;
+}

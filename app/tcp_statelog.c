@@ -1,0 +1,173 @@
+#include "tcp_statelog.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+
+#include "lwip/ip_addr.h"
+#include "lwip/priv/tcp_priv.h"
+#include "lwip/tcp.h"
+#include "lwiptap/frame_info.h"
+#include "lwiptap/log.h"
+
+#define ENDPOINT_LEN 56
+
+/* What the log last said about one pcb; lives in the pcb's ext-arg slot. */
+struct pcb_record {
+    enum tcp_state state;
+    char local[ENDPOINT_LEN];
+    char remote[ENDPOINT_LEN];
+};
+
+static u8_t ext_arg_id;
+static int initialized;
+static int enabled = 1;
+static enum statelog_cause context = STATELOG_CAUSE_APP;
+static int rx_flags = -2; /* -2: no frame is being handled; -1: a non-TCP frame */
+
+static void format_endpoint(const ip_addr_t *ip, u16_t port, char *out, size_t outlen)
+{
+    char addr[IPADDR_STRLEN_MAX];
+    if (ip_addr_isany(ip)) {
+        snprintf(out, outlen, "*");
+    } else if (IP_IS_V6(ip)) {
+        ipaddr_ntoa_r(ip, addr, sizeof addr);
+        snprintf(out, outlen, "[%s]", addr);
+    } else {
+        ipaddr_ntoa_r(ip, addr, sizeof addr);
+        snprintf(out, outlen, "%s", addr);
+    }
+    size_t used = 0;
+    while (used < outlen && out[used] != '\0') {
+        used++;
+    }
+    if (port == 0) {
+        snprintf(out + used, outlen - used, ":*");
+    } else {
+        snprintf(out + used, outlen - used, ":%u", port);
+    }
+}
+
+static void describe_cause(enum statelog_cause cause, char *out, size_t outlen)
+{
+    if (cause == STATELOG_CAUSE_CONTEXT) {
+        cause = context;
+        if (rx_flags != -2) {
+            char flags[8] = "-";
+            if (rx_flags >= 0) {
+                frame_format_tcp_flags(rx_flags, flags, sizeof flags);
+            }
+            snprintf(out, outlen, "rx [%s]", flags);
+            return;
+        }
+    }
+    snprintf(out, outlen, "%s", cause == STATELOG_CAUSE_TIMER ? "timer" : "app");
+}
+
+static void log_transition(const struct pcb_record *rec, enum tcp_state to, enum statelog_cause cause)
+{
+    if (!enabled) {
+        return;
+    }
+    char why[32];
+    describe_cause(cause, why, sizeof why);
+    log_info("tcp-state", "%s %s %s -> %s via %s", rec->local, rec->remote,
+             tcp_debug_state_str(rec->state), tcp_debug_state_str(to), why);
+}
+
+static void record_destroyed(u8_t id, void *data)
+{
+    LWIP_UNUSED_ARG(id);
+    struct pcb_record *rec = data;
+    if (rec->state != CLOSED) {
+        log_transition(rec, CLOSED, STATELOG_CAUSE_CONTEXT);
+    }
+    free(rec);
+}
+
+static const struct tcp_ext_arg_callbacks record_callbacks = {record_destroyed, NULL};
+
+static void check_pcb(struct tcp_pcb *pcb, enum statelog_cause cause)
+{
+    struct pcb_record *rec = tcp_ext_arg_get(pcb, ext_arg_id);
+    if (rec == NULL) {
+        rec = calloc(1, sizeof *rec);
+        if (rec == NULL) {
+            return;
+        }
+        /* A pcb first seen in SYN_RCVD was spawned by a listener: to the reader
+         * the connection moved LISTEN -> SYN_RCVD, as in RFC 9293's diagram. */
+        rec->state = pcb->state == SYN_RCVD ? LISTEN : CLOSED;
+        tcp_ext_arg_set(pcb, ext_arg_id, rec);
+        tcp_ext_arg_set_callbacks(pcb, ext_arg_id, &record_callbacks);
+        if (pcb->state == LISTEN && cause == STATELOG_CAUSE_CONTEXT) {
+            cause = STATELOG_CAUSE_APP;
+        }
+    }
+    if (rec->state == pcb->state) {
+        return;
+    }
+    format_endpoint(&pcb->local_ip, pcb->local_port, rec->local, sizeof rec->local);
+    if (pcb->state == LISTEN) {
+        snprintf(rec->remote, sizeof rec->remote, "*:*");
+    } else {
+        format_endpoint(&pcb->remote_ip, pcb->remote_port, rec->remote, sizeof rec->remote);
+    }
+    log_transition(rec, pcb->state, cause);
+    rec->state = pcb->state;
+}
+
+void tcp_statelog_checkpoint(enum statelog_cause cause)
+{
+    if (!initialized) {
+        return;
+    }
+    /* Listeners are struct tcp_pcb_listen, which starts with the same common
+     * fields (ext_args, state, addresses) as struct tcp_pcb; lwIP casts the same way. */
+    for (struct tcp_pcb_listen *l = tcp_listen_pcbs.listen_pcbs; l != NULL; l = l->next) {
+        check_pcb((struct tcp_pcb *)l, cause);
+    }
+    for (struct tcp_pcb *pcb = tcp_active_pcbs; pcb != NULL; pcb = pcb->next) {
+        check_pcb(pcb, cause);
+    }
+    for (struct tcp_pcb *pcb = tcp_tw_pcbs; pcb != NULL; pcb = pcb->next) {
+        check_pcb(pcb, cause);
+    }
+}
+
+static void observe_frame(void *ctx, enum link_event event, const uint8_t *frame, size_t len)
+{
+    LWIP_UNUSED_ARG(ctx);
+    /* Whatever changed before this point belongs to the previous frame or action. */
+    tcp_statelog_checkpoint(STATELOG_CAUSE_CONTEXT);
+    if (event == LINK_EVENT_RX) {
+        rx_flags = frame_tcp_flags(frame, len);
+    } else if (event == LINK_EVENT_IDLE) {
+        rx_flags = -2;
+    }
+}
+
+struct link *tcp_statelog_wrap(struct link *inner)
+{
+    return link_observer_new(inner, observe_frame, NULL, NULL);
+}
+
+void tcp_statelog_set_context(enum statelog_cause cause)
+{
+    tcp_statelog_checkpoint(STATELOG_CAUSE_CONTEXT);
+    context = cause;
+}
+
+void tcp_statelog_set_enabled(int on)
+{
+    enabled = on;
+}
+
+void tcp_statelog_init(void)
+{
+    if (!initialized) {
+        ext_arg_id = tcp_ext_arg_alloc_id();
+        initialized = 1;
+    }
+    context = STATELOG_CAUSE_APP;
+    rx_flags = -2;
+}

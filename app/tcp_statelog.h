@@ -1,0 +1,38 @@
+/* The TCP state log: one line per state transition of every lwIP pcb,
+ * listeners included, as it happens:
+ *
+ *   <time> INFO tcp-state: <local> <remote> <OLD> -> <NEW> via <cause>
+ *
+ * <cause> is "rx [<flags>]" (the received segment, tcpdump notation), "rx [-]"
+ * (a received frame that is not TCP), "app" (our own call, e.g. tcp_close) or
+ * "timer" (an lwIP timer, e.g. TIME_WAIT expiring).
+ *
+ * lwIP has no state-change hook, so the log compares every pcb with its last
+ * logged state at each point where a change can happen: each frame in or out,
+ * each callback into our services, after each of our own calls, and when lwIP
+ * frees a pcb (via its ext-arg destroy callback, which catches "-> CLOSED"). */
+#ifndef LWIPTAP_TCP_STATELOG_H
+#define LWIPTAP_TCP_STATELOG_H
+
+#include "lwiptap/link.h"
+
+enum statelog_cause {
+    STATELOG_CAUSE_CONTEXT, /* whatever the stack is doing now: rx of a frame, a timer, or the app */
+    STATELOG_CAUSE_APP,
+    STATELOG_CAUSE_TIMER,
+};
+
+/* Must run after lwip_init() and before any pcb exists. */
+void tcp_statelog_init(void);
+void tcp_statelog_set_enabled(int enabled);
+
+/* Wraps the link so every frame gives the log its rx/tx context. */
+struct link *tcp_statelog_wrap(struct link *inner);
+
+/* Sets what an unexplained change is blamed on while no frame is being handled. */
+void tcp_statelog_set_context(enum statelog_cause cause);
+
+/* Compares every pcb with its last logged state and logs the differences. */
+void tcp_statelog_checkpoint(enum statelog_cause cause);
+
+#endif

@@ -1,0 +1,131 @@
+/* lwIP configuration for lwip-tap: a single-threaded host process (NO_SYS)
+ * driving one Ethernet TAP netif. Memory is generous because the process runs
+ * on a workstation, not a microcontroller: the point is to watch TCP, not to
+ * watch it starve. */
+#ifndef LWIPTAP_LWIPOPTS_H
+#define LWIPTAP_LWIPOPTS_H
+
+#define NO_SYS 1
+#define LWIP_SOCKET 0
+#define LWIP_NETCONN 0
+#define LWIP_NETIF_API 0
+#define SYS_LIGHTWEIGHT_PROT 0
+#define LWIP_TIMERS 1
+
+/* Memory: static pools, sized for ~100 concurrent connections with full windows. */
+#define MEM_ALIGNMENT 8
+#define MEM_SIZE (16 * 1024 * 1024)
+#define MEMP_NUM_PBUF 1024
+#define MEMP_NUM_TCP_PCB 256
+#define MEMP_NUM_TCP_PCB_LISTEN 8
+#define MEMP_NUM_TCP_SEG 8192
+#define MEMP_NUM_REASSDATA 16
+#define IP_REASS_MAX_PBUFS 64
+#define MEMP_NUM_FRAG_PBUF 64
+#define MEMP_NUM_ARP_QUEUE 64
+#define MEMP_NUM_ND6_QUEUE 64
+#define PBUF_POOL_SIZE 4096
+/* Explicit, so no system header (glibc's <netinet/tcp.h> defines TCP_MSS 512)
+ * can make memp.c and pbuf.c disagree on the pool element size. */
+#define TCP_MSS 1460
+#define PBUF_POOL_BUFSIZE LWIP_MEM_ALIGN_SIZE(TCP_MSS + 40 + PBUF_LINK_ENCAPSULATION_HLEN + PBUF_LINK_HLEN)
+
+#define LWIP_ARP 1
+#define LWIP_ETHERNET 1
+#define ETHARP_SUPPORT_STATIC_ENTRIES 0
+#define ARP_QUEUEING 1
+
+#define LWIP_IPV4 1
+#define LWIP_IPV6 1
+#define LWIP_ICMP 1
+#define LWIP_ICMP6 1
+#define LWIP_IPV6_MLD 1
+#define LWIP_IPV6_AUTOCONFIG 0
+#define LWIP_IPV6_SEND_ROUTER_SOLICIT 0
+#define LWIP_IPV6_DUP_DETECT_ATTEMPTS 0
+#define LWIP_IPV6_FRAG 1
+#define LWIP_IPV6_REASS 1
+/* 64-bit pointers do not fit in the fragment header lwIP would reuse. */
+#define IPV6_FRAG_COPYHEADER 1
+#define IP_REASSEMBLY 1
+#define IP_FRAG 1
+#define LWIP_RAW 0
+#define LWIP_UDP 1
+#define LWIP_DHCP 0
+#define LWIP_AUTOIP 0
+#define LWIP_IGMP 0
+#define LWIP_DNS 0
+
+/* TCP with the options the host's tcpdump should see in our SYN-ACK. */
+#define LWIP_TCP 1
+#define TCP_WND (64 * TCP_MSS)
+#define LWIP_WND_SCALE 1
+#define TCP_RCV_SCALE 2
+#define TCP_SND_BUF (32 * TCP_MSS)
+#define TCP_SND_QUEUELEN (4 * TCP_SND_BUF / TCP_MSS)
+#define TCP_SNDLOWAT (TCP_SND_BUF / 4)
+#define LWIP_TCP_TIMESTAMPS 1
+#define LWIP_TCP_SACK_OUT 1
+#define LWIP_TCP_MAX_SACK_NUM 4
+#define TCP_QUEUE_OOSEQ 1
+#define TCP_LISTEN_BACKLOG 1
+#define TCP_DEFAULT_LISTEN_BACKLOG 64
+#define LWIP_TCP_KEEPALIVE 1
+/* One slot, used by the TCP state log to remember each pcb's last state. */
+#define LWIP_TCP_PCB_NUM_EXT_ARGS 1
+#define LWIP_CALLBACK_API 1
+#define LWIP_EVENT_API 0
+
+#define LWIP_NETIF_STATUS_CALLBACK 0
+#define LWIP_NETIF_LINK_CALLBACK 0
+#define LWIP_SINGLE_NETIF 1
+#define LWIP_HAVE_LOOPIF 0
+#define LWIP_NETIF_LOOPBACK 0
+
+#define LWIP_CHECKSUM_ON_COPY 0
+#define CHECKSUM_CHECK_IP 1
+#define CHECKSUM_CHECK_TCP 1
+
+/* Stats are compiled in: the shutdown summary and the unit tests' pool checks read them. */
+#define LWIP_STATS 1
+#define LWIP_STATS_DISPLAY 1
+#define LINK_STATS 1
+#define ETHARP_STATS 1
+#define IP_STATS 1
+#define IP6_STATS 1
+#define ICMP_STATS 1
+#define ICMP6_STATS 1
+#define ND6_STATS 1
+#define TCP_STATS 1
+#define MEM_STATS 1
+#define MEMP_STATS 1
+
+/* Debug output is compiled in; categories are switched at run time
+ * (lwip-tap --debug tcp,etharp,...). Each category macro reads a variable. */
+#define LWIP_DEBUG 1
+#define LWIP_DBG_MIN_LEVEL LWIP_DBG_LEVEL_ALL
+#define LWIP_DBG_TYPES_ON LWIP_DBG_ON
+#include "lwiptap/debug_flags.h"
+#define ETHARP_DEBUG lwiptap_debug_flag(LWIPTAP_DBG_ETHARP)
+#define NETIF_DEBUG lwiptap_debug_flag(LWIPTAP_DBG_NETIF)
+#define PBUF_DEBUG lwiptap_debug_flag(LWIPTAP_DBG_PBUF)
+#define INET_DEBUG lwiptap_debug_flag(LWIPTAP_DBG_INET)
+#define IP_DEBUG lwiptap_debug_flag(LWIPTAP_DBG_IP)
+#define IP_REASS_DEBUG lwiptap_debug_flag(LWIPTAP_DBG_IP_REASS)
+#define IP6_DEBUG lwiptap_debug_flag(LWIPTAP_DBG_IP6)
+#define ICMP_DEBUG lwiptap_debug_flag(LWIPTAP_DBG_ICMP)
+#define MEM_DEBUG lwiptap_debug_flag(LWIPTAP_DBG_MEM)
+#define MEMP_DEBUG lwiptap_debug_flag(LWIPTAP_DBG_MEMP)
+#define TIMERS_DEBUG lwiptap_debug_flag(LWIPTAP_DBG_TIMERS)
+#define UDP_DEBUG lwiptap_debug_flag(LWIPTAP_DBG_UDP)
+#define TCP_DEBUG lwiptap_debug_flag(LWIPTAP_DBG_TCP)
+#define TCP_INPUT_DEBUG lwiptap_debug_flag(LWIPTAP_DBG_TCP_IN)
+#define TCP_OUTPUT_DEBUG lwiptap_debug_flag(LWIPTAP_DBG_TCP_OUT)
+#define TCP_FR_DEBUG lwiptap_debug_flag(LWIPTAP_DBG_TCP_FR)
+#define TCP_RTO_DEBUG lwiptap_debug_flag(LWIPTAP_DBG_TCP_RTO)
+#define TCP_CWND_DEBUG lwiptap_debug_flag(LWIPTAP_DBG_TCP_CWND)
+#define TCP_WND_DEBUG lwiptap_debug_flag(LWIPTAP_DBG_TCP_WND)
+#define TCP_RST_DEBUG lwiptap_debug_flag(LWIPTAP_DBG_TCP_RST)
+#define TCP_QLEN_DEBUG lwiptap_debug_flag(LWIPTAP_DBG_TCP_QLEN)
+
+#endif

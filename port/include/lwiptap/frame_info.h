@@ -1,0 +1,25 @@
+/* Just enough Ethernet/ARP/IPv4/IPv6/TCP/UDP/ICMP decoding to describe a frame
+ * in one line. Every field is bounds-checked: frames come from the wire. */
+#ifndef LWIPTAP_FRAME_INFO_H
+#define LWIPTAP_FRAME_INFO_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#define FRAME_TCP_FIN 0x01
+#define FRAME_TCP_SYN 0x02
+#define FRAME_TCP_RST 0x04
+#define FRAME_TCP_PSH 0x08
+#define FRAME_TCP_ACK 0x10
+#define FRAME_TCP_URG 0x20
+
+/* TCP flags of the segment in frame, or -1 when it carries no (whole) TCP header. */
+int frame_tcp_flags(const uint8_t *frame, size_t len);
+
+/* tcpdump's notation for TCP flags: "S", "S.", "F.", "P.", "R", "." */
+void frame_format_tcp_flags(int flags, char *out, size_t outlen);
+
+/* A tcpdump-like summary, e.g. "192.0.2.1.40000 > 192.0.2.2.7: Flags [S], seq 1, win 64240, length 0". */
+void frame_describe(const uint8_t *frame, size_t len, char *out, size_t outlen);
+
+#endif

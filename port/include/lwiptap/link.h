@@ -1,0 +1,88 @@
+/* A link is anything that moves Ethernet frames: the TAP device, or a wrapper
+ * around another link (observer, fault injector), in the way smoltcp wraps a
+ * Device in Tracer/PcapWriter/FaultInjector. The netif driver only sees this
+ * interface, so wrappers never add branches to the driver.
+ *
+ * Host-facing calls return -1 and describe the failure in err (LINK_ERR_LEN). */
+#ifndef LWIPTAP_LINK_H
+#define LWIPTAP_LINK_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#define LINK_ERR_LEN 256
+/* Large enough for any frame a tap can hand us, even with a raised MTU. */
+#define LINK_MAX_FRAME 65536
+
+struct link;
+
+struct link_ops {
+    /* One frame into buf: its length, 0 when none is waiting, -1 on error. */
+    ssize_t (*recv)(struct link *self, uint8_t *buf, size_t cap, char *err);
+    /* 0 when the frame was sent or deliberately dropped, -1 on error. */
+    int (*send)(struct link *self, const uint8_t *frame, size_t len, char *err);
+    /* The descriptor to poll() for readability. */
+    int (*wait_fd)(const struct link *self);
+    void (*destroy)(struct link *self);
+};
+
+struct link {
+    const struct link_ops *ops;
+};
+
+static inline ssize_t link_recv(struct link *l, uint8_t *buf, size_t cap, char *err)
+{
+    return l->ops->recv(l, buf, cap, err);
+}
+
+static inline int link_send(struct link *l, const uint8_t *frame, size_t len, char *err)
+{
+    return l->ops->send(l, frame, len, err);
+}
+
+static inline int link_wait_fd(const struct link *l)
+{
+    return l->ops->wait_fd(l);
+}
+
+static inline void link_destroy(struct link *l)
+{
+    if (l != NULL) {
+        l->ops->destroy(l);
+    }
+}
+
+/* ---- the TAP device ---- */
+
+/* Attaches to tap NAME, creating it when it does not exist and we may. On
+ * failure the message says what is wrong and which `ip tuntap` command fixes it.
+ * *created tells whether this call created the interface. */
+struct link *link_tap_open(const char *name, int *created, char *err);
+
+/* ---- wrappers: each takes ownership of inner ---- */
+
+enum link_event { LINK_EVENT_RX, LINK_EVENT_TX, LINK_EVENT_IDLE };
+
+/* Called for each frame received (before the stack sees it) or sent, and with
+ * LINK_EVENT_IDLE (frame NULL) when a receive finds nothing waiting. */
+typedef void (*link_observer_fn)(void *ctx, enum link_event event, const uint8_t *frame, size_t len);
+
+struct link *link_observer_new(struct link *inner, link_observer_fn fn, void *ctx, void (*ctx_free)(void *));
+
+/* Observer that logs a one-line summary of every frame (tag "link"). */
+struct link *link_tracer_new(struct link *inner);
+
+/* Observer that writes every frame, both directions, to a pcap file. */
+struct link *link_pcap_new(struct link *inner, const char *path, char *err);
+
+struct link_fault_config {
+    double drop_rx_percent;
+    double drop_tx_percent;
+    uint32_t seed;
+};
+
+/* Drops frames at random, reproducibly for a given seed. */
+struct link *link_fault_new(struct link *inner, const struct link_fault_config *config);
+
+#endif

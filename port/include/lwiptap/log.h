@@ -1,0 +1,24 @@
+/* The one logger. Every line goes to one stream (stderr by default) as
+ *   2026-11-23T19:40:01.123Z INFO tag: message
+ * (UTC time with milliseconds, level, tag, message). Tests grep this format. */
+#ifndef LWIPTAP_LOG_H
+#define LWIPTAP_LOG_H
+
+#include <stdio.h>
+
+enum log_level { LOG_ERROR, LOG_WARN, LOG_INFO, LOG_DEBUG };
+
+void log_set_level(enum log_level level);
+enum log_level log_get_level(void);
+/* Tests point this at a memory stream; NULL restores stderr. */
+void log_set_stream(FILE *stream);
+
+void log_msg(enum log_level level, const char *tag, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
+#define log_error(tag, ...) log_msg(LOG_ERROR, tag, __VA_ARGS__)
+#define log_warn(tag, ...) log_msg(LOG_WARN, tag, __VA_ARGS__)
+#define log_info(tag, ...) log_msg(LOG_INFO, tag, __VA_ARGS__)
+#define log_debug(tag, ...) log_msg(LOG_DEBUG, tag, __VA_ARGS__)
+
+#endif

@@ -1,0 +1,49 @@
+#include "lwiptap/log.h"
+
+#include <stdarg.h>
+#include <sys/time.h>
+#include <time.h>
+
+static enum log_level current_level = LOG_INFO;
+static FILE *log_stream;
+
+static const char *const level_names[] = {"ERROR", "WARN", "INFO", "DEBUG"};
+
+void log_set_level(enum log_level level)
+{
+    current_level = level;
+}
+
+enum log_level log_get_level(void)
+{
+    return current_level;
+}
+
+void log_set_stream(FILE *stream)
+{
+    log_stream = stream;
+}
+
+void log_msg(enum log_level level, const char *tag, const char *fmt, ...)
+{
+    if (level > current_level) {
+        return;
+    }
+    FILE *out = log_stream ? log_stream : stderr;
+    struct timeval now;
+    gettimeofday(&now, NULL);
+    struct tm utc;
+    gmtime_r(&now.tv_sec, &utc);
+    char stamp[32];
+    strftime(stamp, sizeof stamp, "%Y-%m-%dT%H:%M:%S", &utc);
+
+    /* One fprintf per line keeps lines whole when several processes share a terminal. */
+    char body[1024];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(body, sizeof body, fmt, ap);
+    va_end(ap);
+    fprintf(out, "%s.%03ldZ %s %s: %s\n", stamp, (long)(now.tv_usec / 1000), level_names[level], tag,
+            body);
+    fflush(out);
+}
