@@ -177,7 +177,8 @@ static int parse_ip6(const char *text, struct lwiptap_config *cfg, char *err, si
     unsigned long prefix = 64;
     if (slash && (parse_uint(slash + 1, 128, &prefix) != 0 || prefix != 64)) {
         fail(err, errlen,
-             "invalid prefix length in --ip6 '%s': lwIP 2.1 treats every IPv6 prefix as /64, so only /64 is accepted",
+             "invalid prefix length in --ip6 '%s': lwIP 2.1 treats every IPv6 prefix as /64, so only /64 is "
+             "accepted",
              text);
         return -1;
     }
@@ -261,8 +262,7 @@ static int check_combination(struct lwiptap_config *cfg, int has_ip, const char 
         }
         if (!ip4_addr_netcmp(&cfg->gateway, &cfg->ip4, &cfg->netmask) ||
             ip4_addr_cmp(&cfg->gateway, &cfg->ip4)) {
-            fail(err, errlen, "invalid --gw '%s': must be another address inside the --ip subnet",
-                 gw_text);
+            fail(err, errlen, "invalid --gw '%s': must be another address inside the --ip subnet", gw_text);
             return -1;
         }
     }
@@ -280,7 +280,7 @@ enum cli_result cli_parse(int argc, char **argv, struct lwiptap_config *cfg, FIL
     const char *gw_text = NULL;
     int has_ip = 0;
     int verbose = 0, quiet = 0;
-    unsigned long seed;
+    unsigned long seed = 0;
     optind = 0; /* GNU getopt: start over, so repeated calls (unit tests) parse afresh */
     opterr = 0;
     int opt;

@@ -27,8 +27,7 @@ struct event_loop {
 };
 
 void event_loop_init(struct event_loop *loop, void (*run_timers)(void));
-int event_loop_watch(struct event_loop *loop, int fd, event_handler_fn handler, void *ctx,
-                     char *err);
+int event_loop_watch(struct event_loop *loop, int fd, event_handler_fn handler, void *ctx, char *err);
 void event_loop_unwatch(struct event_loop *loop, int fd);
 void event_loop_stop(struct event_loop *loop);
 

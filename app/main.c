@@ -122,8 +122,7 @@ static struct link *build_link(const struct lwiptap_config *cfg, char *err)
     return wrapped;
 }
 
-static int start_service(const struct stream_service_ops *ops, uint16_t port,
-                         struct stream_service **svc)
+static int start_service(const struct stream_service_ops *ops, uint16_t port, struct stream_service **svc)
 {
     if (port == 0) {
         return 0;
@@ -131,8 +130,7 @@ static int start_service(const struct stream_service_ops *ops, uint16_t port,
     err_t err;
     *svc = stream_service_start(ops, port, &err);
     if (*svc == NULL) {
-        log_error("lwip-tap", "cannot start %s service on port %u: %s", ops->name, port,
-                  lwip_strerr(err));
+        log_error("lwip-tap", "cannot start %s service on port %u: %s", ops->name, port, lwip_strerr(err));
         return -1;
     }
     return 0;

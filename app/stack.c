@@ -15,8 +15,8 @@ int stack_up(struct stack *stack, const struct lwiptap_config *cfg, struct link 
     memset(stack, 0, sizeof *stack);
     stack->link_state.link = link;
     memcpy(stack->link_state.mac, cfg->mac, sizeof cfg->mac);
-    if (netif_add(&stack->netif, &cfg->ip4, &cfg->netmask, &cfg->gateway, &stack->link_state,
-                  netif_link_init, ethernet_input) == NULL) {
+    if (netif_add(&stack->netif, &cfg->ip4, &cfg->netmask, &cfg->gateway, &stack->link_state, netif_link_init,
+                  ethernet_input) == NULL) {
         snprintf(err, errlen, "lwIP refused the network interface");
         return -1;
     }
@@ -66,16 +66,15 @@ void stack_log_stats(void)
              (unsigned)lwip_stats.link.xmit, (unsigned)lwip_stats.link.drop,
              (unsigned)(lwip_stats.link.err + lwip_stats.link.lenerr + lwip_stats.link.memerr));
     log_info("stats", "arp rx=%u tx=%u; ip rx=%u tx=%u drop=%u; ip6 rx=%u tx=%u drop=%u",
-             (unsigned)lwip_stats.etharp.recv, (unsigned)lwip_stats.etharp.xmit,
-             (unsigned)lwip_stats.ip.recv, (unsigned)lwip_stats.ip.xmit, (unsigned)lwip_stats.ip.drop,
-             (unsigned)lwip_stats.ip6.recv, (unsigned)lwip_stats.ip6.xmit,
-             (unsigned)lwip_stats.ip6.drop);
+             (unsigned)lwip_stats.etharp.recv, (unsigned)lwip_stats.etharp.xmit, (unsigned)lwip_stats.ip.recv,
+             (unsigned)lwip_stats.ip.xmit, (unsigned)lwip_stats.ip.drop, (unsigned)lwip_stats.ip6.recv,
+             (unsigned)lwip_stats.ip6.xmit, (unsigned)lwip_stats.ip6.drop);
     log_info("stats", "icmp rx=%u tx=%u; icmp6 rx=%u tx=%u", (unsigned)lwip_stats.icmp.recv,
              (unsigned)lwip_stats.icmp.xmit, (unsigned)lwip_stats.icmp6.recv,
              (unsigned)lwip_stats.icmp6.xmit);
     log_info("stats", "tcp rx=%u tx=%u drop=%u chkerr=%u memerr=%u", (unsigned)lwip_stats.tcp.recv,
-             (unsigned)lwip_stats.tcp.xmit, (unsigned)lwip_stats.tcp.drop,
-             (unsigned)lwip_stats.tcp.chkerr, (unsigned)lwip_stats.tcp.memerr);
+             (unsigned)lwip_stats.tcp.xmit, (unsigned)lwip_stats.tcp.drop, (unsigned)lwip_stats.tcp.chkerr,
+             (unsigned)lwip_stats.tcp.memerr);
 }
 
 static void log_pcb_list(const char *list, struct tcp_pcb *pcb)
@@ -84,8 +83,8 @@ static void log_pcb_list(const char *list, struct tcp_pcb *pcb)
         char local[IPADDR_STRLEN_MAX], remote[IPADDR_STRLEN_MAX];
         ipaddr_ntoa_r(&pcb->local_ip, local, sizeof local);
         ipaddr_ntoa_r(&pcb->remote_ip, remote, sizeof remote);
-        log_info("pcbs", "%s %s:%u %s:%u %s snd_buf=%u rcv_wnd=%u", list, local, pcb->local_port,
-                 remote, pcb->remote_port, tcp_debug_state_str(pcb->state), (unsigned)pcb->snd_buf,
+        log_info("pcbs", "%s %s:%u %s:%u %s snd_buf=%u rcv_wnd=%u", list, local, pcb->local_port, remote,
+                 pcb->remote_port, tcp_debug_state_str(pcb->state), (unsigned)pcb->snd_buf,
                  (unsigned)pcb->rcv_wnd);
     }
 }

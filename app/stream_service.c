@@ -311,8 +311,7 @@ static err_t on_accept(void *arg, struct tcp_pcb *pcb, err_t err)
     return ERR_OK;
 }
 
-struct stream_service *stream_service_start(const struct stream_service_ops *ops, uint16_t port,
-                                            err_t *err)
+struct stream_service *stream_service_start(const struct stream_service_ops *ops, uint16_t port, err_t *err)
 {
     struct stream_service *svc = calloc(1, sizeof *svc);
     struct tcp_pcb *pcb = tcp_new_ip_type(IPADDR_TYPE_ANY);
@@ -354,10 +353,12 @@ void stream_service_stop(struct stream_service *svc)
     tcp_accept(svc->listener, NULL);
     tcp_close(svc->listener);
     probe(1);
-    while (svc->conns != NULL) {
-        struct stream_conn *conn = svc->conns;
+    struct stream_conn *conn = svc->conns;
+    while (conn != NULL) {
+        struct stream_conn *next = conn->next;
         free_queue(conn);
         conn_close(conn, "closed at shutdown");
+        conn = next;
     }
     free(svc);
 }

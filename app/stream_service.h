@@ -39,8 +39,7 @@ typedef void (*stream_probe_fn)(int app_action);
 void stream_service_set_probe(stream_probe_fn probe);
 
 /* Listens on port (IPv4 and IPv6). Returns NULL with *err set on failure. */
-struct stream_service *stream_service_start(const struct stream_service_ops *ops, uint16_t port,
-                                            err_t *err);
+struct stream_service *stream_service_start(const struct stream_service_ops *ops, uint16_t port, err_t *err);
 /* Closes the listener and every connection (FIN; RST where a FIN cannot be queued). */
 void stream_service_stop(struct stream_service *svc);
 const struct stream_service_stats *stream_service_stats(const struct stream_service *svc);

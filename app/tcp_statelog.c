@@ -70,8 +70,8 @@ static void log_transition(const struct pcb_record *rec, enum tcp_state to, enum
     }
     char why[32];
     describe_cause(cause, why, sizeof why);
-    log_info("tcp-state", "%s %s %s -> %s via %s", rec->local, rec->remote,
-             tcp_debug_state_str(rec->state), tcp_debug_state_str(to), why);
+    log_info("tcp-state", "%s %s %s -> %s via %s", rec->local, rec->remote, tcp_debug_state_str(rec->state),
+             tcp_debug_state_str(to), why);
 }
 
 static void record_destroyed(u8_t id, void *data)

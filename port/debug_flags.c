@@ -6,17 +6,13 @@
 uint32_t lwiptap_debug_mask;
 
 static const char *const category_names[LWIPTAP_DBG_COUNT] = {
-    [LWIPTAP_DBG_ETHARP] = "etharp",   [LWIPTAP_DBG_NETIF] = "netif",
-    [LWIPTAP_DBG_PBUF] = "pbuf",       [LWIPTAP_DBG_INET] = "inet",
-    [LWIPTAP_DBG_IP] = "ip",           [LWIPTAP_DBG_IP_REASS] = "ip_reass",
-    [LWIPTAP_DBG_IP6] = "ip6",         [LWIPTAP_DBG_ICMP] = "icmp",
-    [LWIPTAP_DBG_MEM] = "mem",         [LWIPTAP_DBG_MEMP] = "memp",
-    [LWIPTAP_DBG_TIMERS] = "timers",   [LWIPTAP_DBG_UDP] = "udp",
-    [LWIPTAP_DBG_TCP] = "tcp",         [LWIPTAP_DBG_TCP_IN] = "tcp_in",
-    [LWIPTAP_DBG_TCP_OUT] = "tcp_out", [LWIPTAP_DBG_TCP_FR] = "tcp_fr",
-    [LWIPTAP_DBG_TCP_RTO] = "tcp_rto", [LWIPTAP_DBG_TCP_CWND] = "tcp_cwnd",
-    [LWIPTAP_DBG_TCP_WND] = "tcp_wnd", [LWIPTAP_DBG_TCP_RST] = "tcp_rst",
-    [LWIPTAP_DBG_TCP_QLEN] = "tcp_qlen",
+    [LWIPTAP_DBG_ETHARP] = "etharp",   [LWIPTAP_DBG_NETIF] = "netif",     [LWIPTAP_DBG_PBUF] = "pbuf",
+    [LWIPTAP_DBG_INET] = "inet",       [LWIPTAP_DBG_IP] = "ip",           [LWIPTAP_DBG_IP_REASS] = "ip_reass",
+    [LWIPTAP_DBG_IP6] = "ip6",         [LWIPTAP_DBG_ICMP] = "icmp",       [LWIPTAP_DBG_MEM] = "mem",
+    [LWIPTAP_DBG_MEMP] = "memp",       [LWIPTAP_DBG_TIMERS] = "timers",   [LWIPTAP_DBG_UDP] = "udp",
+    [LWIPTAP_DBG_TCP] = "tcp",         [LWIPTAP_DBG_TCP_IN] = "tcp_in",   [LWIPTAP_DBG_TCP_OUT] = "tcp_out",
+    [LWIPTAP_DBG_TCP_FR] = "tcp_fr",   [LWIPTAP_DBG_TCP_RTO] = "tcp_rto", [LWIPTAP_DBG_TCP_CWND] = "tcp_cwnd",
+    [LWIPTAP_DBG_TCP_WND] = "tcp_wnd", [LWIPTAP_DBG_TCP_RST] = "tcp_rst", [LWIPTAP_DBG_TCP_QLEN] = "tcp_qlen",
 };
 
 static int lookup(const char *name, size_t len, uint32_t *bits)
@@ -62,8 +58,8 @@ const char *lwiptap_debug_names(void)
     if (names[0] == '\0') {
         size_t used = 0;
         for (int i = 0; i < LWIPTAP_DBG_COUNT; i++) {
-            used += (size_t)snprintf(names + used, sizeof names - used, "%s%s", i ? "," : "",
-                                     category_names[i]);
+            used +=
+                (size_t)snprintf(names + used, sizeof names - used, "%s%s", i ? "," : "", category_names[i]);
         }
     }
     return names;

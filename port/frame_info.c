@@ -73,9 +73,19 @@ static int parse_l3(const uint8_t *frame, size_t len, struct l3_view *v)
         v->family = AF_INET6;
         v->src = ip + 8;
         v->dst = ip + 24;
-        v->proto = ip[6]; /* extension headers are reported as such, not walked */
+        v->proto = ip[6];
         v->l4 = ip + 40;
         v->l4_len = payload;
+        /* MLD reports ride behind a hop-by-hop header; skip the options-style ones. */
+        while ((v->proto == 0 || v->proto == 43 || v->proto == 60) && v->l4_len >= 8) {
+            size_t ext_len = ((size_t)v->l4[1] + 1) * 8;
+            if (ext_len > v->l4_len) {
+                return -1;
+            }
+            v->proto = v->l4[0];
+            v->l4 += ext_len;
+            v->l4_len -= ext_len;
+        }
         return 0;
     }
     return -1;
@@ -122,8 +132,7 @@ void frame_format_tcp_flags(int flags, char *out, size_t outlen)
     snprintf(out, outlen, "%s", buf);
 }
 
-static void format_endpoint(const struct l3_view *v, const uint8_t *addr, int port, char *out,
-                            size_t outlen)
+static void format_endpoint(const struct l3_view *v, const uint8_t *addr, int port, char *out, size_t outlen)
 {
     char text[INET6_ADDRSTRLEN];
     inet_ntop(v->family, addr, text, sizeof text);
@@ -148,8 +157,8 @@ static void describe_tcp(const struct l3_view *v, char *out, size_t outlen)
     format_endpoint(v, v->dst, get16(t + 2), dst, sizeof dst);
     frame_format_tcp_flags(t[13] & 0x3f, flags, sizeof flags);
     size_t payload = v->l4_len - (size_t)(t[12] >> 4) * 4;
-    snprintf(out, outlen, "%s > %s: Flags [%s], seq %u, ack %u, win %u, length %zu", src, dst,
-             flags, get32(t + 4), get32(t + 8), get16(t + 14), payload);
+    snprintf(out, outlen, "%s > %s: Flags [%s], seq %u, ack %u, win %u, length %zu", src, dst, flags,
+             get32(t + 4), get32(t + 8), get16(t + 14), payload);
 }
 
 static void describe_ip(const struct l3_view *v, char *out, size_t outlen)
@@ -178,9 +187,13 @@ static void describe_ip(const struct l3_view *v, char *out, size_t outlen)
             what = "neighbor solicitation";
         } else if (v->proto == PROTO_ICMPV6 && type == 136) {
             what = "neighbor advertisement";
+        } else if (v->proto == PROTO_ICMPV6 && (type == 131 || type == 143)) {
+            what = "multicast listener report";
+        } else if (v->proto == PROTO_ICMP && type == 3) {
+            what = "unreachable";
         }
-        snprintf(out, outlen, "%s > %s: %s %s (type %u)", src, dst,
-                 v->proto == PROTO_ICMP ? "ICMP" : "ICMP6", what, type);
+        snprintf(out, outlen, "%s > %s: %s %s (type %u)", src, dst, v->proto == PROTO_ICMP ? "ICMP" : "ICMP6",
+                 what, type);
         return;
     }
     snprintf(out, outlen, "%s > %s: ip-proto-%u, length %zu", src, dst, v->proto, v->l4_len);
@@ -200,8 +213,8 @@ static void describe_arp(const uint8_t *frame, size_t len, char *out, size_t out
     if (op == 1) {
         snprintf(out, outlen, "ARP, Request who-has %s tell %s", target, sender);
     } else if (op == 2) {
-        snprintf(out, outlen, "ARP, Reply %s is-at %02x:%02x:%02x:%02x:%02x:%02x", sender, a[8],
-                 a[9], a[10], a[11], a[12], a[13]);
+        snprintf(out, outlen, "ARP, Reply %s is-at %02x:%02x:%02x:%02x:%02x:%02x", sender, a[8], a[9], a[10],
+                 a[11], a[12], a[13]);
     } else {
         snprintf(out, outlen, "ARP, opcode %u", op);
     }

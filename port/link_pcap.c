@@ -35,8 +35,7 @@ static void pcap_write_frame(void *ctx, enum link_event event, const uint8_t *fr
     gettimeofday(&now, NULL);
     struct pcap_record_header rec = {(uint32_t)now.tv_sec, (uint32_t)now.tv_usec, (uint32_t)len,
                                      (uint32_t)len};
-    if (fwrite(&rec, sizeof rec, 1, file) != 1 || fwrite(frame, 1, len, file) != len ||
-        fflush(file) != 0) {
+    if (fwrite(&rec, sizeof rec, 1, file) != 1 || fwrite(frame, 1, len, file) != len || fflush(file) != 0) {
         log_warn("pcap", "write failed: %s", strerror(errno));
     }
 }

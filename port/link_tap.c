@@ -103,16 +103,15 @@ static void explain_attach_failure(const char *name, int exists, int saved_errno
 struct link *link_tap_open(const char *name, int *created, char *err)
 {
     if (name == NULL || *name == '\0' || strlen(name) >= IFNAMSIZ || strchr(name, '/') != NULL) {
-        snprintf(err, LINK_ERR_LEN, "invalid tap name '%s' (1 to %d characters, no '/')",
-                 name ? name : "", IFNAMSIZ - 1);
+        snprintf(err, LINK_ERR_LEN, "invalid tap name '%s' (1 to %d characters, no '/')", name ? name : "",
+                 IFNAMSIZ - 1);
         return NULL;
     }
     int fd = open("/dev/net/tun", O_RDWR | O_NONBLOCK | O_CLOEXEC);
     if (fd < 0) {
         int e = errno;
         if (e == ENOENT || e == ENODEV || e == ENXIO) {
-            snprintf(err, LINK_ERR_LEN,
-                     "/dev/net/tun is missing: load the tun driver (sudo modprobe tun)");
+            snprintf(err, LINK_ERR_LEN, "/dev/net/tun is missing: load the tun driver (sudo modprobe tun)");
         } else if (e == EACCES || e == EPERM) {
             snprintf(err, LINK_ERR_LEN,
                      "cannot open /dev/net/tun: %s. Fix: run as root, or make it usable "

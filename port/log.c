@@ -43,7 +43,6 @@ void log_msg(enum log_level level, const char *tag, const char *fmt, ...)
     va_start(ap, fmt);
     vsnprintf(body, sizeof body, fmt, ap);
     va_end(ap);
-    fprintf(out, "%s.%03ldZ %s %s: %s\n", stamp, (long)(now.tv_usec / 1000), level_names[level], tag,
-            body);
+    fprintf(out, "%s.%03ldZ %s %s: %s\n", stamp, (long)(now.tv_usec / 1000), level_names[level], tag, body);
     fflush(out);
 }

@@ -74,6 +74,8 @@
 /* One slot, used by the TCP state log to remember each pcb's last state. */
 #define LWIP_TCP_PCB_NUM_EXT_ARGS 1
 #define LWIP_CALLBACK_API 1
+/* lwIP's default ISN is a counter (6510, 6510+n, ...); RFC 9293 3.4.1 wants it unpredictable. */
+#define LWIP_HOOK_TCP_ISN(local_ip, local_port, remote_ip, remote_port) ((u32_t)lwiptap_random())
 #define LWIP_EVENT_API 0
 
 #define LWIP_NETIF_STATUS_CALLBACK 0

@@ -11,9 +11,9 @@
 #include "lwiptap/diag.h"
 
 /* lwIP passes printf arguments in parentheses: LWIP_PLATFORM_DIAG(("x=%d\n", x)). */
-#define LWIP_PLATFORM_DIAG(x) \
-    do {                      \
-        lwiptap_diag x;       \
+#define LWIP_PLATFORM_DIAG(x)                                                                                \
+    do {                                                                                                     \
+        lwiptap_diag x;                                                                                      \
     } while (0)
 #define LWIP_PLATFORM_ASSERT(x) lwiptap_assert_failed((x), __FILE__, __LINE__)
 
