@@ -196,17 +196,35 @@ static int parse_ip6(const char *text, struct lwiptap_config *cfg, char *err, si
     return 0;
 }
 
+static int hex_value(char c)
+{
+    if (c >= '0' && c <= '9') {
+        return c - '0';
+    }
+    if (c >= 'a' && c <= 'f') {
+        return c - 'a' + 10;
+    }
+    if (c >= 'A' && c <= 'F') {
+        return c - 'A' + 10;
+    }
+    return -1;
+}
+
+/* Exactly "xx:xx:xx:xx:xx:xx": sscanf("%2x") would also take blanks, signs and "0x". */
 static int parse_mac(const char *text, uint8_t mac[6], char *err, size_t errlen)
 {
-    unsigned int b[6];
-    char tail;
-    if (strlen(text) != 17 ||
-        sscanf(text, "%2x:%2x:%2x:%2x:%2x:%2x%c", &b[0], &b[1], &b[2], &b[3], &b[4], &b[5], &tail) != 6) {
+    int ok = strlen(text) == 17;
+    for (int i = 0; ok && i < 6; i++) {
+        int hi = hex_value(text[i * 3]);
+        int lo = hex_value(text[i * 3 + 1]);
+        ok = hi >= 0 && lo >= 0 && (i == 5 || text[i * 3 + 2] == ':');
+        if (ok) {
+            mac[i] = (uint8_t)((hi << 4) | lo);
+        }
+    }
+    if (!ok) {
         fail(err, errlen, "invalid --mac '%s': expected six hex bytes such as 02:00:00:00:00:02", text);
         return -1;
-    }
-    for (int i = 0; i < 6; i++) {
-        mac[i] = (uint8_t)b[i];
     }
     if (mac[0] & 1) {
         fail(err, errlen, "invalid --mac '%s': a multicast address cannot be an interface address", text);

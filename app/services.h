@@ -11,8 +11,4 @@ extern const struct stream_service_ops echo_service_ops;
  * connection's serial number (0, 1, ...); a chunk starting "bye" closes. */
 extern const struct stream_service_ops serial_service_ops;
 
-/* Builds the serial reply: the decimal serial number followed by chunk.
- * Takes ownership of chunk on success; NULL (chunk untouched) when out of memory. */
-struct pbuf *serial_frame(uint32_t serial, struct pbuf *chunk, uint16_t *prefix_len);
-
 #endif

@@ -2,6 +2,7 @@
 
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "lwip/tcp.h"
 #include "lwiptap/log.h"
@@ -9,10 +10,15 @@
 /* Poll interval in units of lwIP's coarse timer (500 ms): retries a stalled flush or close. */
 #define STREAM_POLL_INTERVAL 2
 
+/* One chunk's answer: made-up bytes (the serial number) go out first, then the
+ * received data. They are kept apart because a chunk can be 0xffff bytes, and
+ * a pbuf chain cannot be longer than that. */
 struct out_chunk {
     struct out_chunk *next;
-    struct pbuf *data;   /* what is still to be written */
-    uint16_t added_left; /* leading bytes of data the service made up */
+    struct pbuf *data; /* received bytes still to be written */
+    uint8_t prefix_len;
+    uint8_t prefix_sent;
+    char prefix[STREAM_PREFIX_MAX];
 };
 
 struct stream_conn {
@@ -128,6 +134,38 @@ static err_t conn_abort(struct stream_conn *conn, const char *why)
     return ERR_ABRT;
 }
 
+/* Writes up to room bytes of c to lwIP; returns how many, or -1 on ERR_MEM
+ * (send queue full) and -2 on any other tcp_write failure. *credited counts the
+ * received bytes among them. */
+static int write_chunk_piece(struct tcp_pcb *pcb, struct out_chunk *c, u16_t room, uint32_t *credited)
+{
+    const void *from;
+    u16_t n;
+    int from_data = c->prefix_sent == c->prefix_len;
+    if (!from_data) {
+        from = c->prefix + c->prefix_sent;
+        n = (u16_t)LWIP_MIN(room, (u16_t)(c->prefix_len - c->prefix_sent));
+    } else {
+        from = c->data->payload;
+        n = LWIP_MIN(c->data->len, room);
+    }
+    u8_t flags = TCP_WRITE_FLAG_COPY;
+    if (!from_data || n < c->data->tot_len || c->next != NULL) {
+        flags |= TCP_WRITE_FLAG_MORE;
+    }
+    err_t err = tcp_write(pcb, from, n, flags);
+    if (err != ERR_OK) {
+        return err == ERR_MEM ? -1 : -2;
+    }
+    if (from_data) {
+        c->data = pbuf_free_header(c->data, n);
+        *credited += n;
+    } else {
+        c->prefix_sent = (uint8_t)(c->prefix_sent + n);
+    }
+    return n;
+}
+
 /* Moves queued output into lwIP's send buffer as far as it has room,
  * acknowledging received bytes as they go. */
 static err_t conn_flush(struct stream_conn *conn)
@@ -137,38 +175,30 @@ static err_t conn_flush(struct stream_conn *conn)
     int wrote = 0;
     while (conn->head != NULL) {
         struct out_chunk *c = conn->head;
-        struct pbuf *q = c->data;
-        if (q->len == 0) {
-            c->data = q->next;
-            q->next = NULL;
-            pbuf_free(q);
-        } else {
+        if (c->data != NULL && c->data->len == 0) {
+            /* Empty pbufs inside a chain would make no progress below. */
+            struct pbuf *empty = c->data;
+            c->data = empty->next;
+            empty->next = NULL;
+            pbuf_free(empty);
+        } else if (c->prefix_sent < c->prefix_len || c->data != NULL) {
             u16_t room = tcp_sndbuf(pcb);
             if (room == 0) {
                 break;
             }
-            u16_t n = LWIP_MIN(q->len, room);
-            u8_t flags = TCP_WRITE_FLAG_COPY;
-            if (n < q->tot_len || c->next != NULL) {
-                flags |= TCP_WRITE_FLAG_MORE;
-            }
-            err_t err = tcp_write(pcb, q->payload, n, flags);
-            if (err == ERR_MEM) {
+            int n = write_chunk_piece(pcb, c, room, &credit_now);
+            if (n == -1) {
                 break; /* send queue full: sent or poll callbacks retry */
             }
-            if (err != ERR_OK) {
+            if (n == -2) {
                 credit(conn, credit_now);
                 return conn_abort(conn, "aborted: tcp_write failed");
             }
             wrote = 1;
-            u16_t added = LWIP_MIN(n, c->added_left);
-            c->added_left = (uint16_t)(c->added_left - added);
-            credit_now += (uint32_t)(n - added);
-            conn->bytes_out += n;
-            conn->svc->stats.bytes_out += n;
-            c->data = pbuf_free_header(q, n);
+            conn->bytes_out += (uint64_t)n;
+            conn->svc->stats.bytes_out += (uint64_t)n;
         }
-        if (c->data == NULL) {
+        if (c->prefix_sent == c->prefix_len && c->data == NULL) {
             conn->head = c->next;
             if (conn->head == NULL) {
                 conn->tail = NULL;
@@ -186,15 +216,18 @@ static err_t conn_flush(struct stream_conn *conn)
     return ERR_OK;
 }
 
-err_t stream_conn_queue(struct stream_conn *conn, struct pbuf *out, uint16_t added_len)
+err_t stream_conn_queue(struct stream_conn *conn, const char *prefix, size_t prefix_len, struct pbuf *data)
 {
-    LWIP_ASSERT("stream_conn_queue: added bytes lie within out", added_len <= out->tot_len);
+    LWIP_ASSERT("stream_conn_queue: prefix fits", prefix_len <= STREAM_PREFIX_MAX);
     struct out_chunk *c = calloc(1, sizeof *c);
     if (c == NULL) {
         return ERR_MEM;
     }
-    c->data = out;
-    c->added_left = added_len;
+    c->data = data;
+    if (prefix_len > 0) {
+        memcpy(c->prefix, prefix, prefix_len);
+    }
+    c->prefix_len = (uint8_t)prefix_len;
     if (conn->tail != NULL) {
         conn->tail->next = c;
     } else {

@@ -44,10 +44,12 @@ struct stream_service *stream_service_start(const struct stream_service_ops *ops
 void stream_service_stop(struct stream_service *svc);
 const struct stream_service_stats *stream_service_stats(const struct stream_service *svc);
 
-/* For on_chunk: queues out for sending. The first added_len bytes were made
- * up by the service (not received), so they are not acknowledged as received.
- * Takes ownership of out on ERR_OK only. */
-err_t stream_conn_queue(struct stream_conn *conn, struct pbuf *out, uint16_t added_len);
+/* Longest made-up prefix a chunk's answer can have. */
+#define STREAM_PREFIX_MAX 16
+
+/* For on_chunk: queues prefix_len made-up bytes (may be 0) followed by data,
+ * the received chunk. Takes ownership of data on ERR_OK only. */
+err_t stream_conn_queue(struct stream_conn *conn, const char *prefix, size_t prefix_len, struct pbuf *data);
 /* For on_chunk: the chunk needs no answer; frees it and acknowledges it. */
 void stream_conn_consume(struct stream_conn *conn, struct pbuf *chunk);
 /* For on_chunk: close once queued output is sent; later input is discarded. */

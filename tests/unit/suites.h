@@ -1,0 +1,17 @@
+/* One Check suite per test_<name>.c, named <name>: tests/unit/CMakeLists.txt
+ * derives the ctest names unit.<name>.<test> from the file names. */
+#ifndef UNIT_SUITES_H
+#define UNIT_SUITES_H
+
+#include <check.h>
+
+Suite *cli_suite(void);
+Suite *echo_suite(void);
+Suite *frames_suite(void);
+Suite *handshake_suite(void);
+Suite *link_wrappers_suite(void);
+Suite *pools_suite(void);
+Suite *serial_suite(void);
+Suite *statelog_suite(void);
+
+#endif

@@ -1,0 +1,287 @@
+/* The command line (app/cli.h): good input fills the config, bad input is
+ * refused with a message that names the problem. */
+#include <check.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli.h"
+#include "fixture.h"
+#include "lwip/ip4_addr.h"
+#include "lwiptap/debug_flags.h"
+#include "suites.h"
+
+struct outcome {
+    enum cli_result result;
+    struct lwiptap_config cfg;
+    char err[256];
+    char *out; /* what went to the output stream, e.g. --help */
+    size_t out_len;
+};
+
+static void parse_argv(char **argv, struct outcome *o)
+{
+    int argc = 0;
+    while (argv[argc] != NULL) {
+        argc++;
+    }
+    FILE *out = open_memstream(&o->out, &o->out_len);
+    ck_assert_ptr_nonnull(out);
+    o->err[0] = '\0';
+    o->result = cli_parse(argc, argv, &o->cfg, out, o->err, sizeof o->err);
+    fclose(out);
+}
+
+/* Arguments after the program name; the array is writable because getopt permutes it. */
+#define PARSE(o, ...) parse_argv((char *[]){"lwip-tap", __VA_ARGS__, NULL}, (o))
+
+#define EXPECT_ERROR(fragment, ...)                                                                          \
+    do {                                                                                                     \
+        struct outcome o_;                                                                                   \
+        PARSE(&o_, __VA_ARGS__);                                                                             \
+        free(o_.out);                                                                                        \
+        ck_assert_msg(o_.result == CLI_ERROR, "accepted: %s", #__VA_ARGS__);                                 \
+        ck_assert_msg(strstr(o_.err, (fragment)) != NULL, "message \"%s\" lacks \"%s\"", o_.err,             \
+                      (fragment));                                                                           \
+    } while (0)
+
+#define BASE "--tap", "tap0", "--ip", "192.0.2.2/24"
+
+START_TEST(accepts_minimal_command_with_defaults)
+{
+    struct outcome o;
+    PARSE(&o, BASE);
+    free(o.out);
+    ck_assert_int_eq(o.result, CLI_RUN);
+    ck_assert_str_eq(o.cfg.tap, "tap0");
+    ck_assert_uint_eq(lwip_ntohl(ip4_addr_get_u32(&o.cfg.ip4)), STACK_IP);
+    ck_assert_uint_eq(lwip_ntohl(ip4_addr_get_u32(&o.cfg.netmask)), 0xffffff00u);
+    ck_assert_uint_eq(ip4_addr_get_u32(&o.cfg.gateway), 0);
+    ck_assert_int_eq(o.cfg.has_ip6, 0);
+    ck_assert_mem_eq(o.cfg.mac, stack_mac, 6);
+    ck_assert_uint_eq(o.cfg.echo_port, 7);
+    ck_assert_uint_eq(o.cfg.serial_port, 1234);
+    ck_assert_uint_eq(o.cfg.debug_mask, 0);
+    ck_assert_int_eq(o.cfg.log_level, LOG_INFO);
+    ck_assert_int_eq(o.cfg.state_log, 1);
+    ck_assert_int_eq(o.cfg.trace, 0);
+    ck_assert_ptr_null(o.cfg.pcap_path);
+    ck_assert(o.cfg.drop_percent == 0.0);
+    ck_assert_uint_eq(o.cfg.seed, 1);
+}
+END_TEST
+
+START_TEST(accepts_every_option)
+{
+    struct outcome o;
+    PARSE(&o, "--tap", "tap9", "--ip", "10.1.2.3/16", "--gw", "10.1.0.1", "--ip6", "2001:db8::2/64", "--mac",
+          "02:aa:bb:cc:dd:ee", "--echo-port", "7007", "--serial-port", "0", "--debug", "tcp,etharp",
+          "--trace", "--pcap", "out.pcap", "--drop", "12.5", "--seed", "42", "--no-state-log", "-q");
+    free(o.out);
+    ck_assert_msg(o.result == CLI_RUN, "refused: %s", o.err);
+    ck_assert_str_eq(o.cfg.tap, "tap9");
+    ck_assert_uint_eq(lwip_ntohl(ip4_addr_get_u32(&o.cfg.ip4)), 0x0a010203u);
+    ck_assert_uint_eq(lwip_ntohl(ip4_addr_get_u32(&o.cfg.netmask)), 0xffff0000u);
+    ck_assert_uint_eq(lwip_ntohl(ip4_addr_get_u32(&o.cfg.gateway)), 0x0a010001u);
+    ck_assert_int_eq(o.cfg.has_ip6, 1);
+    ck_assert_uint_eq(lwip_ntohl(o.cfg.ip6.addr[0]), 0x20010db8u);
+    ck_assert_uint_eq(lwip_ntohl(o.cfg.ip6.addr[3]), 2);
+    static const uint8_t mac[6] = {0x02, 0xaa, 0xbb, 0xcc, 0xdd, 0xee};
+    ck_assert_mem_eq(o.cfg.mac, mac, 6);
+    ck_assert_uint_eq(o.cfg.echo_port, 7007);
+    ck_assert_uint_eq(o.cfg.serial_port, 0);
+    ck_assert_uint_eq(o.cfg.debug_mask, (1u << LWIPTAP_DBG_TCP) | (1u << LWIPTAP_DBG_ETHARP));
+    ck_assert_int_eq(o.cfg.trace, 1);
+    ck_assert_str_eq(o.cfg.pcap_path, "out.pcap");
+    ck_assert(o.cfg.drop_percent == 12.5);
+    ck_assert_uint_eq(o.cfg.seed, 42);
+    ck_assert_int_eq(o.cfg.state_log, 0);
+    ck_assert_int_eq(o.cfg.log_level, LOG_WARN);
+}
+END_TEST
+
+START_TEST(verbose_logs_debug)
+{
+    struct outcome o;
+    PARSE(&o, BASE, "--verbose");
+    free(o.out);
+    ck_assert_int_eq(o.result, CLI_RUN);
+    ck_assert_int_eq(o.cfg.log_level, LOG_DEBUG);
+}
+END_TEST
+
+START_TEST(rejects_bad_address)
+{
+    EXPECT_ERROR("invalid --ip '300.1.2.3'", "--tap", "tap0", "--ip", "300.1.2.3");
+    EXPECT_ERROR("invalid --ip 'not-an-ip/24'", "--tap", "tap0", "--ip", "not-an-ip/24");
+    EXPECT_ERROR("not a usable host address", "--tap", "tap0", "--ip", "192.0.2.0/24");
+    EXPECT_ERROR("not a usable host address", "--tap", "tap0", "--ip", "127.0.0.1/8");
+    EXPECT_ERROR("not a usable host address", "--tap", "tap0", "--ip", "224.0.0.5/24");
+}
+END_TEST
+
+START_TEST(rejects_bad_prefix)
+{
+    EXPECT_ERROR("invalid prefix length in --ip '192.0.2.2/33'", "--tap", "tap0", "--ip", "192.0.2.2/33");
+    EXPECT_ERROR("invalid prefix length in --ip '192.0.2.2/0'", "--tap", "tap0", "--ip", "192.0.2.2/0");
+    EXPECT_ERROR("invalid prefix length", "--tap", "tap0", "--ip", "192.0.2.2/");
+    EXPECT_ERROR("invalid prefix length", "--tap", "tap0", "--ip", "192.0.2.2/24x");
+}
+END_TEST
+
+START_TEST(rejects_bad_port)
+{
+    EXPECT_ERROR("invalid --echo-port '70000'", BASE, "--echo-port", "70000");
+    EXPECT_ERROR("invalid --echo-port '-1'", BASE, "--echo-port", "-1");
+    EXPECT_ERROR("invalid --serial-port 'abc'", BASE, "--serial-port", "abc");
+    EXPECT_ERROR("invalid --serial-port ''", BASE, "--serial-port", "");
+}
+END_TEST
+
+START_TEST(rejects_bad_mac)
+{
+    EXPECT_ERROR("invalid --mac '02:00:00:00:00'", BASE, "--mac", "02:00:00:00:00");
+    EXPECT_ERROR("invalid --mac '02:00:00:00:00:zz'", BASE, "--mac", "02:00:00:00:00:zz");
+    EXPECT_ERROR("invalid --mac '02-00-00-00-00-02'", BASE, "--mac", "02-00-00-00-00-02");
+    EXPECT_ERROR("all-zero", BASE, "--mac", "00:00:00:00:00:00");
+}
+END_TEST
+
+/* sscanf's %2x would skip blanks and take a sign or a 0x prefix. */
+START_TEST(rejects_mac_with_blank_sign_or_0x)
+{
+    EXPECT_ERROR("invalid --mac '+2:00:00:00:00:02'", BASE, "--mac", "+2:00:00:00:00:02");
+    EXPECT_ERROR("invalid --mac '02:00:00:00:00: 2'", BASE, "--mac", "02:00:00:00:00: 2");
+    EXPECT_ERROR("invalid --mac '0x:00:00:00:00:02'", BASE, "--mac", "0x:00:00:00:00:02");
+}
+END_TEST
+
+START_TEST(rejects_multicast_mac)
+{
+    EXPECT_ERROR("a multicast address cannot be an interface address", BASE, "--mac", "03:00:00:00:00:02");
+    EXPECT_ERROR("multicast", BASE, "--mac", "ff:ff:ff:ff:ff:ff");
+}
+END_TEST
+
+START_TEST(rejects_unknown_debug_category)
+{
+    EXPECT_ERROR("unknown debug category 'bogus'", BASE, "--debug", "tcp,bogus");
+    EXPECT_ERROR("unknown debug category ''", BASE, "--debug", "tcp,,etharp");
+}
+END_TEST
+
+START_TEST(rejects_ipv6_prefix_other_than_64)
+{
+    EXPECT_ERROR("only /64 is accepted", BASE, "--ip6", "2001:db8::2/48");
+    EXPECT_ERROR("only /64 is accepted", BASE, "--ip6", "2001:db8::2/128");
+    EXPECT_ERROR("invalid --ip6 '2001:db8::zz/64'", BASE, "--ip6", "2001:db8::zz/64");
+    EXPECT_ERROR("needs a unicast global or unique-local address", BASE, "--ip6", "fe80::2/64");
+}
+END_TEST
+
+START_TEST(rejects_gateway_outside_subnet)
+{
+    EXPECT_ERROR("invalid --gw '198.51.100.1': must be another address inside the --ip subnet", BASE, "--gw",
+                 "198.51.100.1");
+    EXPECT_ERROR("must be another address inside", BASE, "--gw", "192.0.2.2");
+    EXPECT_ERROR("invalid --gw 'gateway'", BASE, "--gw", "gateway");
+}
+END_TEST
+
+START_TEST(rejects_same_echo_and_serial_port)
+{
+    EXPECT_ERROR("--echo-port and --serial-port are both 1234", BASE, "--echo-port", "1234");
+    struct outcome o;
+    /* Both disabled is not a clash. */
+    PARSE(&o, BASE, "--echo-port", "0", "--serial-port", "0");
+    free(o.out);
+    ck_assert_int_eq(o.result, CLI_RUN);
+}
+END_TEST
+
+START_TEST(rejects_missing_tap)
+{
+    EXPECT_ERROR("missing --tap NAME", "--ip", "192.0.2.2/24");
+}
+END_TEST
+
+START_TEST(rejects_missing_ip)
+{
+    EXPECT_ERROR("missing --ip ADDR[/PREFIX]", "--tap", "tap0");
+}
+END_TEST
+
+START_TEST(rejects_unexpected_positional_argument)
+{
+    EXPECT_ERROR("unexpected argument 'extra'", BASE, "extra");
+}
+END_TEST
+
+START_TEST(rejects_unknown_option)
+{
+    EXPECT_ERROR("unknown option '--bogus'", BASE, "--bogus");
+    EXPECT_ERROR("unknown option '-x'", BASE, "-x");
+    EXPECT_ERROR("option '--tap' needs a value", "--ip", "192.0.2.2/24", "--tap");
+}
+END_TEST
+
+START_TEST(rejects_verbose_with_quiet)
+{
+    EXPECT_ERROR("-v and -q contradict each other", BASE, "-v", "-q");
+}
+END_TEST
+
+START_TEST(rejects_bad_drop_and_seed)
+{
+    EXPECT_ERROR("invalid --drop '101'", BASE, "--drop", "101");
+    EXPECT_ERROR("invalid --drop 'nan'", BASE, "--drop", "nan");
+    EXPECT_ERROR("invalid --seed '0'", BASE, "--seed", "0");
+    EXPECT_ERROR("invalid --seed '4294967296'", BASE, "--seed", "4294967296");
+}
+END_TEST
+
+START_TEST(help_and_version_are_done)
+{
+    struct outcome o;
+    PARSE(&o, "--help");
+    ck_assert_int_eq(o.result, CLI_DONE);
+    ck_assert_ptr_nonnull(strstr(o.out, "Usage: lwip-tap --tap NAME --ip ADDR[/PREFIX]"));
+    ck_assert_ptr_nonnull(strstr(o.out, "tcp_qlen")); /* the debug categories are listed */
+    free(o.out);
+
+    PARSE(&o, "-h");
+    ck_assert_int_eq(o.result, CLI_DONE);
+    ck_assert_ptr_nonnull(strstr(o.out, "Usage: lwip-tap"));
+    free(o.out);
+
+    PARSE(&o, "--version");
+    ck_assert_int_eq(o.result, CLI_DONE);
+    ck_assert_str_eq(o.out, "lwip-tap 0.1.0 (lwIP 2.1.3)\n");
+    free(o.out);
+}
+END_TEST
+
+Suite *cli_suite(void)
+{
+    Suite *s = suite_create("cli");
+    fixture_add_test(s, accepts_minimal_command_with_defaults);
+    fixture_add_test(s, accepts_every_option);
+    fixture_add_test(s, verbose_logs_debug);
+    fixture_add_test(s, rejects_bad_address);
+    fixture_add_test(s, rejects_bad_prefix);
+    fixture_add_test(s, rejects_bad_port);
+    fixture_add_test(s, rejects_bad_mac);
+    fixture_add_test(s, rejects_mac_with_blank_sign_or_0x);
+    fixture_add_test(s, rejects_multicast_mac);
+    fixture_add_test(s, rejects_unknown_debug_category);
+    fixture_add_test(s, rejects_ipv6_prefix_other_than_64);
+    fixture_add_test(s, rejects_gateway_outside_subnet);
+    fixture_add_test(s, rejects_same_echo_and_serial_port);
+    fixture_add_test(s, rejects_missing_tap);
+    fixture_add_test(s, rejects_missing_ip);
+    fixture_add_test(s, rejects_unexpected_positional_argument);
+    fixture_add_test(s, rejects_unknown_option);
+    fixture_add_test(s, rejects_verbose_with_quiet);
+    fixture_add_test(s, rejects_bad_drop_and_seed);
+    fixture_add_test(s, help_and_version_are_done);
+    return s;
+}

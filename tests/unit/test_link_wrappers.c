@@ -1,0 +1,212 @@
+/* The link wrappers of port/: the fault injector drops what it is told to,
+ * reproducibly, and the pcap writer records every frame both ways. */
+#include <check.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "fake_link.h"
+#include "fixture.h"
+#include "suites.h"
+
+#define FRAMES 100
+#define FRAME_LEN 60
+#define PCAP_HEADER_LEN 24
+#define PCAP_RECORD_HEADER_LEN 16
+
+static void make_frame(int i, uint8_t *frame)
+{
+    memset(frame, i, FRAME_LEN);
+}
+
+/* Runs FRAMES frames each way through a fault injector and records which
+ * ones got through (1) or were dropped (0). */
+static void run_fault(double drop_percent, uint32_t seed, char rx_passed[FRAMES], char tx_passed[FRAMES])
+{
+    struct fake_link *wire = fake_link_new();
+    struct link_fault_config config = {drop_percent, drop_percent, seed};
+    struct link *fault = link_fault_new(fake_link_base(wire), &config);
+    ck_assert_ptr_nonnull(fault);
+    uint8_t frame[FRAME_LEN];
+    uint8_t got[LINK_MAX_FRAME];
+    char err[LINK_ERR_LEN];
+
+    memset(rx_passed, 0, FRAMES);
+    for (int i = 0; i < FRAMES; i++) {
+        make_frame(i, frame);
+        fake_link_push_rx(wire, frame, sizeof frame);
+    }
+    ssize_t n;
+    while ((n = link_recv(fault, got, sizeof got, err)) > 0) {
+        ck_assert_int_eq(n, FRAME_LEN);
+        rx_passed[got[0]] = 1;
+    }
+    ck_assert_int_eq(n, 0);
+    ck_assert_uint_eq(fake_link_rx_pending(wire), 0);
+
+    memset(tx_passed, 0, FRAMES);
+    for (int i = 0; i < FRAMES; i++) {
+        make_frame(i, frame);
+        ck_assert_int_eq(link_send(fault, frame, sizeof frame, err), 0);
+    }
+    size_t len;
+    while ((len = fake_link_pop_tx(wire, got, sizeof got)) > 0) {
+        ck_assert_uint_eq(len, FRAME_LEN);
+        tx_passed[got[0]] = 1;
+    }
+    link_destroy(fault);
+}
+
+static int count(const char passed[FRAMES])
+{
+    int n = 0;
+    for (int i = 0; i < FRAMES; i++) {
+        n += passed[i];
+    }
+    return n;
+}
+
+START_TEST(fault_at_100_percent_drops_everything)
+{
+    char rx[FRAMES], tx[FRAMES];
+    run_fault(100.0, 7, rx, tx);
+    ck_assert_int_eq(count(rx), 0);
+    ck_assert_int_eq(count(tx), 0);
+}
+END_TEST
+
+START_TEST(fault_at_0_percent_drops_nothing)
+{
+    char rx[FRAMES], tx[FRAMES];
+    run_fault(0.0, 7, rx, tx);
+    ck_assert_int_eq(count(rx), FRAMES);
+    ck_assert_int_eq(count(tx), FRAMES);
+}
+END_TEST
+
+START_TEST(fault_is_reproducible_for_a_seed)
+{
+    char rx1[FRAMES], tx1[FRAMES], rx2[FRAMES], tx2[FRAMES], rx3[FRAMES], tx3[FRAMES];
+    run_fault(50.0, 42, rx1, tx1);
+    run_fault(50.0, 42, rx2, tx2);
+    run_fault(50.0, 43, rx3, tx3);
+    ck_assert_mem_eq(rx1, rx2, FRAMES);
+    ck_assert_mem_eq(tx1, tx2, FRAMES);
+    ck_assert_int_ge(count(rx1), 30);
+    ck_assert_int_le(count(rx1), 70);
+    ck_assert_int_ge(count(tx1), 30);
+    ck_assert_int_le(count(tx1), 70);
+    ck_assert_msg(memcmp(rx1, rx3, FRAMES) != 0 || memcmp(tx1, tx3, FRAMES) != 0,
+                  "seeds 42 and 43 dropped the same frames");
+}
+END_TEST
+
+static uint32_t read_u32(const uint8_t *p)
+{
+    uint32_t v;
+    memcpy(&v, p, sizeof v); /* the writer's byte order, which the magic number reveals */
+    return v;
+}
+
+static uint16_t read_u16(const uint8_t *p)
+{
+    uint16_t v;
+    memcpy(&v, p, sizeof v);
+    return v;
+}
+
+static char *temp_path(void)
+{
+    const char *dir = getenv("TMPDIR");
+    char *path;
+    ck_assert_int_gt(asprintf(&path, "%s/lwiptap-unit-XXXXXX", dir ? dir : "/tmp"), 0);
+    int fd = mkstemp(path);
+    ck_assert_int_ge(fd, 0);
+    close(fd);
+    return path;
+}
+
+static uint8_t *read_file(const char *path, size_t *len)
+{
+    FILE *f = fopen(path, "rb");
+    ck_assert_ptr_nonnull(f);
+    static uint8_t buf[4096];
+    *len = fread(buf, 1, sizeof buf, f);
+    fclose(f);
+    return buf;
+}
+
+START_TEST(pcap_records_every_frame_both_ways)
+{
+    char *path = temp_path();
+    char err[LINK_ERR_LEN];
+    struct fake_link *wire = fake_link_new();
+    struct link *pcap = link_pcap_new(fake_link_base(wire), path, err);
+    ck_assert_msg(pcap != NULL, "link_pcap_new: %s", err);
+
+    /* In: frames 1 and 2 (then an idle receive, which records nothing); out: 3, 4, 5. */
+    uint8_t frame[FRAME_LEN], got[LINK_MAX_FRAME];
+    for (int i = 1; i <= 2; i++) {
+        make_frame(i, frame);
+        fake_link_push_rx(wire, frame, sizeof frame - (size_t)i);
+    }
+    for (int i = 1; i <= 2; i++) {
+        ck_assert_int_eq(link_recv(pcap, got, sizeof got, err), FRAME_LEN - i);
+    }
+    ck_assert_int_eq(link_recv(pcap, got, sizeof got, err), 0);
+    for (int i = 3; i <= 5; i++) {
+        make_frame(i, frame);
+        ck_assert_int_eq(link_send(pcap, frame, sizeof frame - (size_t)i, err), 0);
+    }
+    ck_assert_uint_eq(fake_link_tx_pending(wire), 3);
+    link_destroy(pcap);
+
+    size_t len;
+    const uint8_t *file = read_file(path, &len);
+    ck_assert_uint_ge(len, PCAP_HEADER_LEN);
+    ck_assert_uint_eq(read_u32(file), 0xa1b2c3d4u);
+    ck_assert_uint_eq(read_u16(file + 4), 2);
+    ck_assert_uint_eq(read_u16(file + 6), 4);
+    ck_assert_uint_ge(read_u32(file + 16), 1514); /* snaplen: whole frames */
+    ck_assert_uint_eq(read_u32(file + 20), 1);    /* LINKTYPE_ETHERNET */
+    size_t off = PCAP_HEADER_LEN;
+    for (int i = 1; i <= 5; i++) {
+        ck_assert_uint_le(off + PCAP_RECORD_HEADER_LEN, len);
+        uint32_t incl = read_u32(file + off + 8);
+        ck_assert_uint_eq(incl, FRAME_LEN - i);
+        ck_assert_uint_eq(read_u32(file + off + 12), FRAME_LEN - i);
+        off += PCAP_RECORD_HEADER_LEN;
+        ck_assert_uint_le(off + incl, len);
+        make_frame(i, frame);
+        ck_assert_mem_eq(file + off, frame, incl);
+        off += incl;
+    }
+    ck_assert_uint_eq(off, len);
+    unlink(path);
+    free(path);
+}
+END_TEST
+
+START_TEST(pcap_reports_unwritable_path)
+{
+    char err[LINK_ERR_LEN] = "";
+    struct fake_link *wire = fake_link_new();
+    struct link *pcap = link_pcap_new(fake_link_base(wire), "/nonexistent-dir/x.pcap", err);
+    ck_assert_ptr_null(pcap);
+    ck_assert_ptr_nonnull(strstr(err, "cannot write pcap file /nonexistent-dir/x.pcap"));
+    /* On failure the inner link stays the caller's. */
+    link_destroy(fake_link_base(wire));
+}
+END_TEST
+
+Suite *link_wrappers_suite(void)
+{
+    Suite *s = suite_create("link_wrappers");
+    fixture_add_test(s, fault_at_100_percent_drops_everything);
+    fixture_add_test(s, fault_at_0_percent_drops_nothing);
+    fixture_add_test(s, fault_is_reproducible_for_a_seed);
+    fixture_add_test(s, pcap_records_every_frame_both_ways);
+    fixture_add_test(s, pcap_reports_unwritable_path);
+    return s;
+}

@@ -1,0 +1,177 @@
+/* The TCP state log (app/tcp_statelog.h): one line per transition, in the
+ * documented format, blaming the right cause. */
+#include <check.h>
+#include <regex.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "fake_clock.h"
+#include "fixture.h"
+#include "lwip/priv/tcp_priv.h"
+#include "peer.h"
+#include "suites.h"
+#include "tcp_statelog.h"
+
+#define PEER_ISS 7000u
+#define MAX_LINES 64
+#define MAX_LINE 256
+
+/* The documented line: "<UTC time with ms> INFO tcp-state: <message>". */
+#define LINE_PATTERN                                                                                         \
+    "^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}\\.[0-9]{3}Z INFO tcp-state: (.+)$"
+
+struct transitions {
+    int count;
+    char line[MAX_LINES][MAX_LINE];
+};
+
+/* The messages of every tcp-state line logged so far, each checked against the format. */
+static void read_transitions(struct transitions *t)
+{
+    regex_t re;
+    ck_assert_int_eq(regcomp(&re, LINE_PATTERN, REG_EXTENDED), 0);
+    char *log = strdup(fixture_log());
+    ck_assert_ptr_nonnull(log);
+    t->count = 0;
+    char *save = NULL;
+    for (char *line = strtok_r(log, "\n", &save); line != NULL; line = strtok_r(NULL, "\n", &save)) {
+        if (strstr(line, " tcp-state: ") == NULL) {
+            continue;
+        }
+        regmatch_t m[2];
+        ck_assert_msg(regexec(&re, line, 2, m, 0) == 0, "badly formatted state log line: %s", line);
+        ck_assert_int_lt(t->count, MAX_LINES);
+        snprintf(t->line[t->count++], MAX_LINE, "%.*s", (int)(m[1].rm_eo - m[1].rm_so), line + m[1].rm_so);
+    }
+    free(log);
+    regfree(&re);
+}
+
+static void expect_transitions(const char *const *expected, int n)
+{
+    struct transitions t;
+    read_transitions(&t);
+    for (int i = 0; i < n && i < t.count; i++) {
+        ck_assert_msg(strcmp(t.line[i], expected[i]) == 0, "transition %d: got \"%s\", expected \"%s\"", i,
+                      t.line[i], expected[i]);
+    }
+    ck_assert_msg(t.count == n, "%d transitions logged, expected %d; last: \"%s\"", t.count, n,
+                  t.count > 0 ? t.line[t.count - 1] : "");
+}
+
+#define LISTENERS "*:7 *:* CLOSED -> LISTEN via app", "*:1234 *:* CLOSED -> LISTEN via app"
+
+START_TEST(passive_close)
+{
+    struct peer p;
+    struct segment s;
+    peer_init(&p, 40000, ECHO_PORT, PEER_ISS);
+    peer_connect(&p);
+    peer_send(&p, TCPF_ACK | TCPF_PSH, "hi", 2);
+    while (peer_recv(&p, &s)) {
+    }
+    peer_send(&p, TCPF_ACK | TCPF_FIN, NULL, 0);
+    int fin = 0;
+    while (peer_recv(&p, &s)) {
+        fin |= s.flags & TCPF_FIN;
+    }
+    ck_assert_msg(fin, "lwIP did not close its side after the peer's FIN");
+    peer_send(&p, TCPF_ACK, NULL, 0);
+
+    static const char *const expected[] = {
+        LISTENERS,
+        "192.0.2.2:7 192.0.2.1:40000 LISTEN -> SYN_RCVD via rx [S]",
+        "192.0.2.2:7 192.0.2.1:40000 SYN_RCVD -> ESTABLISHED via rx [.]",
+        "192.0.2.2:7 192.0.2.1:40000 ESTABLISHED -> CLOSE_WAIT via rx [F.]",
+        "192.0.2.2:7 192.0.2.1:40000 CLOSE_WAIT -> LAST_ACK via app",
+        "192.0.2.2:7 192.0.2.1:40000 LAST_ACK -> CLOSED via rx [.]",
+    };
+    expect_transitions(expected, sizeof expected / sizeof expected[0]);
+}
+END_TEST
+
+START_TEST(active_close_after_bye_ends_in_time_wait)
+{
+    struct peer p;
+    struct segment s;
+    peer_init(&p, 40000, SERIAL_PORT, PEER_ISS);
+    peer_connect(&p);
+    peer_send(&p, TCPF_ACK | TCPF_PSH, "bye\n", 4);
+    int fin = 0;
+    while (peer_recv(&p, &s)) {
+        fin |= s.flags & TCPF_FIN;
+    }
+    ck_assert_msg(fin, "lwIP did not close after bye");
+    peer_send(&p, TCPF_ACK, NULL, 0);
+    peer_send(&p, TCPF_ACK | TCPF_FIN, NULL, 0);
+    while (peer_recv(&p, &s)) {
+    }
+    ck_assert_ptr_nonnull(tcp_tw_pcbs);
+
+    /* TIME_WAIT lasts 2 MSL, counted in lwIP's 500 ms slow-timer ticks. */
+    fake_clock_advance(2 * TCP_MSL - 1000);
+    ck_assert_ptr_nonnull(tcp_tw_pcbs);
+    fake_clock_advance(2000);
+    ck_assert_ptr_null(tcp_tw_pcbs);
+
+    static const char *const expected[] = {
+        LISTENERS,
+        "192.0.2.2:1234 192.0.2.1:40000 LISTEN -> SYN_RCVD via rx [S]",
+        "192.0.2.2:1234 192.0.2.1:40000 SYN_RCVD -> ESTABLISHED via rx [.]",
+        "192.0.2.2:1234 192.0.2.1:40000 ESTABLISHED -> FIN_WAIT_1 via app",
+        "192.0.2.2:1234 192.0.2.1:40000 FIN_WAIT_1 -> FIN_WAIT_2 via rx [.]",
+        "192.0.2.2:1234 192.0.2.1:40000 FIN_WAIT_2 -> TIME_WAIT via rx [F.]",
+        "192.0.2.2:1234 192.0.2.1:40000 TIME_WAIT -> CLOSED via timer",
+    };
+    expect_transitions(expected, sizeof expected / sizeof expected[0]);
+}
+END_TEST
+
+START_TEST(reset_by_peer)
+{
+    struct peer p;
+    peer_init(&p, 40000, ECHO_PORT, PEER_ISS);
+    peer_connect(&p);
+    peer_send(&p, TCPF_RST, NULL, 0);
+    ck_assert_ptr_null(tcp_active_pcbs);
+
+    static const char *const expected[] = {
+        LISTENERS,
+        "192.0.2.2:7 192.0.2.1:40000 LISTEN -> SYN_RCVD via rx [S]",
+        "192.0.2.2:7 192.0.2.1:40000 SYN_RCVD -> ESTABLISHED via rx [.]",
+        "192.0.2.2:7 192.0.2.1:40000 ESTABLISHED -> CLOSED via rx [R]",
+    };
+    expect_transitions(expected, sizeof expected / sizeof expected[0]);
+}
+END_TEST
+
+START_TEST(stopping_a_service_closes_its_listener)
+{
+    stream_service_stop(fx.echo);
+    fx.echo = NULL;
+    static const char *const expected[] = {LISTENERS, "*:7 *:* LISTEN -> CLOSED via app"};
+    expect_transitions(expected, sizeof expected / sizeof expected[0]);
+}
+END_TEST
+
+START_TEST(disabled_log_stays_silent)
+{
+    struct peer p;
+    tcp_statelog_set_enabled(0);
+    peer_init(&p, 40000, ECHO_PORT, PEER_ISS);
+    peer_connect(&p);
+    static const char *const expected[] = {LISTENERS};
+    expect_transitions(expected, sizeof expected / sizeof expected[0]);
+}
+END_TEST
+
+Suite *statelog_suite(void)
+{
+    Suite *s = suite_create("statelog");
+    fixture_add_test(s, passive_close);
+    fixture_add_test(s, active_close_after_bye_ends_in_time_wait);
+    fixture_add_test(s, reset_by_peer);
+    fixture_add_test(s, stopping_a_service_closes_its_listener);
+    fixture_add_test(s, disabled_log_stays_silent);
+    return s;
+}
