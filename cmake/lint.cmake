@@ -3,6 +3,7 @@ file(GLOB_RECURSE LWIPTAP_SOURCES CONFIGURE_DEPENDS
   ${CMAKE_SOURCE_DIR}/port/*.c ${CMAKE_SOURCE_DIR}/port/*.h
   ${CMAKE_SOURCE_DIR}/app/*.c ${CMAKE_SOURCE_DIR}/app/*.h
   ${CMAKE_SOURCE_DIR}/host/*.c ${CMAKE_SOURCE_DIR}/host/*.h
+  ${CMAKE_SOURCE_DIR}/bench/*.c ${CMAKE_SOURCE_DIR}/bench/*.h
   ${CMAKE_SOURCE_DIR}/tests/*.c ${CMAKE_SOURCE_DIR}/tests/*.h)
 
 find_program(CLANG_FORMAT clang-format)

@@ -17,8 +17,9 @@
 #define MAX_STALLS 2000
 /* Over 200 KB, several times TCP_SND_BUF. */
 #define STREAM_SEGMENTS 150
-/* The largest chunk lwIP hands a recv callback: pbuf_split_64k keeps tot_len a u16_t. */
-#define MAX_CHUNK 0xffff
+/* The largest chunk lwIP hands a recv callback: its whole receive window at
+ * once (after reassembly), and never more than a pbuf chain holds. */
+#define MAX_CHUNK LWIP_MIN(0xffff, TCP_WND)
 
 static void expect_reply(struct peer *p, const char *sent, const char *reply)
 {
@@ -125,8 +126,9 @@ START_TEST(long_stream_comes_back_whole_and_in_order)
 END_TEST
 
 /* Segments that arrive out of order are handed to the service as one chunk
- * once the gap fills: 0xffff bytes, the most a pbuf chain holds, so the serial
- * prefix must not be chained onto it (it once overflowed tot_len and aborted). */
+ * once the gap fills. The serial prefix is queued beside the chunk, not
+ * chained onto it: with a 64 KiB window, prefix + chunk once overflowed the
+ * chain's 16-bit tot_len and aborted the process. */
 START_TEST(reassembled_64k_chunk_comes_back_whole)
 {
     struct peer p;

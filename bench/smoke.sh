@@ -1,0 +1,42 @@
+#!/usr/bin/env bash
+# ctest bench.smoke: runs scripts/bench.sh with tiny sizes against the build
+# tree named by LWIPTAP_BENCH_BUILD_DIR and checks that it completed and printed
+# its table with a numeric ratio on every row. Not a performance test: the
+# figures are not judged. Exit 77 (skipped) without root.
+set -euo pipefail
+
+bench=${1:?usage: smoke.sh PATH/TO/scripts/bench.sh}
+if [ "$(id -u)" -ne 0 ]; then
+    echo "bench.smoke: SKIP: needs root (network namespaces, a tap, a veth pair)" >&2
+    exit 77
+fi
+[ -n "${LWIPTAP_BENCH_BUILD_DIR:-}" ] || {
+    echo "bench.smoke: LWIPTAP_BENCH_BUILD_DIR is not set" >&2
+    exit 1
+}
+
+out=$(mktemp "${TMPDIR:-/tmp}/lt-bench-smoke.XXXXXX")
+trap 'rm -f "$out"' EXIT
+rc=0
+bash "$bench" --mib 1 --conns 20 --parallel 4 --runs 1 >"$out" 2>&1 || rc=$?
+cat "$out"
+if [ "$rc" -ne 0 ]; then
+    echo "bench.smoke: FAIL: bench.sh exited $rc" >&2
+    exit 1
+fi
+
+fail=0
+grep -q '^bench.sh: done$' "$out" || { echo "bench.smoke: FAIL: no 'bench.sh: done' line" >&2; fail=1; }
+grep -Eq '^metric +unit +lwIP-over-TAP +kernel \(veth\) +ratio$' "$out" ||
+    { echo "bench.smoke: FAIL: no table header" >&2; fail=1; }
+num='[0-9]+(\.[0-9]+)?'
+cell="$num \[$num-$num\]"
+for label in 'echo throughput, 1 conn x 1 MiB +MiB/s' 'connection rate, 20 cycles +conn/s' \
+    '  cycle latency, mean +us' '  cycle latency, p99 +us' 'concurrent, 4 conns x 1024 KiB +MiB/s'; do
+    if ! grep -Eq "^$label +$cell +$cell +$num$" "$out"; then
+        echo "bench.smoke: FAIL: no table row '$label' with two figures and a numeric ratio" >&2
+        fail=1
+    fi
+done
+[ "$fail" -eq 0 ] || exit 1
+echo "bench.smoke: PASS"
