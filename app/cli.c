@@ -214,10 +214,11 @@ static int hex_value(char c)
 static int parse_mac(const char *text, uint8_t mac[6], char *err, size_t errlen)
 {
     int ok = strlen(text) == 17;
-    for (int i = 0; ok && i < 6; i++) {
-        int hi = hex_value(text[i * 3]);
-        int lo = hex_value(text[i * 3 + 1]);
-        ok = hi >= 0 && lo >= 0 && (i == 5 || text[i * 3 + 2] == ':');
+    for (size_t i = 0; ok && i < 6; i++) {
+        const char *pair = text + i * 3;
+        int hi = hex_value(pair[0]);
+        int lo = hex_value(pair[1]);
+        ok = hi >= 0 && lo >= 0 && (i == 5 || pair[2] == ':');
         if (ok) {
             mac[i] = (uint8_t)((hi << 4) | lo);
         }

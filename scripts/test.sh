@@ -25,9 +25,10 @@ run_suite() {
     (cd "$dir" && ctest --output-on-failure -j2 --timeout 300)
 }
 
-echo "=== format check (clang-format over our code only)"
+echo "=== static checks: clang-format and clang-tidy over our code only"
 cmake -S . -B build >/dev/null
 cmake --build build --target clang-format-check
+cmake --build build --target clang-tidy
 
 run_suite build -DCMAKE_BUILD_TYPE=RelWithDebInfo -DLWIPTAP_SANITIZE=OFF
 ASAN_OPTIONS=abort_on_error=1:detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
