@@ -2,6 +2,7 @@
 #include <fcntl.h>
 #include <linux/if.h>
 #include <linux/if_tun.h>
+#include <pwd.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -65,13 +66,16 @@ static void tap_destroy(struct link *self)
 
 static const struct link_ops tap_ops = {tap_recv, tap_send, tap_wait_fd, tap_destroy};
 
+/* Who should own the tap in the suggested fix: the person behind sudo, or the
+ * real user. $USER is not trusted: setpriv and su can leave it naming root. */
 static const char *user_name(void)
 {
-    const char *user = getenv("SUDO_USER");
-    if (user == NULL || *user == '\0') {
-        user = getenv("USER");
+    const char *sudo_user = getenv("SUDO_USER");
+    if (getuid() == 0 && sudo_user != NULL && *sudo_user != '\0') {
+        return sudo_user;
     }
-    return (user != NULL && *user != '\0') ? user : "$USER";
+    struct passwd *pw = getpwuid(getuid());
+    return (pw != NULL && pw->pw_name != NULL) ? pw->pw_name : "$USER";
 }
 
 static void explain_attach_failure(const char *name, int exists, int saved_errno, char *err)

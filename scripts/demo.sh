@@ -1,0 +1,365 @@
+#!/usr/bin/env bash
+# lwip-tap demo: lwIP running in a user process answers ping, ping6, a serial
+# echo session and an RFC 862 echo session over a TAP device, while tcpdump
+# watches the wire; then it prints, section by section, what happened on the
+# wire and in lwIP's TCP state machine.
+#
+#   sudo scripts/demo.sh
+#
+# Everything happens inside a private network namespace (lt-demo-<pid>) that
+# the script creates and deletes again; nothing outside it is touched.
+# Addresses come from the documentation ranges (RFC 5737, RFC 3849):
+#   host side of tap0 (the Linux kernel)  192.0.2.1/24  2001:db8::1/64
+#   lwIP (the lwip-tap process)           192.0.2.2/24  2001:db8::2/64
+#
+# Environment:
+#   LWIPTAP_DEMO_SKIP_BUILD=1  do not run scripts/setup.sh and cmake (tests use this)
+#   LWIPTAP_BUILD_DIR=DIR      build directory to use (default: <repo>/build)
+#
+# Exit code: 0 if the handshake, the echo replies and the teardown were all
+# seen, 1 otherwise (or if anything failed on the way).
+
+set -uo pipefail
+
+root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+build=${LWIPTAP_BUILD_DIR:-$root/build}
+
+HOST4=192.0.2.1
+LWIP4=192.0.2.2
+HOST6=2001:db8::1
+LWIP6=2001:db8::2
+SERIAL_PORT=1234
+ECHO_PORT=7
+ECHO_TEXT='Echo, echo, echo!'
+
+if [ -t 1 ]; then
+    BOLD=$(printf '\033[1m') DIM=$(printf '\033[2m') RED=$(printf '\033[31m')
+    GREEN=$(printf '\033[32m') RESET=$(printf '\033[0m')
+else
+    BOLD='' DIM='' RED='' GREEN='' RESET=''
+fi
+
+die() {
+    printf '%sdemo: %s%s\n' "$RED" "$*" "$RESET" >&2
+    exit 1
+}
+
+if [ "$(id -u)" -ne 0 ]; then
+    printf 'demo: this demo creates a network namespace and a tap device, which needs root.\n' >&2
+    printf '      run: sudo scripts/demo.sh\n' >&2
+    exit 1
+fi
+
+# ------------------------------------------------------------------ cleanup
+
+NS=""
+WORK=""
+PIDS=()
+
+cleanup() {
+    local pid
+    trap - EXIT INT TERM HUP PIPE
+    for pid in "${PIDS[@]}"; do
+        kill -TERM "$pid" 2>/dev/null
+    done
+    for pid in "${PIDS[@]}"; do
+        for _ in 1 2 3 4 5 6 7 8 9 10 11 12 13 14 15; do
+            kill -0 "$pid" 2>/dev/null || break
+            sleep 0.2
+        done
+        kill -KILL "$pid" 2>/dev/null
+        wait "$pid" 2>/dev/null
+    done
+    [ -z "$NS" ] || ip netns del "$NS" 2>/dev/null
+    [ -z "$WORK" ] || rm -rf "$WORK"
+}
+on_exit() {
+    local rc=$?
+    cleanup
+    exit "$rc"
+}
+trap on_exit EXIT
+trap 'printf "\ndemo: interrupted, cleaning up\n" >&2; exit 130' INT TERM HUP
+trap 'exit 141' PIPE
+
+# ------------------------------------------------------------------ helpers
+
+header() {
+    printf '\n%s== %s ==%s\n' "$BOLD" "$*" "$RESET"
+}
+
+explain() {
+    printf '%s\n' "$@"
+}
+
+indent() {
+    sed 's/^/    /'
+}
+
+# Drops the timestamp option that every segment after the handshake carries.
+tidy() {
+    sed -E 's/, options \[nop,nop,TS val [0-9]+ ecr [0-9]+\]//'
+}
+
+# Waits up to $3 seconds for a line matching ERE $2 in file $1.
+wait_for_line() {
+    local t=0
+    until grep -Eq -- "$2" "$1" 2>/dev/null; do
+        [ "$t" -lt $(($3 * 10)) ] || return 1
+        sleep 0.1
+        t=$((t + 1))
+    done
+}
+
+# Starts a command in the namespace in the background; sets BG_PID.
+ns_bg() {
+    ip netns exec "$NS" "$@" &
+    BG_PID=$!
+    PIDS+=("$BG_PID")
+}
+
+# Waits up to $2 s for process $1 to exit; sets WAIT_RC (124 if it did not).
+wait_pid() {
+    local t=0
+    while kill -0 "$1" 2>/dev/null; do
+        if [ "$t" -ge $(($2 * 10)) ]; then
+            WAIT_RC=124
+            return
+        fi
+        sleep 0.1
+        t=$((t + 1))
+    done
+    WAIT_RC=0
+    wait "$1" || WAIT_RC=$?
+}
+
+# The tcpdump lines of one connection, host port $1 and lwIP port $2.
+conn_lines() {
+    grep -E -- " ($HOST4\\.$1 > $LWIP4\\.$2|$LWIP4\\.$2 > $HOST4\\.$1): " "$CAPTURE" || true
+}
+
+# ------------------------------------------------------------------ build
+
+if [ "${LWIPTAP_DEMO_SKIP_BUILD:-0}" != 1 ]; then
+    header "Preparing: packages, lwIP source and the build"
+    bash "$root/scripts/setup.sh" || die "scripts/setup.sh failed"
+    build_log=$(mktemp "${TMPDIR:-/tmp}/lt-demo-build.XXXXXX")
+    printf 'building in %s ... ' "$build"
+    if cmake -S "$root" -B "$build" >"$build_log" 2>&1 &&
+        cmake --build "$build" -j2 >>"$build_log" 2>&1; then
+        printf 'done\n'
+        rm -f "$build_log"
+    else
+        printf 'FAILED\n'
+        tail -n 30 "$build_log" >&2
+        rm -f "$build_log"
+        die "the build failed (full log above)"
+    fi
+fi
+
+LWIPTAP=$build/bin/lwip-tap
+TCP_CLIENT=$build/bin/tcp-client
+[ -x "$LWIPTAP" ] || die "$LWIPTAP not found: build first (or unset LWIPTAP_DEMO_SKIP_BUILD)"
+[ -x "$TCP_CLIENT" ] || die "$TCP_CLIENT not found: build first (or unset LWIPTAP_DEMO_SKIP_BUILD)"
+for tool in ip tcpdump nc ping; do
+    command -v "$tool" >/dev/null 2>&1 || die "'$tool' is missing: run sudo scripts/setup.sh"
+done
+
+WORK=$(mktemp -d "${TMPDIR:-/tmp}/lt-demo.XXXXXX")
+LOG=$WORK/lwip-tap.log
+CAPTURE=$WORK/capture.txt
+
+# ------------------------------------------------------------------ network
+
+NS=lt-demo-$$
+ip netns add "$NS" || { NS=""; die "cannot create network namespace"; }
+{
+    ip -n "$NS" link set lo up &&
+        ip -n "$NS" tuntap add dev tap0 mode tap &&
+        ip -n "$NS" addr add "$HOST4/24" dev tap0 &&
+        ip -n "$NS" addr add "$HOST6/64" dev tap0 nodad &&
+        ip -n "$NS" link set tap0 up
+} || die "cannot set up tap0 in namespace $NS"
+
+ns_bg "$LWIPTAP" --tap tap0 --ip "$LWIP4/24" --ip6 "$LWIP6/64" </dev/null 2>"$LOG"
+LWIP_PID=$BG_PID
+wait_for_line "$LOG" 'lwip-tap: up on' 10 || {
+    cat "$LOG" >&2
+    die "lwip-tap did not start"
+}
+
+ns_bg tcpdump -i tap0 -n -S -l -U >"$CAPTURE" 2>"$WORK/tcpdump.err"
+TCPDUMP_PID=$BG_PID
+wait_for_line "$WORK/tcpdump.err" 'listening on' 10 || {
+    cat "$WORK/tcpdump.err" >&2
+    die "tcpdump did not start"
+}
+sleep 0.5
+
+header "Setup"
+explain "A private network namespace ($NS) holds a TAP device, tap0: a virtual" \
+    "Ethernet cable with the Linux kernel at one end and the lwip-tap process at the" \
+    "other. Frames the kernel sends into tap0 are read by lwip-tap, which runs the" \
+    "lwIP TCP/IP stack in user space and writes its answers back."
+printf '\n'
+printf '    Linux kernel (host side of tap0)  %-12s %s\n' "$HOST4" "$HOST6"
+printf '    lwIP in lwip-tap                  %-12s %s\n' "$LWIP4" "$LWIP6"
+printf '    services: echo (RFC 862) on port %s, serial echo on port %s\n' "$ECHO_PORT" "$SERIAL_PORT"
+printf '\n    %s\n' "tcpdump -i tap0 -n -S is watching the wire."
+
+# ------------------------------------------------------------------ ping
+
+header "ping (IPv4): ICMP echo request -> echo reply"
+explain "The kernel first asks who has $LWIP4 (ARP); lwIP answers with its MAC" \
+    "address, then replies to each ICMP echo request."
+ip netns exec "$NS" ping -c 3 -i 0.3 -W 2 "$LWIP4" >"$WORK/ping4.txt" 2>&1
+grep -E 'bytes from|packets transmitted' "$WORK/ping4.txt" | indent
+
+header "ping6 (IPv6): neighbour discovery, then ICMPv6 echo"
+ip netns exec "$NS" ping -6 -c 3 -i 0.3 -W 2 "$LWIP6" >"$WORK/ping6.txt" 2>&1
+grep -E 'bytes from|packets transmitted' "$WORK/ping6.txt" | indent
+
+# ------------------------------------------------------------------ sessions
+
+printf 'hello\nworld\nbye\n' >"$WORK/client-in.txt"
+timeout 20 ip netns exec "$NS" "$TCP_CLIENT" "$LWIP4" "$SERIAL_PORT" <"$WORK/client-in.txt" \
+    >"$WORK/client-out.txt" 2>"$WORK/client-err.txt"
+client_rc=$?
+SERIAL_CLIENT_PORT=$(sed -nE "s/.* serial: $HOST4:([0-9]+) connected.*/\1/p" "$LOG" | head -n1)
+
+printf '%s\n' "$ECHO_TEXT" | timeout 20 ip netns exec "$NS" nc -N "$LWIP4" "$ECHO_PORT" \
+    >"$WORK/nc-out.txt" 2>"$WORK/nc-err.txt"
+nc_rc=$?
+ECHO_CLIENT_PORT=$(sed -nE "s/.* echo: $HOST4:([0-9]+) connected.*/\1/p" "$LOG" | head -n1)
+
+# Let both connections finish closing before the capture stops.
+[ -z "$SERIAL_CLIENT_PORT" ] ||
+    wait_for_line "$LOG" " $HOST4:$SERIAL_CLIENT_PORT [A-Z_0-9]+ -> TIME_WAIT" 5
+[ -z "$ECHO_CLIENT_PORT" ] ||
+    wait_for_line "$LOG" " $HOST4:$ECHO_CLIENT_PORT [A-Z_0-9]+ -> CLOSED" 5
+sleep 0.5
+kill -INT "$TCPDUMP_PID" 2>/dev/null
+wait_pid "$TCPDUMP_PID" 5
+
+sp=${SERIAL_CLIENT_PORT:-none}
+conn_lines "$sp" "$SERIAL_PORT" >"$WORK/serial.cap"
+serial_syn=$(grep -m1 -E "$HOST4\\.$sp > $LWIP4\\.$SERIAL_PORT: Flags \\[S\\]," "$WORK/serial.cap")
+serial_synack=$(grep -m1 -E "$LWIP4\\.$SERIAL_PORT > $HOST4\\.$sp: Flags \\[S\\.\\]," "$WORK/serial.cap")
+serial_ack=$(grep -m1 -E "$HOST4\\.$sp > $LWIP4\\.$SERIAL_PORT: Flags \\[\\.\\]," "$WORK/serial.cap")
+first_fin=$(grep -n -m1 -E 'Flags \[F' "$WORK/serial.cap" | cut -d: -f1)
+first_fin=${first_fin:-$(($(wc -l <"$WORK/serial.cap") + 1))}
+
+header "Serial echo session: tcp-client -> $LWIP4 port $SERIAL_PORT"
+explain "tcp-client sends each line; lwIP answers with a serial number (0, 1, ...)" \
+    "followed by the line. \"bye\" asks lwIP to close the connection."
+printf '\n'
+mapfile -t sent <"$WORK/client-in.txt"
+mapfile -t received <"$WORK/client-out.txt"
+for i in "${!sent[@]}"; do
+    printf '    client sends:  %s\n' "${sent[$i]}"
+    [ -z "${received[$i]+set}" ] || printf '    lwIP answers:  %s\n' "${received[$i]}"
+done
+if grep -q 'closed by server' "$WORK/client-err.txt"; then
+    printf '    (lwIP closed the connection)\n'
+fi
+if [ "$client_rc" -ne 0 ]; then
+    printf '    %s(tcp-client exited with code %s: %s)%s\n' "$RED" "$client_rc" \
+        "$(tr '\n' ' ' <"$WORK/client-err.txt")" "$RESET"
+fi
+printf '    %s(client port: %s)%s\n' "$DIM" "$sp" "$RESET"
+
+header "The three-way handshake (serial connection, client port $sp)"
+explain "1. [S]  SYN: the client ($HOST4, the kernel) asks to open a connection and" \
+    "   announces its initial sequence number (seq)." \
+    "2. [S.] SYN-ACK: lwIP ($LWIP4) accepts: its own seq, ack = client seq + 1, and" \
+    "   its options: mss 1460 (largest segment it takes), wscale (window scaling)," \
+    "   sackOK (selective acknowledgements allowed), TS val (timestamps)." \
+    "3. [.]  ACK: the client acknowledges lwIP's seq + 1. The connection is open."
+printf '\n'
+printf '%s\n' "$serial_syn" "$serial_synack" "$serial_ack" | grep . | indent
+
+header "Data exchange"
+explain "[P.] segments carry data (length = bytes); [.] segments only acknowledge." \
+    "Each line from the client is answered by lwIP with one segment: \"0hello\\n\" is 7 bytes." \
+    "(Here and below, the timestamp option each segment carries is left out.)"
+printf '\n'
+head -n $((first_fin - 1)) "$WORK/serial.cap" | tail -n +4 | tidy | indent
+
+header "Teardown"
+explain "On \"bye\" lwIP closes first (an active close) and sends [F.], a FIN: \"I have" \
+    "nothing more to send\". The client closes its side too, [F.] the other way," \
+    "and the last FIN is acknowledged with a final [.] ACK."
+printf '\n'
+tail -n +"$first_fin" "$WORK/serial.cap" | tidy | indent
+
+header "lwIP's TCP state log for the same connection ($LWIP4:$SERIAL_PORT <-> $HOST4:$sp)"
+explain "lwip-tap logs every state change of every lwIP connection, with its cause:" \
+    "rx [flags] = a segment received, app = our own call (here: close on bye)," \
+    "timer = an lwIP timer. FIN_WAIT_1: lwIP sent its FIN and waits for its ACK;" \
+    "TIME_WAIT: the side that closed first lingers a while, so that it can" \
+    "acknowledge the peer's FIN again if the final ACK got lost."
+printf '\n'
+grep -E "tcp-state: .* $HOST4:$sp " "$LOG" | sed -E 's/^[^ ]+T([0-9:.]+)Z INFO tcp-state: /\1  /' | indent
+
+# ------------------------------------------------------------------ echo
+
+ep=${ECHO_CLIENT_PORT:-none}
+conn_lines "$ep" "$ECHO_PORT" >"$WORK/echo.cap"
+header "Echo session: nc -N -> $LWIP4 port $ECHO_PORT (client port $ep)"
+explain "The echo service sends back exactly what it receives. nc -N closes its" \
+    "sending side when its input ends, so here the client sends the first FIN" \
+    "and lwIP closes passively: ESTABLISHED -> CLOSE_WAIT -> LAST_ACK -> CLOSED."
+printf '\n    client sends:  %s\n' "$ECHO_TEXT"
+while IFS= read -r line; do
+    printf '    lwIP answers:  %s\n' "$line"
+done <"$WORK/nc-out.txt"
+printf '\n'
+tidy <"$WORK/echo.cap" | indent
+printf '\n'
+grep -E "tcp-state: .* $HOST4:$ep " "$LOG" | sed -E 's/^[^ ]+T([0-9:.]+)Z INFO tcp-state: /\1  /' | indent
+
+# ------------------------------------------------------------------ verdict
+
+kill -TERM "$LWIP_PID" 2>/dev/null
+wait_pid "$LWIP_PID" 10
+lwip_rc=$WAIT_RC
+
+missing=()
+grep -q 'bytes from' "$WORK/ping4.txt" || missing+=("IPv4 ping replies")
+grep -q 'bytes from' "$WORK/ping6.txt" || missing+=("IPv6 ping replies")
+[ -n "$SERIAL_CLIENT_PORT" ] || missing+=("the serial connection in lwip-tap's log")
+[ -n "$serial_syn" ] || missing+=("SYN [S] from $HOST4 (serial connection)")
+printf '%s\n' "$serial_synack" | grep -q 'mss 1460' ||
+    missing+=("SYN-ACK [S.] from $LWIP4 with mss 1460 (serial connection)")
+[ -n "$serial_ack" ] || missing+=("handshake ACK [.] from $HOST4 (serial connection)")
+[ "$(sed -n 1p "$WORK/client-out.txt")" = 0hello ] || missing+=("reply '0hello'")
+[ "$(sed -n 2p "$WORK/client-out.txt")" = 1world ] || missing+=("reply '1world'")
+[ "$client_rc" -eq 0 ] || missing+=("a clean tcp-client exit (code $client_rc)")
+grep -qE "$LWIP4\\.$SERIAL_PORT > $HOST4\\.$sp: Flags \\[F" "$WORK/serial.cap" ||
+    missing+=("FIN from lwIP (serial connection)")
+grep -qE "$HOST4\\.$sp > $LWIP4\\.$SERIAL_PORT: Flags \\[F" "$WORK/serial.cap" ||
+    missing+=("FIN from the client (serial connection)")
+last_fin=$(grep -n -E 'Flags \[F' "$WORK/serial.cap" | tail -n1 | cut -d: -f1)
+[ -n "$last_fin" ] && tail -n +"$((last_fin + 1))" "$WORK/serial.cap" | grep -q 'Flags \[\.\]' ||
+    missing+=("the final ACK after the last FIN (serial connection)")
+grep -qE " $HOST4:$sp [A-Z_0-9]+ -> TIME_WAIT" "$LOG" ||
+    missing+=("TIME_WAIT in lwIP's state log (serial connection)")
+[ "$(cat "$WORK/nc-out.txt")" = "$ECHO_TEXT" ] || missing+=("the nc echo reply (nc exit code $nc_rc)")
+grep -qE "$LWIP4\\.$ECHO_PORT > $HOST4\\.$ep: Flags \\[F" "$WORK/echo.cap" ||
+    missing+=("FIN from lwIP (echo connection)")
+grep -qE "$HOST4\\.$ep > $LWIP4\\.$ECHO_PORT: Flags \\[F" "$WORK/echo.cap" ||
+    missing+=("FIN from the client (echo connection)")
+[ "$lwip_rc" -eq 0 ] || missing+=("a clean lwip-tap exit after SIGTERM (code $lwip_rc)")
+
+header "Result"
+if [ ${#missing[@]} -eq 0 ]; then
+    printf '%sOK%s: pings answered, handshake seen ([S], [S.] from lwIP, [.]), replies 0hello,\n' \
+        "$GREEN" "$RESET"
+    printf '    1world and the echo received, FINs seen both ways; lwip-tap exited cleanly.\n'
+    exit 0
+fi
+printf '%sFAILED%s: not seen:\n' "$RED" "$RESET"
+printf '    - %s\n' "${missing[@]}"
+printf '\nlwip-tap log (last 30 lines):\n'
+tail -n 30 "$LOG" | indent
+exit 1

@@ -1,0 +1,36 @@
+#!/usr/bin/env bash
+# scripts/demo.sh, run against the binaries under test (no setup, no build),
+# exits 0 and prints every section it promises.
+# shellcheck source=tests/e2e/lib.sh
+. "$(dirname "$0")/lib.sh"
+e2e_require_root
+e2e_require_cmds ip tcpdump nc ping
+e2e_require_lwiptap
+e2e_require_tcp_client
+demo="$(cd "$(dirname "$0")/../.." && pwd)/scripts/demo.sh"
+[ -f "$demo" ] || fail "no $demo"
+build=$(cd "$(dirname "$LWIPTAP")/.." && pwd)
+[ "$build/bin/lwip-tap" -ef "$LWIPTAP" ] || fail "lwip-tap is not in <build>/bin: $LWIPTAP"
+
+rc=0
+LWIPTAP_DEMO_SKIP_BUILD=1 LWIPTAP_BUILD_DIR="$build" timeout 90 bash "$demo" \
+    >"$E2E_WORK/demo-output.txt" 2>&1 || rc=$?
+assert_eq 0 "$rc" "demo.sh exit code"
+out="$E2E_WORK/demo-output.txt"
+for section in '== Setup ==' '== ping \(IPv4\)' '== ping6 \(IPv6\)' '== Serial echo session' \
+    '== The three-way handshake' '== Data exchange ==' '== Teardown ==' \
+    "== lwIP's TCP state log" '== Echo session' '== Result =='; do
+    assert_file_contains "$out" "^$section" "demo section '$section'"
+done
+assert_file_contains "$out" '^    lwIP answers:  0hello$' "demo transcript"
+assert_file_contains "$out" '^    lwIP answers:  1world$' "demo transcript"
+assert_file_contains "$out" "$LWIP4\.1234 > $HOST4\.[0-9]+: Flags \[S\.\].*mss 1460" "demo SYN-ACK line"
+assert_file_contains "$out" 'ESTABLISHED -> FIN_WAIT_1 via app' "demo state log"
+assert_file_contains "$out" '^OK: ' "demo verdict"
+# No leftovers: the namespace the demo created is gone again.
+demo_ns=$(grep -oE 'lt-demo-[0-9]+' "$out" | head -n1) || true
+[ -n "$demo_ns" ] || fail "the demo did not name its namespace"
+if ip netns list | awk '{print $1}' | grep -qx "$demo_ns"; then
+    fail "the demo left its namespace $demo_ns behind"
+fi
+e2e_pass
