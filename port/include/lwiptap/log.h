@@ -9,7 +9,6 @@
 enum log_level { LOG_ERROR, LOG_WARN, LOG_INFO, LOG_DEBUG };
 
 void log_set_level(enum log_level level);
-enum log_level log_get_level(void);
 /* Tests point this at a memory stream; NULL restores stderr. */
 void log_set_stream(FILE *stream);
 

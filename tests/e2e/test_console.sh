@@ -1,0 +1,42 @@
+#!/usr/bin/env bash
+# On a terminal, lwip-tap reads commands: "pcbs" lists every TCP control block
+# with its state, "stats" prints lwIP's counters, anything else lists the
+# commands, and "quit" shuts down cleanly (exit 0). script(1) gives it a pty.
+# shellcheck source=tests/e2e/lib.sh
+. "$(dirname "$0")/lib.sh"
+e2e_require_root
+e2e_require_cmds ip script mkfifo
+e2e_require_lwiptap
+ns_create
+
+LWIP_LOG="$E2E_WORK/lwip-tap.log"
+mkfifo "$E2E_WORK/keys"
+# Read-write, so neither this open nor script's below waits for the other end.
+exec 5<>"$E2E_WORK/keys"
+# Not ns_bg: a background job's stdin is /dev/null unless its own command redirects it.
+ip netns exec "$NS" script -qfec "'$LWIPTAP' --tap $TAP --ip $LWIP4/24 2>'$LWIP_LOG'" /dev/null \
+    <"$E2E_WORK/keys" >"$E2E_WORK/pty.txt" &
+console=$!
+E2E_PIDS+=("$console")
+wait_for_line "$LWIP_LOG" 'lwip-tap: up on' 10 || fail "lwip-tap did not come up on a pty"
+
+# An open echo connection, so "pcbs" has an ESTABLISHED one to show.
+ns_bg bash -c 'exec 3<>"/dev/tcp/$1/7" && printf "hi\n" >&3 && read -r -t 5 line <&3 &&
+    echo "echo:$line" && sleep 10' client "$LWIP4" >"$E2E_WORK/client.txt" 2>&1
+wait_for_line "$E2E_WORK/client.txt" '^echo:hi$' 10 || fail "the echo client got no answer"
+port=$(connection_port echo)
+
+printf 'pcbs\n' >&5
+wait_for_line "$LWIP_LOG" "pcbs: active 192.0.2.2:7 192.0.2.1:$port ESTABLISHED" 5 ||
+    fail "'pcbs' did not list the open connection"
+assert_log 'pcbs: listen port 1234 LISTEN' "'pcbs' lists the serial listener"
+printf 'stats\n' >&5
+wait_for_line "$LWIP_LOG" 'stats: tcp rx=[1-9]' 5 || fail "'stats' printed no tcp counters"
+printf 'what\n' >&5
+wait_for_line "$LWIP_LOG" 'console: commands: stats, pcbs, quit' 5 || fail "an unknown command got no help"
+printf 'quit\n' >&5
+wait_pid "$console" 10
+[ "$WAIT_RC" -ne 124 ] || fail "lwip-tap still running 10 s after 'quit'"
+assert_eq 0 "$WAIT_RC" "exit code after 'quit'"
+assert_log "echo: $HOST4:$port closed at shutdown" "the open connection was closed"
+e2e_pass
