@@ -214,3 +214,10 @@ uint8_t *make_pattern(size_t len)
     }
     return data;
 }
+
+void fixture_wait_for_timer(int *stalls)
+{
+    enum { MAX_STALLS = 2000 };
+    fake_clock_advance(TCP_TMR_INTERVAL);
+    ck_assert_int_lt(++*stalls, MAX_STALLS);
+}

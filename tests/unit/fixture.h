@@ -57,6 +57,10 @@ int fixture_next_tcp(struct segment *s);
 /* Drops whatever lwIP sent so far. */
 void fixture_discard_tx(void);
 
+/* Nothing moved: lets lwIP's next timer run (a delayed ACK, a window update),
+ * failing the test once *stalls passes a bound, so a wedged connection cannot hang it. */
+void fixture_wait_for_timer(int *stalls);
+
 /* Test data that is not periodic in any segment size, so a misplaced segment shows. */
 uint8_t *make_pattern(size_t len);
 

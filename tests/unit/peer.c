@@ -117,6 +117,16 @@ void peer_connect(struct peer *p)
     peer_send(p, TCPF_ACK, NULL, 0);
 }
 
+int peer_ack_new_data(struct peer *p, uint32_t *acked)
+{
+    if (p->rcv_nxt == *acked) {
+        return 0;
+    }
+    peer_send(p, TCPF_ACK, NULL, 0);
+    *acked = p->rcv_nxt;
+    return 1;
+}
+
 void peer_freeze_acks(struct peer *p)
 {
     p->acks_frozen = 1;

@@ -48,6 +48,9 @@ int peer_recv(struct peer *p, struct segment *s);
 /* Three-way handshake, asserting lwIP's SYN-ACK acknowledges the SYN. */
 void peer_connect(struct peer *p);
 
+/* Acknowledges lwIP's data if more arrived since *acked; returns 1 if it did. */
+int peer_ack_new_data(struct peer *p, uint32_t *acked);
+
 void peer_freeze_acks(struct peer *p);
 void peer_thaw_acks(struct peer *p);
 

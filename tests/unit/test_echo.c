@@ -15,7 +15,6 @@
 /* More than lwIP can hold for a peer that does not read: its receive window
  * plus its send buffer. */
 #define BACKPRESSURE_TOTAL (TCP_SND_BUF + TCP_WND + 40 * TCP_MSS)
-#define MAX_STALLS 2000
 
 START_TEST(echoes_hello)
 {
@@ -73,8 +72,7 @@ START_TEST(backpressure_closes_window_and_loses_nothing)
             sent += n;
         } else if (p.snd_una != p.snd_nxt) {
             /* lwIP holds back an ACK for an odd segment until its fast timer. */
-            fake_clock_advance(TCP_TMR_INTERVAL);
-            ck_assert_int_lt(++stalls, MAX_STALLS);
+            fixture_wait_for_timer(&stalls);
         } else {
             break;
         }
@@ -112,14 +110,9 @@ START_TEST(backpressure_closes_window_and_loses_nothing)
         while (peer_recv(&p, &s)) {
             progress = 1;
         }
-        if (p.rcv_nxt != acked) {
-            peer_send(&p, TCPF_ACK, NULL, 0);
-            acked = p.rcv_nxt;
-            progress = 1;
-        }
+        progress |= peer_ack_new_data(&p, &acked);
         if (!progress) {
-            fake_clock_advance(TCP_TMR_INTERVAL);
-            ck_assert_int_lt(++stalls, MAX_STALLS);
+            fixture_wait_for_timer(&stalls);
         }
     }
     ck_assert_uint_eq(p.stream_len, total);
@@ -147,22 +140,22 @@ START_TEST(answers_everything_before_closing_after_peer_fin)
 
     /* All of it, FIN on the last segment, acknowledging none of the echo. */
     peer_freeze_acks(&p);
-    for (size_t sent = 0, stalls = 0; sent < total;) {
+    int stalls = 0;
+    for (size_t sent = 0; sent < total;) {
         size_t n = min_size(peer_max_payload(&p), total - sent);
         if (peer_send_room(&p) >= n) {
             peer_send(&p, sent + n == total ? TCPF_ACK | TCPF_FIN : TCPF_ACK, data + sent, n);
             sent += n;
         } else if (!peer_recv(&p, &s)) {
             /* Waiting for a window update lwIP may delay to its next timer. */
-            fake_clock_advance(TCP_TMR_INTERVAL);
-            ck_assert_uint_lt(++stalls, MAX_STALLS);
+            fixture_wait_for_timer(&stalls);
         }
     }
     peer_thaw_acks(&p);
 
     uint32_t acked = p.frozen_ack;
     int fin_seen = 0;
-    for (int stalls = 0; !fin_seen;) {
+    for (stalls = 0; !fin_seen;) {
         int progress = 0;
         while (peer_recv(&p, &s)) {
             if (s.flags & TCPF_FIN) {
@@ -171,14 +164,9 @@ START_TEST(answers_everything_before_closing_after_peer_fin)
             }
             progress = 1;
         }
-        if (p.rcv_nxt != acked) {
-            peer_send(&p, TCPF_ACK, NULL, 0);
-            acked = p.rcv_nxt;
-            progress = 1;
-        }
+        progress |= peer_ack_new_data(&p, &acked);
         if (!progress) {
-            fake_clock_advance(TCP_TMR_INTERVAL);
-            ck_assert_int_lt(++stalls, MAX_STALLS);
+            fixture_wait_for_timer(&stalls);
         }
     }
     ck_assert_uint_eq(p.stream_len, total);
