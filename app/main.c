@@ -81,6 +81,18 @@ static int open_signal_fd(char *err, size_t errlen)
     return fd;
 }
 
+/* A wrapper that failed (NULL) left the chain to us: it is destroyed. */
+static int push_wrapper(struct link **chain, struct link *wrapper)
+{
+    if (wrapper == NULL) {
+        link_destroy(*chain);
+        *chain = NULL;
+        return -1;
+    }
+    *chain = wrapper;
+    return 0;
+}
+
 static struct link *build_link(const struct lwiptap_config *cfg, char *err)
 {
     int created = 0;
@@ -96,30 +108,27 @@ static struct link *build_link(const struct lwiptap_config *cfg, char *err)
     }
     /* Innermost first: the fault injector sits on the wire, so the state log,
      * tracer and pcap see exactly the frames the stack sees. */
-    struct link *wrapped = link;
+    struct link *chain = link;
     if (cfg->drop_percent > 0.0) {
         struct link_fault_config fault = {cfg->drop_percent, cfg->drop_percent, cfg->seed};
-        wrapped = link_fault_new(wrapped, &fault);
-    }
-    if (wrapped != NULL && cfg->state_log) {
-        wrapped = tcp_statelog_wrap(wrapped);
-    }
-    if (wrapped != NULL && cfg->trace) {
-        wrapped = link_tracer_new(wrapped);
-    }
-    if (wrapped != NULL && cfg->pcap_path != NULL) {
-        struct link *pcap = link_pcap_new(wrapped, cfg->pcap_path, err);
-        if (pcap == NULL) {
-            link_destroy(wrapped);
-            return NULL;
+        if (push_wrapper(&chain, link_fault_new(chain, &fault)) != 0) {
+            goto out_of_memory;
         }
-        wrapped = pcap;
     }
-    if (wrapped == NULL) {
-        snprintf(err, LINK_ERR_LEN, "out of memory");
-        link_destroy(link);
+    if (cfg->state_log && push_wrapper(&chain, tcp_statelog_wrap(chain)) != 0) {
+        goto out_of_memory;
     }
-    return wrapped;
+    if (cfg->trace && push_wrapper(&chain, link_tracer_new(chain)) != 0) {
+        goto out_of_memory;
+    }
+    if (cfg->pcap_path != NULL && push_wrapper(&chain, link_pcap_new(chain, cfg->pcap_path, err)) != 0) {
+        return NULL; /* err says why */
+    }
+    return chain;
+
+out_of_memory:
+    snprintf(err, LINK_ERR_LEN, "out of memory");
+    return NULL;
 }
 
 static int start_service(const struct stream_service_ops *ops, uint16_t port, struct stream_service **svc)

@@ -60,7 +60,7 @@ static inline void link_destroy(struct link *l)
  * *created tells whether this call created the interface. */
 struct link *link_tap_open(const char *name, int *created, char *err);
 
-/* ---- wrappers: each takes ownership of inner ---- */
+/* ---- wrappers: each takes ownership of inner, except when it fails (NULL) ---- */
 
 enum link_event { LINK_EVENT_RX, LINK_EVENT_TX, LINK_EVENT_IDLE };
 
