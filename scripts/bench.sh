@@ -24,6 +24,8 @@
 set -euo pipefail
 
 root=$(cd "$(dirname "$0")/.." && pwd)
+# shellcheck source=scripts/lib/sandbox.sh
+. "$root/scripts/lib/sandbox.sh"
 me=bench.sh
 
 MIB=64
@@ -103,31 +105,16 @@ for c in ip timeout awk sort; do
     command -v "$c" >/dev/null 2>&1 || die "needs '$c' (scripts/setup.sh installs what is missing)"
 done
 
-NAMESPACES=()
-PIDS=()
 LWIP_PID=""
 KSERVER_PID=""
 WORK=$(mktemp -d "${TMPDIR:-/tmp}/lt-bench.XXXXXX")
 OK=0
 
 cleanup() {
-    local rc=$? pid ns
+    local rc=$?
     set +e
     trap - EXIT INT TERM
-    for pid in "${PIDS[@]}"; do
-        kill -TERM "$pid" 2>/dev/null
-    done
-    for pid in "${PIDS[@]}"; do
-        for _ in $(seq 1 20); do
-            kill -0 "$pid" 2>/dev/null || break
-            sleep 0.1
-        done
-        kill -KILL "$pid" 2>/dev/null
-        wait "$pid" 2>/dev/null
-    done
-    for ns in "${NAMESPACES[@]}"; do
-        ip netns del "$ns" 2>/dev/null
-    done
+    sandbox_teardown
     if [ "$OK" -eq 1 ]; then
         rm -rf "$WORK"
     else
@@ -185,8 +172,7 @@ KS_IP=192.0.2.12
 PORT=7
 
 ns_add() {
-    ip netns add "$1" || die "cannot create network namespace $1"
-    NAMESPACES+=("$1")
+    sandbox_ns_add "$1" || die "cannot create network namespace $1"
     ip -n "$1" link set lo up
 }
 
@@ -208,15 +194,13 @@ ip -n "$NS_KS" link set veth-ks up
 
 # lwip-tap without its per-segment TCP state log and per-connection log lines:
 # the benchmark measures the stack, not the logger.
-ip netns exec "$NS_TAP" "$bin/lwip-tap" --tap tap0 --ip "$LWIP_IP/24" --no-state-log --quiet \
-    </dev/null >"$WORK/lwip-tap.log" 2>&1 &
-LWIP_PID=$!
-PIDS+=("$LWIP_PID")
+sandbox_bg "$NS_TAP" "$bin/lwip-tap" --tap tap0 --ip "$LWIP_IP/24" --no-state-log --quiet \
+    </dev/null >"$WORK/lwip-tap.log" 2>&1
+LWIP_PID=$BG_PID
 
-ip netns exec "$NS_KS" "$bin/bench-echo-server" --bind "$KS_IP" --port "$PORT" \
-    </dev/null >"$WORK/kernel-server.log" 2>&1 &
-KSERVER_PID=$!
-PIDS+=("$KSERVER_PID")
+sandbox_bg "$NS_KS" "$bin/bench-echo-server" --bind "$KS_IP" --port "$PORT" \
+    </dev/null >"$WORK/kernel-server.log" 2>&1
+KSERVER_PID=$BG_PID
 
 # client TARGET ARGS...: runs bench-client against lwip or kernel; prints its result line.
 client() {
@@ -343,15 +327,12 @@ elapsed=$(($(date +%s) - started))
 
 # A clean stop is part of the check: SIGTERM must close everything and exit 0.
 kill -TERM "$LWIP_PID" 2>/dev/null || true
-lwip_rc=timeout
-for _ in $(seq 1 50); do
-    if ! kill -0 "$LWIP_PID" 2>/dev/null; then
-        lwip_rc=0
-        wait "$LWIP_PID" || lwip_rc=$?
-        break
-    fi
-    sleep 0.1
-done
+wait_pid "$LWIP_PID" 5
+lwip_rc=$WAIT_RC
+# 124 is also an exit status: only a process that is still there timed out.
+if [ "$lwip_rc" -eq 124 ] && kill -0 "$LWIP_PID" 2>/dev/null; then
+    lwip_rc=timeout
+fi
 lwip_warnings=$(grep -Ec ' (WARN|ERROR) ' "$WORK/lwip-tap.log" || true)
 
 # ------------------------------------------------------------------ report

@@ -22,6 +22,8 @@
 set -uo pipefail
 
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+# shellcheck source=scripts/lib/sandbox.sh
+. "$root/scripts/lib/sandbox.sh" || exit 1
 build=${LWIPTAP_BUILD_DIR:-$root/build}
 
 HOST4=192.0.2.1
@@ -54,23 +56,10 @@ fi
 
 NS=""
 WORK=""
-PIDS=()
 
 cleanup() {
-    local pid
     trap - EXIT INT TERM HUP PIPE
-    for pid in "${PIDS[@]}"; do
-        kill -TERM "$pid" 2>/dev/null
-    done
-    for pid in "${PIDS[@]}"; do
-        for _ in 1 2 3 4 5 6 7 8 9 10 11 12 13 14 15; do
-            kill -0 "$pid" 2>/dev/null || break
-            sleep 0.2
-        done
-        kill -KILL "$pid" 2>/dev/null
-        wait "$pid" 2>/dev/null
-    done
-    [ -z "$NS" ] || ip netns del "$NS" 2>/dev/null
+    sandbox_teardown
     [ -z "$WORK" ] || rm -rf "$WORK"
 }
 on_exit() {
@@ -99,38 +88,6 @@ indent() {
 # Drops the timestamp option that every segment after the handshake carries.
 tidy() {
     sed -E 's/, options \[nop,nop,TS val [0-9]+ ecr [0-9]+\]//'
-}
-
-# Waits up to $3 seconds for a line matching ERE $2 in file $1.
-wait_for_line() {
-    local t=0
-    until grep -Eq -- "$2" "$1" 2>/dev/null; do
-        [ "$t" -lt $(($3 * 10)) ] || return 1
-        sleep 0.1
-        t=$((t + 1))
-    done
-}
-
-# Starts a command in the namespace in the background; sets BG_PID.
-ns_bg() {
-    ip netns exec "$NS" "$@" &
-    BG_PID=$!
-    PIDS+=("$BG_PID")
-}
-
-# Waits up to $2 s for process $1 to exit; sets WAIT_RC (124 if it did not).
-wait_pid() {
-    local t=0
-    while kill -0 "$1" 2>/dev/null; do
-        if [ "$t" -ge $(($2 * 10)) ]; then
-            WAIT_RC=124
-            return
-        fi
-        sleep 0.1
-        t=$((t + 1))
-    done
-    WAIT_RC=0
-    wait "$1" || WAIT_RC=$?
 }
 
 # The tcpdump lines of one connection, host port $1 and lwIP port $2.
@@ -172,7 +129,7 @@ CAPTURE=$WORK/capture.txt
 # ------------------------------------------------------------------ network
 
 NS=lt-demo-$$
-ip netns add "$NS" || { NS=""; die "cannot create network namespace"; }
+sandbox_ns_add "$NS" || die "cannot create network namespace"
 {
     ip -n "$NS" link set lo up &&
         ip -n "$NS" tuntap add dev tap0 mode tap &&

@@ -8,10 +8,14 @@
 #   lwIP (lwip-tap)         192.0.2.2/24   2001:db8::2/64
 # No address is ever configured, and no packet ever sent, outside it.
 # The EXIT trap stops (by PID) every process the test started and deletes
-# the namespace. Exit codes: 0 pass, 1 fail, 77 skip (ctest SKIP_RETURN_CODE).
+# the namespace (scripts/lib/sandbox.sh does both, for the demo and the
+# benchmark too). Exit codes: 0 pass, 1 fail, 77 skip (ctest SKIP_RETURN_CODE).
 
 # shellcheck disable=SC2034  # some variables are only read by the tests
 set -euo pipefail
+
+# shellcheck source=scripts/lib/sandbox.sh
+. "$(dirname "${BASH_SOURCE[0]}")/../../scripts/lib/sandbox.sh"
 
 E2E_NAME=$(basename "$0" .sh)
 E2E_NAME=${E2E_NAME#test_}
@@ -25,7 +29,6 @@ LWIP6=2001:db8::2
 TAP=tap0
 
 NS=""           # the namespace, once created
-E2E_PIDS=()     # background processes this test started
 LWIP_PID=""     # the running lwip-tap, if any
 LWIP_LOG=""     # its stderr
 LWIP_RC=""      # its exit code, once stopped
@@ -74,23 +77,10 @@ e2e_pass() {
 }
 
 e2e_cleanup() {
-    local rc=$? pid
+    local rc=$?
     set +e
     trap - EXIT INT TERM ERR
-    for pid in "${E2E_PIDS[@]}"; do
-        kill -TERM "$pid" 2>/dev/null
-    done
-    for pid in "${E2E_PIDS[@]}"; do
-        for _ in 1 2 3 4 5 6 7 8 9 10; do
-            kill -0 "$pid" 2>/dev/null || break
-            sleep 0.2
-        done
-        kill -KILL "$pid" 2>/dev/null
-        wait "$pid" 2>/dev/null
-    done
-    if [ -n "$NS" ]; then
-        ip netns del "$NS" 2>/dev/null
-    fi
+    sandbox_teardown
     if [ "$rc" -eq 0 ] && [ "$E2E_STATUS" -eq 0 ] || [ "$E2E_STATUS" -eq 77 ]; then
         rm -rf "$E2E_WORK"
     fi
@@ -139,7 +129,7 @@ e2e_reap_stale_namespaces() {
 ns_create() {
     e2e_reap_stale_namespaces
     NS="lt-e2e-$E2E_NAME-$$"
-    ip netns add "$NS" || { NS=""; fail "cannot create network namespace"; }
+    sandbox_ns_add "$NS" || fail "cannot create network namespace"
     ip -n "$NS" link set lo up
     if [ "${1:-}" != "notap" ]; then
         ip -n "$NS" tuntap add dev "$TAP" mode tap
@@ -151,39 +141,6 @@ ns_create() {
 
 ns_exec() {
     ip netns exec "$NS" "$@"
-}
-
-# Runs a command in the namespace in the background, tracked for cleanup.
-# Sets BG_PID.
-ns_bg() {
-    ip netns exec "$NS" "$@" &
-    BG_PID=$!
-    E2E_PIDS+=("$BG_PID")
-}
-
-# Waits up to $2 seconds for process $1; sets WAIT_RC (124 on timeout).
-wait_pid() {
-    local pid=$1 limit=$2 t=0
-    while kill -0 "$pid" 2>/dev/null; do
-        if [ "$t" -ge $((limit * 10)) ]; then
-            WAIT_RC=124
-            return 0
-        fi
-        sleep 0.1
-        t=$((t + 1))
-    done
-    WAIT_RC=0
-    wait "$pid" || WAIT_RC=$?
-}
-
-# Waits up to $3 seconds for a line matching ERE $2 in file $1.
-wait_for_line() {
-    local file=$1 re=$2 limit=$3 t=0
-    until grep -Eq -- "$re" "$file" 2>/dev/null; do
-        [ "$t" -lt $((limit * 10)) ] || return 1
-        sleep 0.1
-        t=$((t + 1))
-    done
 }
 
 # ---------------------------------------------------------------- lwip-tap

@@ -17,7 +17,7 @@ exec 5<>"$E2E_WORK/keys"
 ip netns exec "$NS" script -qfec "'$LWIPTAP' --tap $TAP --ip $LWIP4/24 2>'$LWIP_LOG'" /dev/null \
     <"$E2E_WORK/keys" >"$E2E_WORK/pty.txt" &
 console=$!
-E2E_PIDS+=("$console")
+sandbox_track "$console"
 wait_for_line "$LWIP_LOG" 'lwip-tap: up on' 10 || fail "lwip-tap did not come up on a pty"
 
 # An open echo connection, so "pcbs" has an ESTABLISHED one to show.

@@ -18,7 +18,7 @@ for i in $(seq 1 $N); do
     timeout 40 ip netns exec "$NS" nc -N "$LWIP4" 7 <"$E2E_WORK/in.$i" >"$E2E_WORK/out.$i" \
         2>"$E2E_WORK/nc.$i.err" &
     pids+=("$!")
-    E2E_PIDS+=("$!")
+    sandbox_track "$!"
 done
 bad=()
 for i in $(seq 1 $N); do
