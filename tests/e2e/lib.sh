@@ -260,6 +260,32 @@ $lines"
 }
 
 # The remote port of the single connection a service logged ("<svc>: 192.0.2.1:P connected").
+# Echoes line $1 through nc -N on port 7, asserts it came back whole, and
+# waits for lwIP's passive close to finish. Sets PORT to the client's port.
+echo_one_line() {
+    local rc=0
+    printf '%s\n' "$1" | timeout 20 ip netns exec "$NS" nc -N "$LWIP4" 7 \
+        >"$E2E_WORK/nc-out.txt" 2>"$E2E_WORK/nc-err.txt" || rc=$?
+    assert_eq 0 "$rc" "nc exit code"
+    assert_eq "$1" "$(cat "$E2E_WORK/nc-out.txt")" "echo reply"
+    PORT=$(connection_port echo)
+    wait_for_line "$LWIP_LOG" " $HOST4:$PORT LAST_ACK -> CLOSED" 5 || true
+}
+
+# The original client's session on port 1234: hello, world, bye. Asserts the
+# replies 0hello and 1world and waits for lwIP's active close to reach
+# TIME_WAIT. Sets PORT to the client's port.
+serial_hello_world_bye() {
+    local rc=0
+    printf 'hello\nworld\nbye\n' |
+        timeout 20 ip netns exec "$NS" "$TCP_CLIENT" "$LWIP4" 1234 >"$E2E_WORK/client-out.txt" \
+            2>"$E2E_WORK/client-err.txt" || rc=$?
+    assert_eq 0 "$rc" "tcp-client exit code"
+    assert_eq "$(printf '0hello\n1world')" "$(cat "$E2E_WORK/client-out.txt")" "tcp-client transcript"
+    PORT=$(connection_port serial)
+    wait_for_line "$LWIP_LOG" " $HOST4:$PORT [A-Z_0-9]+ -> TIME_WAIT" 5 || true
+}
+
 connection_port() { # service
     local ports
     ports=$(sed -nE "s/.* $1: $HOST4:([0-9]+) connected.*/\1/p" "$LWIP_LOG")

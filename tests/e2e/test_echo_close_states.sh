@@ -11,25 +11,19 @@ ns_create
 lwip_start
 tcpdump_start "$E2E_WORK/capture.txt"
 
-rc=0
-printf 'ping over tcp\n' | timeout 20 ip netns exec "$NS" nc -N "$LWIP4" 7 \
-    >"$E2E_WORK/nc-out.txt" 2>"$E2E_WORK/nc-err.txt" || rc=$?
-assert_eq 0 "$rc" "nc exit code"
-assert_eq "ping over tcp" "$(cat "$E2E_WORK/nc-out.txt")" "echo reply"
-port=$(connection_port echo)
-wait_for_line "$LWIP_LOG" " $HOST4:$port LAST_ACK -> CLOSED" 5 || true
+echo_one_line 'ping over tcp'
 tcpdump_stop
 
-assert_state_sequence "$HOST4:$port" \
+assert_state_sequence "$HOST4:$PORT" \
     "LISTEN -> SYN_RCVD" \
     "SYN_RCVD -> ESTABLISHED" \
     "ESTABLISHED -> CLOSE_WAIT" \
     "CLOSE_WAIT -> LAST_ACK" \
     "LAST_ACK -> CLOSED"
-assert_log "$HOST4:$port ESTABLISHED -> CLOSE_WAIT via rx \[F\.\]" "CLOSE_WAIT caused by the host's FIN"
-assert_log "$HOST4:$port LAST_ACK -> CLOSED via rx \[\.\]" "CLOSED caused by the host's last ACK"
-assert_capture_handshake "$E2E_WORK/capture.txt" "$port" 7
-assert_capture_teardown "$E2E_WORK/capture.txt" "$port" 7 client
+assert_log "$HOST4:$PORT ESTABLISHED -> CLOSE_WAIT via rx \[F\.\]" "CLOSE_WAIT caused by the host's FIN"
+assert_log "$HOST4:$PORT LAST_ACK -> CLOSED via rx \[\.\]" "CLOSED caused by the host's last ACK"
+assert_capture_handshake "$E2E_WORK/capture.txt" "$PORT" 7
+assert_capture_teardown "$E2E_WORK/capture.txt" "$PORT" 7 client
 assert_lwip_alive
 lwip_stop
 assert_eq 0 "$LWIP_RC" "lwip-tap exit code after SIGTERM"

@@ -13,32 +13,25 @@ ns_create
 lwip_start
 tcpdump_start "$E2E_WORK/capture.txt"
 
-rc=0
-printf 'hello\nworld\nbye\n' |
-    timeout 20 ip netns exec "$NS" "$TCP_CLIENT" "$LWIP4" 1234 >"$E2E_WORK/client-out.txt" \
-        2>"$E2E_WORK/client-err.txt" || rc=$?
-assert_eq 0 "$rc" "tcp-client exit code"
-assert_eq "$(printf '0hello\n1world')" "$(cat "$E2E_WORK/client-out.txt")" "tcp-client transcript"
-port=$(connection_port serial)
-wait_for_line "$LWIP_LOG" " $HOST4:$port [A-Z_0-9]+ -> TIME_WAIT" 5 || true
+serial_hello_world_bye
 tcpdump_stop
 
-assert_capture_handshake "$E2E_WORK/capture.txt" "$port" 1234
+assert_capture_handshake "$E2E_WORK/capture.txt" "$PORT" 1234
 j="$E2E_WORK/capture.txt.joined"
-[ -n "$(tcp_segments "$j" "$LWIP4.1234" "$HOST4.$port" "P." | grep 'length 7$')" ] ||
+[ -n "$(tcp_segments "$j" "$LWIP4.1234" "$HOST4.$PORT" "P." | grep 'length 7$')" ] ||
     fail "capture: no 7-byte reply ('0hello\\n') from lwIP"
-assert_capture_teardown "$E2E_WORK/capture.txt" "$port" 1234 any
+assert_capture_teardown "$E2E_WORK/capture.txt" "$PORT" 1234 any
 # The capture has exactly one connection to port 1234, and it is this one.
 n=$(grep -cE "Flags \[S\],.* $LWIP4.1234: |$HOST4.[0-9]+ > $LWIP4.1234: Flags \[S\]" "$j" || true)
 assert_eq 1 "$n" "SYNs to port 1234 in the capture"
 
-assert_state_sequence "$HOST4:$port" \
+assert_state_sequence "$HOST4:$PORT" \
     "LISTEN -> SYN_RCVD" \
     "SYN_RCVD -> ESTABLISHED" \
     "ESTABLISHED -> FIN_WAIT_1" \
     "(FIN_WAIT_1|FIN_WAIT_2|CLOSING) -> TIME_WAIT"
-assert_log "$LWIP4:1234 $HOST4:$port LISTEN -> SYN_RCVD via rx \[S\]" "SYN_RCVD caused by the received SYN"
-assert_log "$LWIP4:1234 $HOST4:$port SYN_RCVD -> ESTABLISHED via rx \[\.\]" "ESTABLISHED caused by the received ACK"
+assert_log "$LWIP4:1234 $HOST4:$PORT LISTEN -> SYN_RCVD via rx \[S\]" "SYN_RCVD caused by the received SYN"
+assert_log "$LWIP4:1234 $HOST4:$PORT SYN_RCVD -> ESTABLISHED via rx \[\.\]" "ESTABLISHED caused by the received ACK"
 assert_lwip_alive
 lwip_stop
 assert_eq 0 "$LWIP_RC" "lwip-tap exit code after SIGTERM"

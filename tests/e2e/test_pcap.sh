@@ -13,12 +13,7 @@ pcap="$E2E_WORK/frames.pcap"
 lwip_start --pcap "$pcap"
 
 ns_exec ping -c 2 -i 0.2 -W 2 "$LWIP4" >"$E2E_WORK/ping.txt" 2>&1 || fail "ping failed"
-rc=0
-printf 'recorded\n' | timeout 20 ip netns exec "$NS" nc -N "$LWIP4" 7 >"$E2E_WORK/nc-out.txt" 2>&1 || rc=$?
-assert_eq 0 "$rc" "nc exit code"
-assert_eq recorded "$(cat "$E2E_WORK/nc-out.txt")" "echo reply"
-port=$(connection_port echo)
-wait_for_line "$LWIP_LOG" "$HOST4:$port LAST_ACK -> CLOSED" 5 || true
+echo_one_line recorded
 lwip_stop
 assert_eq 0 "$LWIP_RC" "lwip-tap exit code after SIGTERM"
 
@@ -33,8 +28,8 @@ for seq in 1 2; do
     assert_file_contains "$E2E_WORK/pcap.joined" "$LWIP4 > $HOST4: ICMP echo reply, id [0-9]+, seq $seq," "pcap: echo reply $seq"
 done
 assert_file_contains "$E2E_WORK/pcap.joined" "ARP, .*Reply $LWIP4 is-at 02:00:00:00:00:02" "pcap: lwIP's ARP reply"
-assert_capture_handshake "$E2E_WORK/pcap.txt" "$port" 7
-assert_capture_teardown "$E2E_WORK/pcap.txt" "$port" 7 client
+assert_capture_handshake "$E2E_WORK/pcap.txt" "$PORT" 7
+assert_capture_teardown "$E2E_WORK/pcap.txt" "$PORT" 7 client
 frames=$(tcpdump -r "$pcap" -n 2>/dev/null | wc -l)
 rx=$(sed -nE 's/.*stats: link rx=([0-9]+) tx=([0-9]+) .*/\1/p' "$LWIP_LOG")
 tx=$(sed -nE 's/.*stats: link rx=([0-9]+) tx=([0-9]+) .*/\2/p' "$LWIP_LOG")

@@ -13,23 +13,15 @@ e2e_require_tcp_client
 ns_create
 lwip_start
 
-rc=0
-printf 'hello\nworld\nbye\n' |
-    timeout 20 ip netns exec "$NS" "$TCP_CLIENT" "$LWIP4" 1234 >"$E2E_WORK/client-out.txt" \
-        2>"$E2E_WORK/client-err.txt" || rc=$?
-assert_eq 0 "$rc" "tcp-client exit code"
-assert_eq "$(printf '0hello\n1world')" "$(cat "$E2E_WORK/client-out.txt")" "tcp-client transcript"
-
-port=$(connection_port serial)
-wait_for_line "$LWIP_LOG" " $HOST4:$port [A-Z_0-9]+ -> TIME_WAIT" 5 || true
-assert_log "serial: $HOST4:$port closed after 16 bytes in, 14 out" "serial service byte counts"
-assert_state_sequence "$HOST4:$port" \
+serial_hello_world_bye
+assert_log "serial: $HOST4:$PORT closed after 16 bytes in, 14 out" "serial service byte counts"
+assert_state_sequence "$HOST4:$PORT" \
     "LISTEN -> SYN_RCVD" \
     "SYN_RCVD -> ESTABLISHED" \
     "ESTABLISHED -> FIN_WAIT_1" \
     "(FIN_WAIT_1|FIN_WAIT_2|CLOSING) -> TIME_WAIT"
-assert_log "$HOST4:$port ESTABLISHED -> FIN_WAIT_1 via app" "lwIP closed first (active close, by the app)"
-assert_file_lacks "$LWIP_LOG" "$HOST4:$port [A-Z_0-9]+ -> CLOSE_WAIT" "no passive close on bye"
+assert_log "$HOST4:$PORT ESTABLISHED -> FIN_WAIT_1 via app" "lwIP closed first (active close, by the app)"
+assert_file_lacks "$LWIP_LOG" "$HOST4:$PORT [A-Z_0-9]+ -> CLOSE_WAIT" "no passive close on bye"
 assert_lwip_alive
 lwip_stop
 assert_eq 0 "$LWIP_RC" "lwip-tap exit code after SIGTERM"

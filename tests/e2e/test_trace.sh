@@ -10,12 +10,7 @@ ns_create
 lwip_start --trace
 
 ns_exec ping -c 1 -W 2 "$LWIP4" >"$E2E_WORK/ping.txt" 2>&1 || fail "ping failed"
-rc=0
-printf 'traced\n' | timeout 20 ip netns exec "$NS" nc -N "$LWIP4" 7 >"$E2E_WORK/nc-out.txt" 2>&1 || rc=$?
-assert_eq 0 "$rc" "nc exit code"
-assert_eq traced "$(cat "$E2E_WORK/nc-out.txt")" "echo reply"
-port=$(connection_port echo)
-wait_for_line "$LWIP_LOG" "$HOST4:$port LAST_ACK -> CLOSED" 5 || true
+echo_one_line traced
 lwip_stop
 assert_eq 0 "$LWIP_RC" "lwip-tap exit code"
 
@@ -23,10 +18,10 @@ assert_log "INFO link: rx [0-9]+B ARP, Request who-has $LWIP4 tell $HOST4" "trac
 assert_log "INFO link: tx [0-9]+B ARP, Reply $LWIP4 is-at 02:00:00:00:00:02" "trace: ARP reply out"
 assert_log "INFO link: rx 98B $HOST4 > $LWIP4: ICMP echo request" "trace: ping in"
 assert_log "INFO link: tx 98B $LWIP4 > $HOST4: ICMP echo reply" "trace: ping reply out"
-assert_log "INFO link: rx [0-9]+B $HOST4\.$port > $LWIP4\.7: Flags \[S\]" "trace: SYN in"
-assert_log "INFO link: tx [0-9]+B $LWIP4\.7 > $HOST4\.$port: Flags \[S\.\]" "trace: SYN-ACK out"
-assert_log "INFO link: tx [0-9]+B $LWIP4\.7 > $HOST4\.$port: Flags \[P\.\].*length 7" "trace: echoed data out"
-assert_log "INFO link: tx [0-9]+B $LWIP4\.7 > $HOST4\.$port: Flags \[F\.\]" "trace: FIN out"
+assert_log "INFO link: rx [0-9]+B $HOST4\.$PORT > $LWIP4\.7: Flags \[S\]" "trace: SYN in"
+assert_log "INFO link: tx [0-9]+B $LWIP4\.7 > $HOST4\.$PORT: Flags \[S\.\]" "trace: SYN-ACK out"
+assert_log "INFO link: tx [0-9]+B $LWIP4\.7 > $HOST4\.$PORT: Flags \[P\.\].*length 7" "trace: echoed data out"
+assert_log "INFO link: tx [0-9]+B $LWIP4\.7 > $HOST4\.$PORT: Flags \[F\.\]" "trace: FIN out"
 rx=$(grep -c 'INFO link: rx ' "$LWIP_LOG")
 tx=$(grep -c 'INFO link: tx ' "$LWIP_LOG")
 assert_log "stats: link rx=$rx tx=$tx " "one trace line per frame counted in the stats"
