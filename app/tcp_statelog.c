@@ -118,7 +118,8 @@ static void check_pcb(struct tcp_pcb *pcb, enum statelog_cause cause)
 
 void tcp_statelog_checkpoint(enum statelog_cause cause)
 {
-    if (!initialized) {
+    /* Off means no walk over every pcb on every frame, not just no output. */
+    if (!initialized || !enabled) {
         return;
     }
     /* Listeners are struct tcp_pcb_listen, which starts with the same common
