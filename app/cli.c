@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "lwip/init.h"
+#include "lwip/opt.h"
 #include "lwiptap/debug_flags.h"
 
 #define LWIPTAP_VERSION "0.1.0"
@@ -25,6 +26,7 @@ enum long_only_option {
     OPT_PCAP,
     OPT_DROP,
     OPT_SEED,
+    OPT_MAX_CONNS,
     OPT_NO_STATE_LOG,
     OPT_VERSION,
 };
@@ -42,6 +44,7 @@ static const struct option long_options[] = {
     {"pcap", required_argument, NULL, OPT_PCAP},
     {"drop", required_argument, NULL, OPT_DROP},
     {"seed", required_argument, NULL, OPT_SEED},
+    {"max-conns", required_argument, NULL, OPT_MAX_CONNS},
     {"no-state-log", no_argument, NULL, OPT_NO_STATE_LOG},
     {"verbose", no_argument, NULL, 'v'},
     {"quiet", no_argument, NULL, 'q'},
@@ -70,12 +73,14 @@ void cli_usage(FILE *out)
             "  --pcap FILE         write every frame in and out to a pcap file\n"
             "  --drop PERCENT      fault injection: drop this share of frames each way\n"
             "  --seed N            seed for --drop (default 1), for reproducible runs\n"
+            "  --max-conns N       TCP connections at once, listeners included; a SYN beyond\n"
+            "                      them gets a RST (1 to %u, default %u)\n"
             "  --no-state-log      do not log TCP state transitions\n"
             "  -v, --verbose       log debug messages too\n"
             "  -q, --quiet         log only warnings and errors\n"
             "  -h, --help          show this help\n"
             "      --version       show the version\n",
-            lwiptap_debug_names());
+            lwiptap_debug_names(), (unsigned)MEMP_NUM_TCP_PCB, (unsigned)MEMP_NUM_TCP_PCB);
 }
 
 static void fail(char *err, size_t errlen, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
@@ -177,7 +182,7 @@ static int parse_ip6(const char *text, struct lwiptap_config *cfg, char *err, si
     unsigned long prefix = 64;
     if (slash && (parse_uint(slash + 1, 128, &prefix) != 0 || prefix != 64)) {
         fail(err, errlen,
-             "invalid prefix length in --ip6 '%s': lwIP 2.1 treats every IPv6 prefix as /64, so only /64 is "
+             "invalid prefix length in --ip6 '%s': lwIP treats every IPv6 prefix as /64, so only /64 is "
              "accepted",
              text);
         return -1;
@@ -261,6 +266,7 @@ static void set_defaults(struct lwiptap_config *cfg)
     cfg->log_level = LOG_INFO;
     cfg->state_log = 1;
     cfg->seed = 1;
+    cfg->max_conns = MEMP_NUM_TCP_PCB;
 }
 
 static int check_combination(struct lwiptap_config *cfg, int has_ip, const char *gw_text, char *err,
@@ -347,6 +353,16 @@ enum cli_result cli_parse(int argc, char **argv, struct lwiptap_config *cfg, FIL
             }
             cfg->seed = (uint32_t)seed;
             break;
+        case OPT_MAX_CONNS: {
+            unsigned long conns = 0;
+            if (parse_uint(optarg, MEMP_NUM_TCP_PCB, &conns) != 0 || conns == 0) {
+                fail(err, errlen, "invalid --max-conns '%s': expected a number from 1 to %u", optarg,
+                     (unsigned)MEMP_NUM_TCP_PCB);
+                rc = -1;
+            }
+            cfg->max_conns = (unsigned)conns;
+            break;
+        }
         case OPT_NO_STATE_LOG:
             cfg->state_log = 0;
             break;

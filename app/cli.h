@@ -27,6 +27,7 @@ struct lwiptap_config {
     const char *pcap_path;
     double drop_percent;
     uint32_t seed;
+    unsigned max_conns; /* a SYN beyond this many pcbs in use gets a RST */
 };
 
 enum cli_result {

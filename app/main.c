@@ -13,6 +13,7 @@
 #include "lwip/init.h"
 #include "lwip/timeouts.h"
 #include "lwiptap/debug_flags.h"
+#include "lwiptap/guard.h"
 #include "lwiptap/log.h"
 #include "services.h"
 #include "stack.h"
@@ -106,14 +107,18 @@ static struct link *build_link(const struct lwiptap_config *cfg, char *err)
                  "when lwip-tap exits (see README: a persistent tap)",
                  cfg->tap);
     }
-    /* Innermost first: the fault injector sits on the wire, so the state log,
-     * tracer and pcap see exactly the frames the stack sees. */
+    /* Innermost first: the fault injector sits on the wire and the guard right
+     * behind it, so the state log, tracer and pcap see exactly the frames the
+     * stack sees. */
     struct link *chain = link;
     if (cfg->drop_percent > 0.0) {
         struct link_fault_config fault = {cfg->drop_percent, cfg->drop_percent, cfg->seed};
         if (push_wrapper(&chain, link_fault_new(chain, &fault)) != 0) {
             goto out_of_memory;
         }
+    }
+    if (push_wrapper(&chain, link_guard_new(chain, NETIF_LINK_DEFAULT_MTU)) != 0) {
+        goto out_of_memory;
     }
     if (cfg->state_log && push_wrapper(&chain, tcp_statelog_wrap(chain)) != 0) {
         goto out_of_memory;
@@ -188,6 +193,8 @@ static int run(const struct lwiptap_config *cfg)
         return 1;
     }
     lwip_init();
+    struct tcp_guard_config guard = {.max_conns = cfg->max_conns};
+    tcp_guard_init(&guard);
     tcp_statelog_init();
     tcp_statelog_set_enabled(cfg->state_log);
     stream_service_set_probe(probe_state_log);

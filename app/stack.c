@@ -7,6 +7,7 @@
 #include "lwip/priv/tcp_priv.h"
 #include "lwip/stats.h"
 #include "lwip/tcp.h"
+#include "lwiptap/guard.h"
 #include "lwiptap/log.h"
 
 int stack_up(struct stack *stack, const struct lwiptap_config *cfg, struct link *link, char *err,
@@ -75,6 +76,7 @@ void stack_log_stats(void)
     log_info("stats", "tcp rx=%u tx=%u drop=%u chkerr=%u memerr=%u", (unsigned)lwip_stats.tcp.recv,
              (unsigned)lwip_stats.tcp.xmit, (unsigned)lwip_stats.tcp.drop, (unsigned)lwip_stats.tcp.chkerr,
              (unsigned)lwip_stats.tcp.memerr);
+    guard_log_counts("stats");
 }
 
 static void log_pcb_list(const char *list, struct tcp_pcb *pcb)

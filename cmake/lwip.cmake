@@ -20,7 +20,7 @@ target_include_directories(lwip SYSTEM PUBLIC
 # lwIP's own code is not held to our warning flags.
 target_compile_options(lwip PRIVATE -w)
 if(LWIPTAP_SANITIZE)
-  # lwIP 2.1.3 reads the TCP timestamp option as (int)byte << 24, undefined for
+  # lwIP (2.1.3 and 2.2.1) reads the TCP timestamp option as (int)byte << 24, undefined for
   # bytes >= 0x80 that real peers send half the time. Not ours to patch.
   target_compile_options(lwip PRIVATE -fno-sanitize=shift-base)
 endif()

@@ -10,11 +10,15 @@
 #include "lwiptap/log.h"
 
 #define ETH_HEADER_LEN 14
+/* Frames read per drain: the event loop runs lwIP's timers between batches,
+ * so a flood cannot starve retransmissions or TIME_WAIT expiry. */
+#define DRAIN_BATCH 256
+
+_Static_assert(LINK_MAX_FRAME > 0xffff, "any pbuf chain (tot_len is a u16_t) fits the frame buffer");
 
 static err_t netif_link_output(struct netif *netif, struct pbuf *p)
 {
     struct netif_link *nl = netif->state;
-    LWIP_ASSERT("netif_link_output: frame fits the buffer", p->tot_len <= sizeof nl->frame);
     u16_t len = pbuf_copy_partial(p, nl->frame, p->tot_len, 0);
     if (link_send(nl->link, nl->frame, len, nl->err) != 0) {
         LINK_STATS_INC(link.err);
@@ -51,7 +55,7 @@ int netif_link_drain(struct netif *netif, char *err)
 {
     struct netif_link *nl = netif->state;
     int frames = 0;
-    for (;;) {
+    while (frames < DRAIN_BATCH) {
         ssize_t n = link_recv(nl->link, nl->frame, sizeof nl->frame, err);
         if (n < 0) {
             return -1;
@@ -62,6 +66,7 @@ int netif_link_drain(struct netif *netif, char *err)
         frames++;
         netif_link_input_frame(netif, nl->frame, (size_t)n);
     }
+    return frames;
 }
 
 err_t netif_link_init(struct netif *netif)
@@ -72,7 +77,7 @@ err_t netif_link_init(struct netif *netif)
     netif->name[1] = 'p';
     netif->hwaddr_len = ETH_HWADDR_LEN;
     memcpy(netif->hwaddr, nl->mac, ETH_HWADDR_LEN);
-    netif->mtu = nl->mtu ? nl->mtu : 1500;
+    netif->mtu = nl->mtu ? nl->mtu : NETIF_LINK_DEFAULT_MTU;
     netif->flags = NETIF_FLAG_BROADCAST | NETIF_FLAG_ETHARP | NETIF_FLAG_ETHERNET | NETIF_FLAG_MLD6;
     netif->output = etharp_output;
     netif->output_ip6 = ethip6_output;

@@ -15,6 +15,13 @@
 /* Memory: static pools, sized for ~100 concurrent connections with full windows. */
 #define MEM_ALIGNMENT 8
 #define MEM_SIZE (16 * 1024 * 1024)
+/* LWIPTAP_MALLOC_POOLS (cmake -DLWIPTAP_MALLOC_POOLS=ON): every pool element
+ * and heap block is its own malloc(), so ASan sees an overrun inside them.
+ * Pools are then unbounded; the guard's connection limit still holds. */
+#ifdef LWIPTAP_MALLOC_POOLS
+#define MEMP_MEM_MALLOC 1
+#define MEM_LIBC_MALLOC 1
+#endif
 #define MEMP_NUM_PBUF 1024
 #define MEMP_NUM_TCP_PCB 256
 #define MEMP_NUM_TCP_PCB_LISTEN 8
@@ -42,6 +49,9 @@
 #define LWIP_IPV6_MLD 1
 #define LWIP_IPV6_AUTOCONFIG 0
 #define LWIP_IPV6_SEND_ROUTER_SOLICIT 0
+/* The configuration is static: no Router Advertisement may change the MTU
+ * (the guard drops them anyway; this holds if it ever lets one through). */
+#define LWIP_ND6_ALLOW_RA_UPDATES 0
 #define LWIP_IPV6_DUP_DETECT_ATTEMPTS 0
 #define LWIP_IPV6_FRAG 1
 #define LWIP_IPV6_REASS 1
@@ -72,15 +82,23 @@
 #define LWIP_TCP_SACK_OUT 1
 #define LWIP_TCP_MAX_SACK_NUM 4
 #define TCP_QUEUE_OOSEQ 1
+/* lwIP's backlog counts half-open pcbs exactly; the guard (tcp_guard.c) evicts
+ * the oldest before it fills, so it is as large as its u8_t allows. */
 #define TCP_LISTEN_BACKLOG 1
-#define TCP_DEFAULT_LISTEN_BACKLOG 64
+#define TCP_DEFAULT_LISTEN_BACKLOG 255
 #define LWIP_TCP_KEEPALIVE 1
-/* One slot, used by the TCP state log to remember each pcb's last state. */
-#define LWIP_TCP_PCB_NUM_EXT_ARGS 1
+/* Two slots: the TCP state log (each pcb's last state) and the guard's
+ * half-open tracking. */
+#define LWIP_TCP_PCB_NUM_EXT_ARGS 2
 #define LWIP_CALLBACK_API 1
 /* lwIP's default ISN is a counter (6510, 6510+n, ...); RFC 9293 3.4.1 wants it unpredictable. */
 #define LWIP_HOOK_TCP_ISN(local_ip, local_port, remote_ip, remote_port) ((u32_t)lwiptap_random())
 #define LWIP_EVENT_API 0
+
+/* The TCP stage of the ingress guard (port/tcp_guard.c). */
+#define LWIP_HOOK_FILENAME "lwiptap/hooks.h"
+#define LWIP_HOOK_TCP_INPACKET_PCB(pcb, hdr, optlen, opt1len, opt2, p) \
+    lwiptap_tcp_inpacket(pcb, hdr, optlen, opt1len, opt2, p)
 
 #define LWIP_NETIF_STATUS_CALLBACK 0
 #define LWIP_NETIF_LINK_CALLBACK 0

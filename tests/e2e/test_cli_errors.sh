@@ -59,7 +59,7 @@ assert_file_contains "$E2E_WORK/help.txt" '^Usage: lwip-tap --tap NAME --ip ADDR
 rc=0
 "${run[@]}" "$LWIPTAP" --version >"$E2E_WORK/version.txt" 2>&1 || rc=$?
 assert_eq 0 "$rc" "--version exit code"
-assert_file_contains "$E2E_WORK/version.txt" '^lwip-tap [0-9.]+ \(lwIP 2\.1\.[0-9]+\)' "--version output"
+assert_file_contains "$E2E_WORK/version.txt" '^lwip-tap [0-9.]+ \(lwIP 2\.2\.[0-9]+\)' "--version output"
 
 if [ -n "$NS" ]; then
     links=$(ip -n "$NS" -o link show | grep -vc ': lo:' || true)

@@ -255,7 +255,8 @@ START_TEST(help_and_version_are_done)
 
     PARSE(&o, "--version");
     ck_assert_int_eq(o.result, CLI_DONE);
-    ck_assert_str_eq(o.out, "lwip-tap 0.1.0 (lwIP 2.1.3)\n");
+    /* Any lwIP 2.2.x tree may be passed as LWIP_DIR; 2.1 lacks fixes the guard relies on. */
+    ck_assert_ptr_nonnull(strstr(o.out, "lwip-tap 0.1.0 (lwIP 2.2."));
     free(o.out);
 }
 END_TEST

@@ -69,7 +69,7 @@ START_TEST(syn_without_options_gets_none_back)
 END_TEST
 
 /* Linux's TSvals take every value, so their last byte is 0x80 or more half the
- * time. lwIP 2.1.3's tcp_parseopt() shifts that byte left by 24 bits as an
+ * time. lwIP's tcp_parseopt() (2.1.3 and 2.2.1) shifts that byte left by 24 bits as an
  * int: undefined behaviour, which the LWIPTAP_SANITIZE build (UBSan with
  * -fno-sanitize-recover) turns into an exit. Passes in normal builds; in the
  * sanitizer build it fails until cmake/lwip.cmake exempts lwIP from that check. */

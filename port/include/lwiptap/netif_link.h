@@ -7,6 +7,9 @@
 #include "lwip/netif.h"
 #include "lwiptap/link.h"
 
+/* A tap's MTU unless the link says otherwise. */
+#define NETIF_LINK_DEFAULT_MTU 1500
+
 struct netif_link {
     struct link *link;
     uint8_t mac[6];
@@ -18,8 +21,9 @@ struct netif_link {
 /* netif init function for netif_add(); the state argument is a struct netif_link. */
 err_t netif_link_init(struct netif *netif);
 
-/* Feeds every waiting frame to netif->input until the link has none left.
- * Returns the number of frames read, or -1 with err filled on a link error. */
+/* Feeds waiting frames to netif->input until the link has none left or a
+ * bounded batch was read (poll() reports the rest). Returns the number of
+ * frames read, or -1 with err filled on a link error. */
 int netif_link_drain(struct netif *netif, char *err);
 
 #endif

@@ -1,0 +1,17 @@
+/* Declarations of the functions lwipopts.h installs as lwIP hooks
+ * (LWIP_HOOK_FILENAME): lwIP's sources include this file. */
+#ifndef LWIPTAP_HOOKS_H
+#define LWIPTAP_HOOKS_H
+
+#include "lwip/arch.h"
+#include "lwip/err.h"
+
+struct tcp_pcb;
+struct tcp_hdr;
+struct pbuf;
+
+/* LWIP_HOOK_TCP_INPACKET_PCB: the TCP stage of the ingress guard (tcp_guard.c). */
+err_t lwiptap_tcp_inpacket(struct tcp_pcb *pcb, struct tcp_hdr *hdr, u16_t optlen, u16_t opt1len,
+                           const u8_t *opt2, struct pbuf *p);
+
+#endif

@@ -1,0 +1,303 @@
+/* The TCP stage of the ingress guard, run by lwIP for every segment that
+ * matches a pcb, after reassembly and checksum and before lwIP reads the
+ * options. It keeps lwIP's tcp_parseopt() and tcp_write() from ever seeing
+ * what they mishandle (an MSS on a data segment shrinks pcb->mss under queued
+ * segments and trips "mss_local is too small"), and decides which SYNs a
+ * listener may take.
+ *
+ * SYN floods: half-open (SYN_RCVD) pcbs are kept in arrival order; past
+ * max_half_open, or when every pcb is in use, a new SYN evicts the oldest
+ * half-open one in silence. A flood then only shortens how long a half-open
+ * connection waits for its ACK (max_half_open / flood rate), instead of filling
+ * the backlog for lwIP's 20 s SYN_RCVD timeout. When no pcb is free and none
+ * can be reclaimed, the SYN gets a RST and the log says so. */
+#include <stdio.h>
+#include <string.h>
+
+#include "lwip/ip.h"
+#include "lwip/memp.h"
+#include "lwip/priv/tcp_priv.h"
+#include "lwip/prot/tcp.h"
+#include "lwip/stats.h"
+#include "lwip/tcp.h"
+#include "lwiptap/guard.h"
+#include "lwiptap/hooks.h"
+
+#define TCP_OPT_EOL 0
+#define TCP_OPT_NOP 1
+#define TCP_OPT_MSS 2
+#define TCP_OPT_WS 3
+#define TCP_OPT_SACK_PERM 4
+#define TCP_OPT_SACK 5
+#define TCP_OPT_TS 8
+
+/* lwIP counts each listener's half-open pcbs exactly (accepts_pending, a u8_t
+ * bounded by its backlog): the ring below only orders them. */
+#define DEFAULT_MAX_HALF_OPEN LWIP_MIN(MEMP_NUM_TCP_PCB / 2, TCP_DEFAULT_LISTEN_BACKLOG)
+
+struct half_open {
+    struct half_open *prev, *next;
+    struct tcp_pcb *pcb;
+};
+
+static struct half_open records[MEMP_NUM_TCP_PCB];
+static struct half_open *free_records;
+static struct half_open oldest_first; /* sentinel of the arrival-order ring */
+static unsigned ring_len;
+static unsigned max_conns = MEMP_NUM_TCP_PCB;
+static unsigned max_half_open = DEFAULT_MAX_HALF_OPEN;
+static u8_t ext_id;
+static int ext_id_allocated;
+
+static void release_record(struct half_open *rec)
+{
+    rec->prev->next = rec->next;
+    rec->next->prev = rec->prev;
+    tcp_ext_arg_set_callbacks(rec->pcb, ext_id, NULL);
+    tcp_ext_arg_set(rec->pcb, ext_id, NULL);
+    rec->pcb = NULL;
+    rec->next = free_records;
+    free_records = rec;
+    ring_len--;
+}
+
+static void on_pcb_destroyed(u8_t id, void *data)
+{
+    LWIP_UNUSED_ARG(id);
+    struct half_open *rec = data;
+    if (rec == NULL) {
+        return;
+    }
+    /* lwIP frees the pcb right after this: unlink without touching it again. */
+    rec->prev->next = rec->next;
+    rec->next->prev = rec->prev;
+    rec->pcb = NULL;
+    rec->next = free_records;
+    free_records = rec;
+    ring_len--;
+}
+
+static err_t on_passive_open(u8_t id, struct tcp_pcb_listen *lpcb, struct tcp_pcb *cpcb);
+
+static const struct tcp_ext_arg_callbacks half_open_callbacks = {on_pcb_destroyed, on_passive_open};
+
+static err_t on_passive_open(u8_t id, struct tcp_pcb_listen *lpcb, struct tcp_pcb *cpcb)
+{
+    LWIP_UNUSED_ARG(lpcb);
+    struct half_open *rec = free_records;
+    LWIP_ASSERT("tcp_guard: a record for every pcb", rec != NULL);
+    if (rec == NULL) {
+        return ERR_MEM;
+    }
+    free_records = rec->next;
+    rec->pcb = cpcb;
+    rec->prev = oldest_first.prev;
+    rec->next = &oldest_first;
+    oldest_first.prev->next = rec;
+    oldest_first.prev = rec;
+    ring_len++;
+    tcp_ext_arg_set_callbacks(cpcb, id, &half_open_callbacks);
+    tcp_ext_arg_set(cpcb, id, rec);
+    return ERR_OK;
+}
+
+/* Established pcbs leave the ring lazily, here: each record is released once,
+ * so this is O(1) amortised per SYN. The ring never outgrows the pcb pool. */
+static struct tcp_pcb *oldest_half_open(void)
+{
+    while (oldest_first.next != &oldest_first) {
+        struct half_open *rec = oldest_first.next;
+        if (rec->pcb->state == SYN_RCVD) {
+            return rec->pcb;
+        }
+        release_record(rec);
+    }
+    return NULL;
+}
+
+static void evict_oldest_half_open(const char *why)
+{
+    struct tcp_pcb *victim = oldest_half_open();
+    if (victim == NULL) {
+        return;
+    }
+    char remote[IPADDR_STRLEN_MAX];
+    ipaddr_ntoa_r(&victim->remote_ip, remote, sizeof remote);
+    guard_note(GUARD_TCP_HALF_OPEN_EVICTED, "dropped half-open connection from %s:%u (%s)", remote,
+               victim->remote_port, why);
+    tcp_abandon(victim, 0);
+}
+
+static unsigned half_open_total(void)
+{
+    unsigned n = 0;
+    for (struct tcp_pcb_listen *l = tcp_listen_pcbs.listen_pcbs; l != NULL; l = l->next) {
+        n += l->accepts_pending;
+    }
+    return n;
+}
+
+static unsigned pcbs_in_use(void)
+{
+    return (unsigned)lwip_stats.memp[MEMP_TCP_PCB]->used;
+}
+
+/* Returns ERR_OK when the SYN may reach tcp_listen_input(). */
+static err_t admit_syn(struct tcp_pcb_listen *lpcb, const struct tcp_hdr *hdr, const struct pbuf *p)
+{
+    if (lpcb->ext_args[ext_id].callbacks != &half_open_callbacks) {
+        tcp_ext_arg_set_callbacks((struct tcp_pcb *)lpcb, ext_id, &half_open_callbacks);
+    }
+    /* A retransmitted SYN of a pcb that still exists matched that pcb, not the
+     * listener, so every SYN here makes a new half-open pcb. */
+    while (half_open_total() >= max_half_open && oldest_half_open() != NULL) {
+        evict_oldest_half_open("too many half-open connections");
+    }
+    if (pcbs_in_use() < max_conns) {
+        return ERR_OK;
+    }
+    if (oldest_half_open() != NULL) {
+        evict_oldest_half_open("no free connection slot");
+        return ERR_OK;
+    }
+    if (tcp_tw_pcbs != NULL && max_conns >= MEMP_NUM_TCP_PCB) {
+        return ERR_OK; /* tcp_alloc() reclaims the oldest TIME_WAIT pcb */
+    }
+    char remote[IPADDR_STRLEN_MAX];
+    ipaddr_ntoa_r(ip_current_src_addr(), remote, sizeof remote);
+    guard_note(GUARD_TCP_SYN_REFUSED, "SYN from %s:%u to port %u refused with RST: all %u connections in use",
+               remote, hdr->src, hdr->dest, max_conns);
+    u32_t seg_len = (u32_t)p->tot_len + 1u + ((TCPH_FLAGS(hdr) & TCP_FIN) ? 1u : 0u);
+    tcp_rst_netif(ip_current_input_netif(), 0, hdr->seqno + seg_len, ip_current_dest_addr(),
+                  ip_current_src_addr(), hdr->dest, hdr->src);
+    return ERR_ABRT;
+}
+
+static u8_t opt_byte(u16_t i, u16_t opt1len, const u8_t *opt1, const u8_t *opt2)
+{
+    return i < opt1len ? opt1[i] : opt2[i - opt1len];
+}
+
+enum option_verdict { OPTIONS_OK, OPTIONS_MALFORMED, OPTIONS_MSS_NOT_SYN, OPTIONS_MSS_LOW };
+
+static int option_length_ok(u8_t kind, u8_t len)
+{
+    switch (kind) {
+    case TCP_OPT_MSS:
+        return len == 4;
+    case TCP_OPT_WS:
+        return len == 3;
+    case TCP_OPT_SACK_PERM:
+        return len == 2;
+    case TCP_OPT_TS:
+        return len == 10;
+    case TCP_OPT_SACK:
+        return len >= 10 && (len - 2) % 8 == 0;
+    default:
+        return len >= 2;
+    }
+}
+
+static enum option_verdict check_options(int syn, u16_t optlen, u16_t opt1len, const u8_t *opt1, const u8_t *opt2,
+                                         unsigned *mss_out)
+{
+    u16_t i = 0;
+    while (i < optlen) {
+        u8_t kind = opt_byte(i, opt1len, opt1, opt2);
+        if (kind == TCP_OPT_EOL) {
+            return OPTIONS_OK;
+        }
+        if (kind == TCP_OPT_NOP) {
+            i++;
+            continue;
+        }
+        if (i + 1 >= optlen) {
+            return OPTIONS_MALFORMED;
+        }
+        u8_t len = opt_byte((u16_t)(i + 1), opt1len, opt1, opt2);
+        if (!option_length_ok(kind, len) || i + len > optlen) {
+            return OPTIONS_MALFORMED;
+        }
+        if (kind == TCP_OPT_MSS) {
+            if (!syn) {
+                return OPTIONS_MSS_NOT_SYN;
+            }
+            unsigned mss = ((unsigned)opt_byte((u16_t)(i + 2), opt1len, opt1, opt2) << 8) |
+                           opt_byte((u16_t)(i + 3), opt1len, opt1, opt2);
+            *mss_out = mss;
+            if (mss < GUARD_MSS_FLOOR) {
+                return OPTIONS_MSS_LOW;
+            }
+        }
+        i = (u16_t)(i + len);
+    }
+    return OPTIONS_OK;
+}
+
+static void describe_peer(const struct tcp_hdr *hdr, char *out, size_t outlen)
+{
+    char addr[IPADDR_STRLEN_MAX];
+    ipaddr_ntoa_r(ip_current_src_addr(), addr, sizeof addr);
+    snprintf(out, outlen, "%s:%u -> port %u", addr, hdr->src, hdr->dest);
+}
+
+err_t lwiptap_tcp_inpacket(struct tcp_pcb *pcb, struct tcp_hdr *hdr, u16_t optlen, u16_t opt1len, const u8_t *opt2,
+                           struct pbuf *p)
+{
+    u8_t flags = TCPH_FLAGS(hdr);
+    int syn = (flags & TCP_SYN) != 0;
+    unsigned mss = 0;
+    const u8_t *opt1 = (const u8_t *)hdr + TCP_HLEN;
+    enum option_verdict verdict = check_options(syn, optlen, opt1len, opt1, opt2, &mss);
+    if (verdict != OPTIONS_OK) {
+        char peer[96];
+        describe_peer(hdr, peer, sizeof peer);
+        if (verdict == OPTIONS_MALFORMED) {
+            guard_note(GUARD_TCP_OPT_MALFORMED, "%s: malformed TCP options, segment dropped", peer);
+        } else if (verdict == OPTIONS_MSS_NOT_SYN) {
+            guard_note(GUARD_TCP_MSS_NOT_SYN, "%s: MSS option on a segment without SYN, dropped", peer);
+        } else {
+            guard_note(GUARD_TCP_MSS_LOW, "%s: MSS %u below the floor of %u, SYN dropped", peer, mss,
+                       GUARD_MSS_FLOOR);
+        }
+        return ERR_ABRT;
+    }
+    if (ext_id_allocated && pcb->state == LISTEN && syn && (flags & (TCP_ACK | TCP_RST)) == 0) {
+        return admit_syn((struct tcp_pcb_listen *)pcb, hdr, p);
+    }
+    return ERR_OK;
+}
+
+void tcp_guard_init(const struct tcp_guard_config *config)
+{
+    if (!ext_id_allocated) {
+        ext_id = tcp_ext_arg_alloc_id();
+        ext_id_allocated = 1;
+    }
+    LWIP_ASSERT("tcp_guard_init: no half-open pcb is tracked", ring_len == 0);
+    free_records = NULL;
+    for (size_t i = 0; i < LWIP_ARRAYSIZE(records); i++) {
+        records[i].pcb = NULL;
+        records[i].next = free_records;
+        free_records = &records[i];
+    }
+    oldest_first.prev = oldest_first.next = &oldest_first;
+    max_conns = MEMP_NUM_TCP_PCB;
+    max_half_open = DEFAULT_MAX_HALF_OPEN;
+    if (config != NULL && config->max_conns != 0 && config->max_conns < MEMP_NUM_TCP_PCB) {
+        max_conns = config->max_conns;
+    }
+    if (config != NULL && config->max_half_open != 0) {
+        max_half_open = config->max_half_open;
+    }
+    /* No listener's own backlog check may fire before ours. */
+    max_half_open = LWIP_MIN(max_half_open, TCP_DEFAULT_LISTEN_BACKLOG);
+    if (max_half_open >= max_conns) {
+        max_half_open = max_conns > 1 ? max_conns - 1 : 1;
+    }
+}
+
+unsigned tcp_guard_half_open(void)
+{
+    return half_open_total();
+}

@@ -1,0 +1,128 @@
+#!/usr/bin/env python3
+"""Writes the fuzzer's seed corpus: programs in the operation language of
+fuzz_stack.c. Each seed is a small, valid conversation (a handshake, data, a
+close) or one of the hostile cases the guard exists for, so that the fuzzer
+starts past the handshake and next to every known defect.
+
+Usage: make_seeds.py OUTDIR"""
+import os
+import struct
+import sys
+
+OP_RAW, OP_CLOCK, OP_TCP, OP_IP4, OP_IP6, OP_ARP = range(6)
+FIN, SYN, RST, PSH, ACK = 0x01, 0x02, 0x04, 0x08, 0x10
+STACK4 = bytes([192, 0, 2, 2])
+
+
+def opt_mss(mss):
+    return struct.pack("!BBH", 2, 4, mss)
+
+
+def opt_ts(val=1000, ecr=0):
+    return bytes([1, 1]) + struct.pack("!BBII", 8, 10, val, ecr)
+
+
+def syn_opts(mss=1460, ts=True):
+    o = opt_mss(mss) + bytes([1, 3, 3, 7, 4, 2, 1, 1])  # wscale 7, sackOK
+    if ts:
+        o += opt_ts()
+    return o
+
+
+def tcp(conn, flags, payload=b"", opts=b"", seq_delta=0, ack_delta=0, window=0xFFFF, ipv6=False):
+    assert len(opts) % 4 == 0 and len(opts) <= 40 and len(payload) <= 64
+    sel = conn | (0x80 if ipv6 else 0)
+    return (bytes([OP_TCP, sel, flags, seq_delta & 0xFF, ack_delta & 0xFF]) + struct.pack("!H", window)
+            + bytes([len(opts) // 4]) + opts + bytes([len(payload)]) + payload)
+
+
+def clock(ticks):
+    return bytes([OP_CLOCK, ticks])
+
+
+def ip4(proto, payload, frag=0, ident=1, src_offset=None):
+    srcsel = b"\x00" if src_offset is None else bytes([1, src_offset])
+    return bytes([OP_IP4, proto]) + struct.pack("!HH", frag, ident) + srcsel + struct.pack("!H", len(payload)) + payload
+
+
+def ip6(nh, payload, hop=64, upper_offset=0, upper_proto=None, linklocal_src=False, multicast_dst=False):
+    where = 0x80 if upper_offset is None else upper_offset // 8
+    addrs = (1 | (5 << 1) if linklocal_src else 0) | (2 if multicast_dst else 0)
+    return (bytes([OP_IP6, nh, hop, where, upper_proto if upper_proto is not None else nh, addrs])
+            + struct.pack("!H", len(payload)) + payload)
+
+
+def arp(frame):
+    return bytes([OP_ARP]) + struct.pack("!H", len(frame)) + frame
+
+
+def handshake(conn, ipv6=False, mss=1460, ts=True, window=0xFFFF):
+    return (tcp(conn, SYN, opts=syn_opts(mss, ts), ipv6=ipv6, window=window)
+            + tcp(conn, ACK, opts=opt_ts(1001) if ts else b"", ipv6=ipv6, window=window))
+
+
+def tcp_hdr(sport, dport, seq, flags, opts=b""):
+    return struct.pack("!HHIIBBHHH", sport, dport, seq, 0, (20 + len(opts)) // 4 << 4, flags, 8192, 0, 0) + opts
+
+
+def frag6(nh, offset_units, more, ident):
+    return struct.pack("!BBHI", nh, 0, (offset_units << 3) | (1 if more else 0), ident)
+
+
+def icmp6_echo(size):
+    return struct.pack("!BBHHH", 128, 0, 0, 7, 1) + bytes(range(256))[:size]
+
+
+SEEDS = {
+    # Ordinary conversations: the fuzzer's way past the handshake.
+    "echo_v4_session": handshake(0) + tcp(0, PSH | ACK, b"hello\n", opt_ts(1002)) + clock(5)
+    + tcp(0, ACK, opts=opt_ts(1003)) + tcp(0, FIN | ACK, opts=opt_ts(1004)) + clock(10) + tcp(0, ACK, opts=opt_ts(1005)),
+    "serial_v4_bye": handshake(1) + tcp(1, PSH | ACK, b"hello", opt_ts(1002)) + tcp(1, PSH | ACK, b"bye\n", opt_ts(1003))
+    + clock(5) + tcp(1, FIN | ACK, opts=opt_ts(1004)),
+    "echo_v6_session": handshake(2, ipv6=True) + tcp(2, PSH | ACK, b"hello6\n", opt_ts(1002), ipv6=True)
+    + clock(3) + tcp(2, FIN | ACK, opts=opt_ts(1003), ipv6=True),
+    "echo_no_options": handshake(4, ts=False) + tcp(4, PSH | ACK, b"x" * 64) + clock(20) + tcp(4, RST),
+    "echo_out_of_order": handshake(0) + tcp(0, PSH | ACK, b"later", opt_ts(1002), seq_delta=10)
+    + tcp(0, PSH | ACK, b"0123456789", opt_ts(1003)) + clock(5),
+    "ping_v4": ip4(1, struct.pack("!BBHHH", 8, 0, 0, 1, 1) + b"ping"),
+    "ping_v6": ip6(58, icmp6_echo(32)),
+    # The defects the guard exists for (issue 5), one input each.
+    "bug_tiny_mss_with_timestamps": handshake(0, mss=5, window=40) + tcp(0, PSH | ACK, b"a" * 64, opt_ts(1002), window=40)
+    + tcp(0, PSH | ACK, b"a" * 64, opt_ts(1003), window=0) + clock(30) + tcp(0, ACK, opts=opt_ts(1004), window=7) + clock(30),
+    # Echo data waits unsent behind a 100-byte window; then the MSS shrinks under it.
+    "bug_mss_on_data_segment": handshake(0, window=100) + tcp(0, PSH | ACK, b"b" * 64, opt_ts(1002), window=100)
+    + tcp(0, PSH | ACK, b"b" * 64, opt_ts(1003), window=100)
+    + tcp(0, PSH | ACK, b"c" * 64, opt_mss(8) + opt_ts(1004), window=100) + clock(30),
+    "bug_ptb_mtu_50": handshake(2, ipv6=True)
+    + ip6(58, struct.pack("!BBHI", 2, 0, 0, 50) + bytes(48), upper_offset=0)
+    + tcp(2, PSH | ACK, b"d" * 64, opt_ts(1002), ipv6=True) + clock(10),
+    "bug_redirect_linklocal": ip6(58, struct.pack("!BBHI", 137, 0, 0, 0) + bytes(16) + bytes([0x20, 1, 0xd, 0xb8]) + bytes(11) + b"\x01",
+                                  hop=255, linklocal_src=True) + ip6(58, icmp6_echo(8)),
+    "bug_syn_backlog_flood": b"".join(ip4(6, tcp_hdr(1000 + i, 7, i * 1000, SYN), src_offset=100 + (i % 100)) for i in range(70))
+    + handshake(0) + tcp(0, PSH | ACK, b"after flood", opt_ts(1002)),
+    "bug_short_arp": arp(bytes(12) + b"\x08\x06" + bytes([0, 1, 8, 0, 6, 4, 0, 1])) + arp(bytes(14) + bytes(10)),
+    "bug_overlapping_frags_v6": ip6(44, frag6(58, 0, True, 77) + icmp6_echo(40), upper_offset=None)
+    + ip6(44, frag6(58, 3, False, 77) + bytes(range(40)), upper_offset=None)
+    + ip6(44, frag6(58, 5, False, 77) + bytes(range(24)), upper_offset=None),
+    "bug_ext_header_chain": ip6(0, bytes([60, 0]) + bytes(6) + bytes([60, 0]) + bytes(6) + bytes([58, 0]) + bytes(6)
+                                + icmp6_echo(8), upper_offset=24, upper_proto=58),
+    "bug_frag_v4_overlap": ip4(1, struct.pack("!BBHHH", 8, 0, 0, 1, 1) + bytes(24), frag=0x2000, ident=9)
+    + ip4(1, bytes(32), frag=0x0002, ident=9),
+    "bug_bad_tcp_options": handshake(0) + tcp(0, PSH | ACK, b"e", bytes([8, 0, 1, 1])) + tcp(0, PSH | ACK, b"f", bytes([5, 3, 1, 1]))
+    + tcp(0, PSH | ACK, b"g", bytes([2, 40, 1, 1])),
+}
+
+
+def main():
+    if len(sys.argv) != 2:
+        sys.exit(__doc__)
+    out = sys.argv[1]
+    os.makedirs(out, exist_ok=True)
+    for name, data in SEEDS.items():
+        with open(os.path.join(out, name), "wb") as f:
+            f.write(data)
+    print(f"make_seeds: {len(SEEDS)} seeds in {out}")
+
+
+if __name__ == "__main__":
+    main()
