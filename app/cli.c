@@ -73,7 +73,7 @@ void cli_usage(FILE *out)
             "  --pcap FILE         write every frame in and out to a pcap file\n"
             "  --drop PERCENT      fault injection: drop this share of frames each way\n"
             "  --seed N            seed for --drop (default 1), for reproducible runs\n"
-            "  --max-conns N       TCP connections at once, listeners included; a SYN beyond\n"
+            "  --max-conns N       TCP connections at once (listeners aside); a SYN beyond\n"
             "                      them gets a RST (1 to %u, default %u)\n"
             "  --no-state-log      do not log TCP state transitions\n"
             "  -v, --verbose       log debug messages too\n"

@@ -49,11 +49,14 @@ static unsigned max_half_open = DEFAULT_MAX_HALF_OPEN;
 static u8_t ext_id;
 static int ext_id_allocated;
 
+/* lwIP asserts on NULL callbacks: an empty set is how a slot is let go. */
+static const struct tcp_ext_arg_callbacks no_callbacks = {NULL, NULL};
+
 static void release_record(struct half_open *rec)
 {
     rec->prev->next = rec->next;
     rec->next->prev = rec->prev;
-    tcp_ext_arg_set_callbacks(rec->pcb, ext_id, NULL);
+    tcp_ext_arg_set_callbacks(rec->pcb, ext_id, &no_callbacks);
     tcp_ext_arg_set(rec->pcb, ext_id, NULL);
     rec->pcb = NULL;
     rec->next = free_records;
@@ -260,6 +263,16 @@ err_t lwiptap_tcp_inpacket(struct tcp_pcb *pcb, struct tcp_hdr *hdr, u16_t optle
             guard_note(GUARD_TCP_MSS_LOW, "%s: MSS %u below the floor of %u, SYN dropped", peer, mss,
                        GUARD_MSS_FLOOR);
         }
+        return ERR_ABRT;
+    }
+    if (pcb->state == LISTEN && syn && (flags & (TCP_ACK | TCP_RST)) == 0 && hdr->wnd < 2) {
+        /* tcp_write() sizes segments by half the largest window seen, and
+         * falls back to the full MSS when that half is 0. A window that then
+         * grows shrinks that size under a queued, oversized segment:
+         * "inconsistent oversize vs. space". Found by the fuzzer. */
+        char peer[96];
+        describe_peer(hdr, peer, sizeof peer);
+        guard_note(GUARD_TCP_SYN_WINDOW_TINY, "%s: SYN with a window of %u bytes, dropped", peer, hdr->wnd);
         return ERR_ABRT;
     }
     if (ext_id_allocated && pcb->state == LISTEN && syn && (flags & (TCP_ACK | TCP_RST)) == 0) {

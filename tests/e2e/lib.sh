@@ -17,7 +17,7 @@ set -euo pipefail
 # shellcheck source=scripts/lib/sandbox.sh
 . "$(dirname "${BASH_SOURCE[0]}")/../../scripts/lib/sandbox.sh"
 
-E2E_NAME=$(basename "$0" .sh)
+E2E_NAME=${E2E_NAME:-$(basename "$0" .sh)}
 E2E_NAME=${E2E_NAME#test_}
 LWIPTAP=${1:-${LWIPTAP:-}}
 TCP_CLIENT=${2:-${TCP_CLIENT:-}}

@@ -108,6 +108,10 @@ SEEDS = {
                                 + icmp6_echo(8), upper_offset=24, upper_proto=58),
     "bug_frag_v4_overlap": ip4(1, struct.pack("!BBHHH", 8, 0, 0, 1, 1) + bytes(24), frag=0x2000, ident=9)
     + ip4(1, bytes(32), frag=0x0002, ident=9),
+    # Found by the fuzzer: a SYN's zero window makes tcp_write() build full-MSS
+    # segments that a later, small window no longer has room for.
+    "bug_syn_window_zero": handshake(0, window=0) + tcp(0, PSH | ACK, b"h" * 64, opt_ts(1002), window=0)
+    + tcp(0, PSH | ACK, b"h" * 64, opt_ts(1003), window=20) + clock(10),
     "bug_bad_tcp_options": handshake(0) + tcp(0, PSH | ACK, b"e", bytes([8, 0, 1, 1])) + tcp(0, PSH | ACK, b"f", bytes([5, 3, 1, 1]))
     + tcp(0, PSH | ACK, b"g", bytes([2, 40, 1, 1])),
 }

@@ -21,6 +21,7 @@ void peer_init(struct peer *p, uint16_t port, uint16_t server_port, uint32_t iss
     p->snd_nxt = iss;
     p->snd_una = iss;
     p->tsval = TS_START;
+    p->syn_mss = PEER_MSS;
 }
 
 void peer_send_at(struct peer *p, uint32_t seq, uint8_t flags, const void *data, size_t len)
@@ -33,7 +34,7 @@ void peer_send_at(struct peer *p, uint32_t seq, uint8_t flags, const void *data,
     s.flags = flags;
     s.window = PEER_WINDOW;
     if (flags & TCPF_SYN) {
-        s.opts.mss = PEER_MSS;
+        s.opts.mss = p->syn_mss;
         s.opts.wscale = PEER_WSCALE;
         s.opts.sack_permitted = 1;
     }

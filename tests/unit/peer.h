@@ -22,6 +22,7 @@ struct peer {
     uint32_t rcv_nxt;   /* next sequence number expected from lwIP */
     int lwip_wscale;    /* shift of the window fields lwIP sends after its SYN */
     uint16_t lwip_mss;  /* from lwIP's SYN-ACK */
+    uint16_t syn_mss;   /* the MSS our SYN announces: PEER_MSS unless set after peer_init */
     int timestamps;     /* negotiated: every segment carries the option */
     uint32_t tsval;     /* the peer's timestamp clock */
     uint32_t ts_recent; /* lwIP's last TSval, echoed back */

@@ -8,6 +8,7 @@
 Suite *cli_suite(void);
 Suite *echo_suite(void);
 Suite *frames_suite(void);
+Suite *guard_suite(void);
 Suite *handshake_suite(void);
 Suite *link_wrappers_suite(void);
 Suite *pools_suite(void);

@@ -37,6 +37,7 @@ enum guard_reason {
     GUARD_TCP_OPT_MALFORMED,
     GUARD_TCP_MSS_LOW,
     GUARD_TCP_MSS_NOT_SYN,
+    GUARD_TCP_SYN_WINDOW_TINY,
     GUARD_TCP_HALF_OPEN_EVICTED,
     GUARD_TCP_SYN_REFUSED,
     GUARD_REASON_COUNT
@@ -64,7 +65,7 @@ struct link *link_guard_new(struct link *inner, uint16_t mtu);
 /* ---- the TCP stage ---- */
 
 struct tcp_guard_config {
-    unsigned max_conns;     /* pcbs in use at which a SYN gets a RST (at most MEMP_NUM_TCP_PCB) */
+    unsigned max_conns;     /* connection pcbs (not listeners) at which a SYN gets a RST */
     unsigned max_half_open; /* SYN_RCVD pcbs beyond which the oldest is evicted */
 };
 

@@ -1,0 +1,367 @@
+/* The ingress guard, one defect of lwIP's (or one attack) per test: each test
+ * sends what a hostile peer would and checks that the guard dropped it,
+ * counted it and logged it, and that the stack still serves. */
+#include <check.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "arp_frame.h"
+#include "fake_clock.h"
+#include "fixture.h"
+#include "lwip/stats.h"
+#include "lwiptap/guard.h"
+#include "peer.h"
+#include "suites.h"
+#include "wire.h"
+
+#define PEER_ISS 5000u
+#define SPOOF_BASE 0xc0000264u /* 192.0.2.100: nobody answers ARP for it */
+
+static size_t min_size(size_t a, size_t b)
+{
+    return a < b ? a : b;
+}
+
+/* A TCP segment from the peer with raw option bytes. */
+static void send_raw_tcp(uint32_t src_ip, uint16_t sport, uint16_t dport, uint32_t seq, uint32_t ack, uint8_t flags,
+                         const uint8_t *opts, size_t optlen, const void *data, size_t len)
+{
+    uint8_t seg[1600], frame[WIRE_MAX_FRAME];
+    size_t seglen = wire_tcp(sport, dport, seq, ack, flags, 0xffff, opts, optlen, data, len, seg, sizeof seg);
+    struct wire_ip4 ip = {.src = src_ip, .dst = STACK_IP, .proto = 6, .l4_checksum = 1};
+    fixture_inject(frame, wire_ip4(stack_mac, peer_mac, &ip, seg, seglen, frame, sizeof frame));
+}
+
+static void send_ip6(uint8_t next_header, uint8_t hop_limit, int upper_offset, uint8_t upper_proto,
+                     const uint8_t *payload, size_t len)
+{
+    uint8_t frame[WIRE_MAX_FRAME];
+    struct wire_ip6 ip = {.next_header = next_header, .hop_limit = hop_limit, .upper_offset = upper_offset,
+                          .upper_proto = upper_proto};
+    wire_ip6_linklocal(ip.src, 1);
+    /* lwIP's link-local address from its MAC 02:00:00:00:00:02 */
+    uint8_t dst[16] = {0xfe, 0x80, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xfe, 0, 0, 2};
+    memcpy(ip.dst, dst, 16);
+    fixture_inject(frame, wire_ip6(stack_mac, peer_mac, &ip, payload, len, frame, sizeof frame));
+}
+
+static void send_ptb(uint32_t mtu)
+{
+    uint8_t icmp[8 + 48] = {2, 0, 0, 0, (uint8_t)(mtu >> 24), (uint8_t)(mtu >> 16), (uint8_t)(mtu >> 8), (uint8_t)mtu};
+    icmp[8] = 0x60; /* the quoted packet: an IPv6 header */
+    send_ip6(58, 64, 0, 58, icmp, sizeof icmp);
+}
+
+static int log_has(const char *needle)
+{
+    return strstr(fixture_log(), needle) != NULL;
+}
+
+/* Echoes total bytes through an established peer and checks them. */
+static void echo_through(struct peer *p, size_t total)
+{
+    uint8_t *data = make_pattern(total);
+    struct segment s;
+    p->stream = malloc(total);
+    p->stream_cap = total;
+    size_t sent = 0;
+    uint32_t acked = p->snd_una;
+    for (int stalls = 0; p->stream_len < total;) {
+        int progress = 0;
+        while (peer_send_room(p) > 0 && sent < total) {
+            size_t n = min_size(min_size(peer_send_room(p), peer_max_payload(p)), total - sent);
+            peer_send(p, TCPF_ACK, data + sent, n);
+            sent += n;
+            progress = 1;
+        }
+        while (peer_recv(p, &s)) {
+            progress = 1;
+        }
+        progress |= peer_ack_new_data(p, &acked);
+        if (!progress) {
+            fixture_wait_for_timer(&stalls);
+        }
+    }
+    ck_assert_int_eq(memcmp(p->stream, data, total), 0);
+    free(p->stream);
+    p->stream = NULL;
+    free(data);
+}
+
+START_TEST(short_arp_is_dropped_not_answered)
+{
+    struct arp_frame request = {ARP_REQUEST, {0}, PEER_IP, {0}, STACK_IP};
+    memcpy(request.sender_mac, peer_mac, 6);
+    uint8_t frame[ARP_FRAME_LEN];
+    arp_frame_build(&request, frame);
+    fixture_inject(frame, ARP_FRAME_LEN - 10);
+    ck_assert_uint_eq(guard_count(GUARD_ARP_SHORT), 1);
+    struct segment s;
+    ck_assert_int_eq(fixture_next_tcp(&s), 0);
+    ck_assert(log_has("WARN guard: arp_short"));
+}
+END_TEST
+
+START_TEST(syn_below_mss_floor_is_dropped)
+{
+    struct peer p;
+    struct segment s;
+    peer_init(&p, 40000, ECHO_PORT, PEER_ISS);
+    p.syn_mss = GUARD_MSS_FLOOR - 1;
+    peer_send(&p, TCPF_SYN, NULL, 0);
+    ck_assert_int_eq(peer_recv(&p, &s), 0);
+    ck_assert_uint_eq(guard_count(GUARD_TCP_MSS_LOW), 1);
+    ck_assert(log_has("MSS 47 below the floor of 48"));
+}
+END_TEST
+
+/* A zero window in the SYN, then a small one, trips tcp_write()'s
+ * "inconsistent oversize vs. space" (found by the fuzzer). */
+START_TEST(syn_with_window_below_2_is_dropped)
+{
+    struct segment s;
+    static const uint8_t mss[4] = {2, 4, 0x05, 0xb4};
+    uint8_t seg[64], frame[WIRE_MAX_FRAME];
+    for (uint16_t window = 0; window < 3; window++) {
+        size_t seglen = wire_tcp((uint16_t)(41000 + window), ECHO_PORT, 77, 0, TCPF_SYN, window, mss, 4, NULL, 0, seg,
+                                 sizeof seg);
+        struct wire_ip4 ip = {.src = PEER_IP, .dst = STACK_IP, .proto = 6, .l4_checksum = 1};
+        fixture_inject(frame, wire_ip4(stack_mac, peer_mac, &ip, seg, seglen, frame, sizeof frame));
+    }
+    ck_assert_uint_eq(guard_count(GUARD_TCP_SYN_WINDOW_TINY), 2);
+    ck_assert_int_eq(fixture_next_tcp(&s), 1);
+    ck_assert_uint_eq(s.dst_port, 41002);
+    ck_assert_uint_eq(s.flags, TCPF_SYN | TCPF_ACK);
+    ck_assert_int_eq(fixture_next_tcp(&s), 0);
+}
+END_TEST
+
+/* lwIP's tcp_write() asserts "mss_local is too small" for tiny MSS values
+ * with timestamps; at the floor every byte still comes back. */
+START_TEST(floor_mss_echoes_64k_intact)
+{
+    struct peer p;
+    peer_init(&p, 40000, ECHO_PORT, PEER_ISS);
+    p.syn_mss = GUARD_MSS_FLOOR;
+    peer_connect(&p);
+    ck_assert_uint_eq(p.lwip_mss, 1460);
+    echo_through(&p, 64 * 1024);
+    ck_assert_uint_eq(guard_total(), 0);
+}
+END_TEST
+
+/* An MSS on a data segment used to shrink pcb->mss under queued data and abort. */
+START_TEST(mss_option_outside_syn_is_dropped)
+{
+    struct peer p;
+    struct segment s;
+    peer_init(&p, 40000, ECHO_PORT, PEER_ISS);
+    peer_connect(&p);
+    static const uint8_t mss_opt[4] = {2, 4, 0, 8};
+    send_raw_tcp(PEER_IP, 40000, ECHO_PORT, p.snd_nxt, p.rcv_nxt, TCPF_ACK | TCPF_PSH, mss_opt, 4, "abc", 3);
+    ck_assert_uint_eq(guard_count(GUARD_TCP_MSS_NOT_SYN), 1);
+    ck_assert_int_eq(peer_recv(&p, &s), 0);
+    peer_send(&p, TCPF_ACK | TCPF_PSH, "abc", 3);
+    ck_assert_int_eq(peer_recv(&p, &s), 1);
+    ck_assert_uint_eq(s.payload_len, 3);
+}
+END_TEST
+
+START_TEST(malformed_tcp_options_are_dropped)
+{
+    struct peer p;
+    struct segment s;
+    peer_init(&p, 40000, ECHO_PORT, PEER_ISS);
+    peer_connect(&p);
+    static const uint8_t bad[][4] = {
+        {8, 0, 1, 1},  /* zero length: lwIP would loop on it */
+        {5, 3, 1, 1},  /* SACK shorter than one block */
+        {2, 40, 1, 1}, /* runs past the header */
+        {3, 4, 7, 1},  /* window scale with the wrong length */
+        {1, 1, 1, 30}, /* a kind with no room for its length byte */
+    };
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        send_raw_tcp(PEER_IP, 40000, ECHO_PORT, p.snd_nxt, p.rcv_nxt, TCPF_ACK | TCPF_PSH, bad[i], 4, "x", 1);
+    }
+    ck_assert_uint_eq(guard_count(GUARD_TCP_OPT_MALFORMED), sizeof bad / sizeof bad[0]);
+    ck_assert_int_eq(peer_recv(&p, &s), 0);
+    static const uint8_t fine[4] = {1, 1, 1, 0}; /* NOPs and an end of list */
+    send_raw_tcp(PEER_IP, 40000, ECHO_PORT, p.snd_nxt, p.rcv_nxt, TCPF_ACK | TCPF_PSH, fine, 4, "x", 1);
+    ck_assert_int_eq(peer_recv(&p, &s), 1);
+    ck_assert_uint_eq(s.payload_len, 1);
+}
+END_TEST
+
+/* ip6_frag() loops for ever on an MTU of 48..55; below 1280 is never valid. */
+START_TEST(packet_too_big_outside_1280_to_mtu_is_dropped)
+{
+    send_ptb(50);
+    send_ptb(GUARD_IPV6_MIN_MTU - 1);
+    send_ptb(1501);
+    ck_assert_uint_eq(guard_count(GUARD_ICMP6_PTB_MTU), 3);
+    uint32_t before = (uint32_t)lwip_stats.icmp6.recv;
+    send_ptb(GUARD_IPV6_MIN_MTU);
+    send_ptb(1500);
+    ck_assert_uint_eq(guard_count(GUARD_ICMP6_PTB_MTU), 3);
+    ck_assert_uint_eq((uint32_t)lwip_stats.icmp6.recv, before + 2);
+}
+END_TEST
+
+START_TEST(redirect_and_router_advertisement_are_dropped)
+{
+    uint8_t redirect[40] = {137, 0, 0, 0};
+    send_ip6(58, 255, 0, 58, redirect, sizeof redirect);
+    uint8_t ra[16] = {134, 0, 0, 0, 64, 0, 0x07, 0x08};
+    send_ip6(58, 255, 0, 58, ra, sizeof ra);
+    ck_assert_uint_eq(guard_count(GUARD_ICMP6_REDIRECT), 1);
+    ck_assert_uint_eq(guard_count(GUARD_ICMP6_RA), 1);
+    ck_assert_uint_eq((uint32_t)lwip_stats.icmp6.recv, 0);
+}
+END_TEST
+
+static void send_frag6(uint32_t id, uint16_t offset_units, int more, const uint8_t *data, size_t len)
+{
+    uint8_t pkt[1500] = {58, 0, (uint8_t)(offset_units >> 5), (uint8_t)(((offset_units << 3) & 0xf8) | (more ? 1 : 0)),
+                         (uint8_t)(id >> 24), (uint8_t)(id >> 16), (uint8_t)(id >> 8), (uint8_t)id};
+    memcpy(pkt + 8, data, len);
+    send_ip6(44, 64, -1, 0, pkt, 8 + len);
+}
+
+/* An echo request in two fragments, the second one overlapping the first when asked. */
+static void ping6_in_fragments(uint32_t id, int overlap)
+{
+    uint8_t echo[48] = {128, 0, 0, 0, 0, 7, 0, 1};
+    for (size_t i = 8; i < sizeof echo; i++) {
+        echo[i] = (uint8_t)i;
+    }
+    /* No checksum: the datagram must not get as far as ICMPv6 anyway when it overlaps,
+     * and lwIP counts a received message before it checks the sum. */
+    send_frag6(id, 0, 1, echo, 24);
+    send_frag6(id, overlap ? 2 : 3, 0, echo + 24, 24);
+}
+
+START_TEST(overlapping_ipv6_fragments_drop_the_datagram)
+{
+    ping6_in_fragments(1, 0);
+    ck_assert_uint_eq((uint32_t)lwip_stats.icmp6.recv, 1);
+    ping6_in_fragments(2, 1);
+    ck_assert_uint_eq(guard_count(GUARD_IP_FRAG_OVERLAP), 1);
+    /* The rest of the condemned datagram is refused too, even if it would now fit. */
+    uint8_t tail[24] = {0};
+    send_frag6(2, 3, 0, tail, sizeof tail);
+    ck_assert_uint_eq(guard_count(GUARD_IP_FRAG_POISONED), 1);
+    ck_assert_uint_eq((uint32_t)lwip_stats.icmp6.recv, 1);
+    /* What lwIP held of it expires with lwIP's reassembly timer (checked at teardown). */
+    fake_clock_advance(61000);
+}
+END_TEST
+
+START_TEST(fragmented_neighbour_discovery_is_dropped)
+{
+    uint8_t ns[24] = {135, 0, 0, 0};
+    send_frag6(9, 0, 1, ns, 16);
+    ck_assert_uint_eq(guard_count(GUARD_IP6_FRAG_ICMP6), 1);
+    send_frag6(9, 2, 0, ns + 16, 8);
+    ck_assert_uint_eq(guard_count(GUARD_IP_FRAG_POISONED), 1);
+}
+END_TEST
+
+START_TEST(overlapping_ipv4_fragments_drop_the_datagram)
+{
+    uint8_t frame[WIRE_MAX_FRAME], part[32] = {8, 0, 0, 0, 0, 1, 0, 1};
+    struct wire_ip4 first = {.src = PEER_IP, .dst = STACK_IP, .proto = 1, .id = 9, .frag = 0x2000};
+    struct wire_ip4 second = first;
+    second.frag = 0x0002; /* offset 16 bytes: overlaps the first fragment's 32 */
+    fixture_inject(frame, wire_ip4(stack_mac, peer_mac, &first, part, sizeof part, frame, sizeof frame));
+    fixture_inject(frame, wire_ip4(stack_mac, peer_mac, &second, part, sizeof part, frame, sizeof frame));
+    ck_assert_uint_eq(guard_count(GUARD_IP_FRAG_OVERLAP), 1);
+    ck_assert_uint_eq((uint32_t)lwip_stats.icmp.recv, 0);
+    fake_clock_advance(61000);
+}
+END_TEST
+
+static void spoofed_syn(uint32_t n)
+{
+    static const uint8_t mss[4] = {2, 4, 0x05, 0xb4};
+    send_raw_tcp(SPOOF_BASE + n % 100, (uint16_t)(1024 + n), ECHO_PORT, n * 7919u, 0, TCPF_SYN, mss, 4, NULL, 0);
+}
+
+/* 64 spoofed SYNs used to fill the backlog for 20 s. */
+START_TEST(syn_flood_leaves_room_for_a_real_client)
+{
+    for (uint32_t n = 0; n < 2000; n++) {
+        spoofed_syn(n);
+        ck_assert_uint_le(tcp_guard_half_open(), TCP_DEFAULT_LISTEN_BACKLOG);
+    }
+    ck_assert_uint_gt(guard_count(GUARD_TCP_HALF_OPEN_EVICTED), 1000);
+    fixture_discard_tx();
+    struct peer p;
+    peer_init(&p, 40000, ECHO_PORT, PEER_ISS);
+    peer_connect(&p);
+    echo_through(&p, 4096);
+    ck_assert(log_has("tcp_half_open_evicted"));
+}
+END_TEST
+
+START_TEST(syn_at_capacity_gets_rst_and_a_log_line)
+{
+    /* Two connections (listeners have a pool of their own): the third SYN finds no room. */
+    struct tcp_guard_config limits = {.max_conns = 2, .max_half_open = 1};
+    tcp_guard_init(&limits);
+    struct peer a, b, c;
+    struct segment s;
+    peer_init(&a, 40001, ECHO_PORT, PEER_ISS);
+    peer_connect(&a);
+    peer_init(&b, 40002, ECHO_PORT, PEER_ISS);
+    peer_connect(&b);
+    peer_init(&c, 40003, ECHO_PORT, PEER_ISS);
+    peer_send(&c, TCPF_SYN, NULL, 0);
+    ck_assert_int_eq(peer_recv(&c, &s), 1);
+    ck_assert_uint_eq(s.flags, TCPF_RST | TCPF_ACK);
+    ck_assert_uint_eq(s.ack, PEER_ISS + 1);
+    ck_assert_uint_eq(guard_count(GUARD_TCP_SYN_REFUSED), 1);
+    ck_assert(log_has("refused with RST: all 2 connections in use"));
+    /* The connections that were there keep working. */
+    peer_send(&a, TCPF_ACK | TCPF_PSH, "still", 5);
+    ck_assert_int_eq(peer_recv(&a, &s), 1);
+    ck_assert_uint_eq(s.payload_len, 5);
+}
+END_TEST
+
+START_TEST(warnings_are_rate_limited_per_reason)
+{
+    uint8_t frame[20] = {0};
+    frame[12] = 0x08;
+    frame[13] = 0x06;
+    for (int i = 0; i < 5; i++) {
+        fixture_inject(frame, sizeof frame);
+    }
+    const char *first = strstr(fixture_log(), "guard: arp_short");
+    ck_assert_ptr_nonnull(first);
+    ck_assert_ptr_null(strstr(first + 1, "guard: arp_short"));
+    fake_clock_advance(GUARD_LOG_INTERVAL_MS);
+    fixture_inject(frame, sizeof frame);
+    ck_assert(log_has("(and 4 more since the last report)"));
+    ck_assert_uint_eq(guard_count(GUARD_ARP_SHORT), 6);
+}
+END_TEST
+
+Suite *guard_suite(void)
+{
+    Suite *s = suite_create("guard");
+    fixture_add_test(s, short_arp_is_dropped_not_answered);
+    fixture_add_test(s, syn_below_mss_floor_is_dropped);
+    fixture_add_test(s, syn_with_window_below_2_is_dropped);
+    fixture_add_test(s, floor_mss_echoes_64k_intact);
+    fixture_add_test(s, mss_option_outside_syn_is_dropped);
+    fixture_add_test(s, malformed_tcp_options_are_dropped);
+    fixture_add_test(s, packet_too_big_outside_1280_to_mtu_is_dropped);
+    fixture_add_test(s, redirect_and_router_advertisement_are_dropped);
+    fixture_add_test(s, overlapping_ipv6_fragments_drop_the_datagram);
+    fixture_add_test(s, fragmented_neighbour_discovery_is_dropped);
+    fixture_add_test(s, overlapping_ipv4_fragments_drop_the_datagram);
+    fixture_add_test(s, syn_flood_leaves_room_for_a_real_client);
+    fixture_add_test(s, syn_at_capacity_gets_rst_and_a_log_line);
+    fixture_add_test(s, warnings_are_rate_limited_per_reason);
+    return s;
+}
