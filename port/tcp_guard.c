@@ -31,9 +31,9 @@
 #define TCP_OPT_SACK 5
 #define TCP_OPT_TS 8
 
-/* lwIP counts each listener's half-open pcbs exactly (accepts_pending, a u8_t
- * bounded by its backlog): the ring below only orders them. */
-#define DEFAULT_MAX_HALF_OPEN LWIP_MIN(MEMP_NUM_TCP_PCB / 2, TCP_DEFAULT_LISTEN_BACKLOG)
+/* A flood then leaves each half-open pcb DEFAULT_MAX_HALF_OPEN / rate seconds
+ * for its ACK (30 ms at 25k SYN/s), and a quarter of the pcbs for connections. */
+#define DEFAULT_MAX_HALF_OPEN (MEMP_NUM_TCP_PCB * 3 / 4)
 
 struct half_open {
     struct half_open *prev, *next;
@@ -131,15 +131,6 @@ static void evict_oldest_half_open(const char *why)
     tcp_abandon(victim, 0);
 }
 
-static unsigned half_open_total(void)
-{
-    unsigned n = 0;
-    for (struct tcp_pcb_listen *l = tcp_listen_pcbs.listen_pcbs; l != NULL; l = l->next) {
-        n += l->accepts_pending;
-    }
-    return n;
-}
-
 static unsigned pcbs_in_use(void)
 {
     return (unsigned)lwip_stats.memp[MEMP_TCP_PCB]->used;
@@ -153,7 +144,10 @@ static err_t admit_syn(struct tcp_pcb_listen *lpcb, const struct tcp_hdr *hdr, c
     }
     /* A retransmitted SYN of a pcb that still exists matched that pcb, not the
      * listener, so every SYN here makes a new half-open pcb. */
-    while (half_open_total() >= max_half_open && oldest_half_open() != NULL) {
+    /* The ring also holds connections established since they were last at its
+     * front; under a flood they reach it within max_half_open SYNs, so the
+     * count is at most that many too high, and only for a moment. */
+    while (ring_len >= max_half_open && oldest_half_open() != NULL) {
         evict_oldest_half_open("too many half-open connections");
     }
     if (pcbs_in_use() < max_conns) {
@@ -303,8 +297,6 @@ void tcp_guard_init(const struct tcp_guard_config *config)
     if (config != NULL && config->max_half_open != 0) {
         max_half_open = config->max_half_open;
     }
-    /* No listener's own backlog check may fire before ours. */
-    max_half_open = LWIP_MIN(max_half_open, TCP_DEFAULT_LISTEN_BACKLOG);
     if (max_half_open >= max_conns) {
         max_half_open = max_conns > 1 ? max_conns - 1 : 1;
     }
@@ -312,5 +304,9 @@ void tcp_guard_init(const struct tcp_guard_config *config)
 
 unsigned tcp_guard_half_open(void)
 {
-    return half_open_total();
+    unsigned n = 0;
+    for (struct half_open *rec = oldest_first.next; rec != &oldest_first; rec = rec->next) {
+        n += rec->pcb->state == SYN_RCVD;
+    }
+    return n;
 }

@@ -23,7 +23,7 @@
 #define MEM_LIBC_MALLOC 1
 #endif
 #define MEMP_NUM_PBUF 1024
-#define MEMP_NUM_TCP_PCB 256
+#define MEMP_NUM_TCP_PCB 1024
 #define MEMP_NUM_TCP_PCB_LISTEN 8
 #define MEMP_NUM_TCP_SEG 8192
 #define MEMP_NUM_REASSDATA 16
@@ -41,6 +41,10 @@
 #define LWIP_ETHERNET 1
 #define ETHARP_SUPPORT_STATIC_ENTRIES 0
 #define ARP_QUEUEING 1
+/* lwIP recycles its oldest *stable* entry first when a new address needs one,
+ * so a flood from many spoofed sources evicts the real host's entry; a larger
+ * table makes that take many more sources. Lookups use the per-pcb hint. */
+#define ARP_TABLE_SIZE 256
 
 #define LWIP_IPV4 1
 #define LWIP_IPV6 1
@@ -82,10 +86,9 @@
 #define LWIP_TCP_SACK_OUT 1
 #define LWIP_TCP_MAX_SACK_NUM 4
 #define TCP_QUEUE_OOSEQ 1
-/* lwIP's backlog counts half-open pcbs exactly; the guard (tcp_guard.c) evicts
- * the oldest before it fills, so it is as large as its u8_t allows. */
-#define TCP_LISTEN_BACKLOG 1
-#define TCP_DEFAULT_LISTEN_BACKLOG 255
+/* No backlog of lwIP's: the guard (tcp_guard.c) bounds half-open pcbs itself,
+ * evicting the oldest, well beyond the 255 that lwIP's u8_t counter allows. */
+#define TCP_LISTEN_BACKLOG 0
 #define LWIP_TCP_KEEPALIVE 1
 /* Two slots: the TCP state log (each pcb's last state) and the guard's
  * half-open tracking. */

@@ -11,7 +11,7 @@ import threading
 import time
 
 from scapy.all import (ARP, ICMPv6ND_NA, ICMPv6ND_NS, ICMPv6NDOptDstLLAddr, ICMPv6NDOptSrcLLAddr, IP, IPv6,
-                       TCP, Ether, Raw, conf)
+                       IPv6ExtHdrFragment, TCP, Ether, Raw, conf)
 
 conf.verb = 0
 
@@ -41,6 +41,7 @@ class Peer:
         self.sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 8 << 20)
         self.sock.settimeout(0.2)
         self.frames = queue.Queue()
+        self.fragments = {}  # IPv6 fragment id -> {offset: (more, bytes)}
         self.running = True
         self.thread = threading.Thread(target=self._reader, daemon=True)
         self.thread.start()
@@ -72,7 +73,28 @@ class Peer:
             frame = Ether(data)
             if self._answer_neighbour_query(frame):
                 continue
+            if frame.haslayer(IPv6ExtHdrFragment):
+                frame = self._reassemble(frame)
+                if frame is None:
+                    continue
             self.frames.put(frame)
+
+    def _reassemble(self, frame):
+        """lwIP fragments TCP segments after a Packet Too Big: put them back together."""
+        fh = frame[IPv6ExtHdrFragment]
+        parts = self.fragments.setdefault(fh.id, {})
+        parts[fh.offset * 8] = (fh.m, bytes(fh.payload))
+        data, at = b"", 0
+        while at in parts:
+            more, chunk = parts[at]
+            data += chunk
+            at += len(chunk)
+            if not more:
+                del self.fragments[fh.id]
+                ip = frame[IPv6]
+                whole = IPv6(src=ip.src, dst=ip.dst, nh=fh.nh, hlim=ip.hlim, plen=len(data)) / Raw(data)
+                return Ether(bytes(Ether(src=frame.src, dst=frame.dst) / whole))
+        return None
 
     def _answer_neighbour_query(self, frame):
         if frame.haslayer(ARP) and frame[ARP].op == 1:
@@ -181,9 +203,10 @@ class Conn:
     def absorb(self, frame, ack=True):
         seg = frame[TCP]
         data = bytes(seg.payload) if seg.payload else b""
-        if data and seg.seq == self.rcv_nxt:
-            self.received += data
-            self.rcv_nxt += len(data)
+        skip = (self.rcv_nxt - seg.seq) % 2**32  # a retransmission may overlap what we have
+        if data and skip < len(data):
+            self.received += data[skip:]
+            self.rcv_nxt = (self.rcv_nxt + len(data) - skip) % 2**32
         if "F" in seg.flags and seg.seq + len(data) == self.rcv_nxt:
             self.rcv_nxt += 1
         if ack and (data or "F" in seg.flags):

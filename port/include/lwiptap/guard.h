@@ -72,7 +72,7 @@ struct tcp_guard_config {
 /* Sets the limits; 0 in a field keeps its default. Call after lwip_init(). */
 void tcp_guard_init(const struct tcp_guard_config *config);
 
-/* SYN_RCVD pcbs the guard is tracking (tests). */
+/* SYN_RCVD pcbs the guard is tracking: a walk, for tests and teardown checks. */
 unsigned tcp_guard_half_open(void);
 
 #endif
