@@ -4,8 +4,8 @@
 
 static int key_eq(const struct frag_key *a, const struct frag_key *b)
 {
-    return a->family == b->family && a->proto == b->proto && a->id == b->id && memcmp(a->src, b->src, 16) == 0 &&
-           memcmp(a->dst, b->dst, 16) == 0;
+    return a->family == b->family && a->proto == b->proto && a->id == b->id &&
+           memcmp(a->src, b->src, 16) == 0 && memcmp(a->dst, b->dst, 16) == 0;
 }
 
 static struct frag_entry *lookup(struct frag_tracker *t, const struct frag_key *key, uint32_t now)
@@ -49,8 +49,8 @@ static int mark_units(struct frag_entry *e, uint32_t from, uint32_t to)
     return 0;
 }
 
-enum frag_verdict frag_track(struct frag_tracker *t, const struct frag_key *key, uint32_t offset, uint32_t len,
-                             int more, uint32_t now)
+enum frag_verdict frag_track(struct frag_tracker *t, const struct frag_key *key, uint32_t offset,
+                             uint32_t len, int more, uint32_t now)
 {
     struct frag_entry *e = lookup(t, key, now);
     if (e->condemned) {

@@ -27,7 +27,7 @@ struct frag_entry {
     uint64_t units[FRAG_UNITS / 64];
     uint32_t covered;
     uint32_t extent; /* the highest end seen, in units */
-    uint32_t total; /* units up to the end of the last fragment, 0 until it is seen */
+    uint32_t total;  /* units up to the end of the last fragment, 0 until it is seen */
     uint32_t last_ms;
     uint8_t in_use;
     uint8_t condemned;
@@ -38,8 +38,8 @@ struct frag_tracker {
 };
 
 /* A fragment carrying len bytes at offset (in 8-byte units); more is the M flag. */
-enum frag_verdict frag_track(struct frag_tracker *t, const struct frag_key *key, uint32_t offset, uint32_t len,
-                             int more, uint32_t now);
+enum frag_verdict frag_track(struct frag_tracker *t, const struct frag_key *key, uint32_t offset,
+                             uint32_t len, int more, uint32_t now);
 
 /* Drops every fragment of the datagram from now on (its first fragment was refused). */
 void frag_condemn(struct frag_tracker *t, const struct frag_key *key, uint32_t now);

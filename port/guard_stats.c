@@ -49,7 +49,8 @@ void guard_note(enum guard_reason r, const char *fmt, ...)
     va_end(ap);
     uint64_t unlogged = s->count - s->count_at_last_log - 1;
     if (unlogged > 0) {
-        log_warn("guard", "%s: %s (and %" PRIu64 " more since the last report)", reason_names[r], detail, unlogged);
+        log_warn("guard", "%s: %s (and %" PRIu64 " more since the last report)", reason_names[r], detail,
+                 unlogged);
     } else {
         log_warn("guard", "%s: %s", reason_names[r], detail);
     }

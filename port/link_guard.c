@@ -59,11 +59,12 @@ static int note_frag_verdict(enum frag_verdict v, const char *family)
     case FRAG_PASS:
         return 1;
     case FRAG_OVERLAP:
-        guard_note(GUARD_IP_FRAG_OVERLAP, "%s fragment overlaps an earlier one: whole datagram dropped", family);
+        guard_note(GUARD_IP_FRAG_OVERLAP, "%s fragment overlaps an earlier one: whole datagram dropped",
+                   family);
         return 0;
     case FRAG_OVERSIZE:
-        guard_note(GUARD_IP_FRAG_OVERLAP, "%s fragment beyond the datagram's end or 64 KiB: whole datagram dropped",
-                   family);
+        guard_note(GUARD_IP_FRAG_OVERLAP,
+                   "%s fragment beyond the datagram's end or 64 KiB: whole datagram dropped", family);
         return 0;
     case FRAG_CONDEMNED:
     default:
@@ -92,7 +93,8 @@ static int check_ipv4(struct guard_link *g, const uint8_t *ip, size_t len)
     key.family = 4;
     key.proto = ip[9];
     return note_frag_verdict(
-        frag_track(&g->frags, &key, frag & 0x1fff, (uint32_t)(total - hlen), (frag & 0x2000) != 0, sys_now()), "IPv4");
+        frag_track(&g->frags, &key, frag & 0x1fff, (uint32_t)(total - hlen), (frag & 0x2000) != 0, sys_now()),
+        "IPv4");
 }
 
 static int check_icmp6(const struct guard_link *g, const uint8_t *icmp, size_t len)
@@ -111,7 +113,8 @@ static int check_icmp6(const struct guard_link *g, const uint8_t *icmp, size_t l
         return 1;
     }
     case ICMP6_REDIRECT:
-        guard_note(GUARD_ICMP6_REDIRECT, "Redirect dropped: lwip-tap has no IPv6 router to be redirected from");
+        guard_note(GUARD_ICMP6_REDIRECT,
+                   "Redirect dropped: lwip-tap has no IPv6 router to be redirected from");
         return 0;
     case ICMP6_RA:
         guard_note(GUARD_ICMP6_RA, "Router Advertisement dropped: lwip-tap's IPv6 configuration is static");
@@ -161,7 +164,8 @@ static int check_ipv6(struct guard_link *g, const uint8_t *ip, size_t len)
             break;
         }
         if (headers == IP6_MAX_EXT_HEADERS || off + 8 > end) {
-            guard_note(GUARD_IP6_CHAIN_MALFORMED, "IPv6 extension header chain too long or truncated: dropped");
+            guard_note(GUARD_IP6_CHAIN_MALFORMED,
+                       "IPv6 extension header chain too long or truncated: dropped");
             return 0;
         }
         const uint8_t *h = ip + off;
@@ -202,8 +206,9 @@ static int check_ipv6(struct guard_link *g, const uint8_t *ip, size_t len)
     key.family = 6;
     if (frag.offset == 0) {
         if (off + upper_header_len(nh) > end) {
-            guard_note(GUARD_IP6_FRAG_NO_UPPER, "first IPv6 fragment without the whole upper-layer header: datagram "
-                                                "dropped");
+            guard_note(GUARD_IP6_FRAG_NO_UPPER,
+                       "first IPv6 fragment without the whole upper-layer header: datagram "
+                       "dropped");
             frag_condemn(&g->frags, &key, sys_now());
             return 0;
         }
@@ -214,8 +219,8 @@ static int check_ipv6(struct guard_link *g, const uint8_t *ip, size_t len)
             return 0;
         }
     }
-    return note_frag_verdict(frag_track(&g->frags, &key, frag.offset, (uint32_t)(end - frag.fragmentable_start),
-                                        frag.more, sys_now()),
+    return note_frag_verdict(frag_track(&g->frags, &key, frag.offset,
+                                        (uint32_t)(end - frag.fragmentable_start), frag.more, sys_now()),
                              "IPv6");
 }
 

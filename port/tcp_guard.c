@@ -56,8 +56,10 @@ static void release_record(struct half_open *rec)
 {
     rec->prev->next = rec->next;
     rec->next->prev = rec->prev;
-    tcp_ext_arg_set_callbacks(rec->pcb, ext_id, &no_callbacks);
-    tcp_ext_arg_set(rec->pcb, ext_id, NULL);
+    if (rec->pcb != NULL) {
+        tcp_ext_arg_set_callbacks(rec->pcb, ext_id, &no_callbacks);
+        tcp_ext_arg_set(rec->pcb, ext_id, NULL);
+    }
     rec->pcb = NULL;
     rec->next = free_records;
     free_records = rec;
@@ -110,7 +112,8 @@ static struct tcp_pcb *oldest_half_open(void)
 {
     while (oldest_first.next != &oldest_first) {
         struct half_open *rec = oldest_first.next;
-        if (rec->pcb->state == SYN_RCVD) {
+        LWIP_ASSERT("tcp_guard: a record in the ring has a pcb", rec->pcb != NULL);
+        if (rec->pcb != NULL && rec->pcb->state == SYN_RCVD) {
             return rec->pcb;
         }
         release_record(rec);
@@ -195,8 +198,8 @@ static int option_length_ok(u8_t kind, u8_t len)
     }
 }
 
-static enum option_verdict check_options(int syn, u16_t optlen, u16_t opt1len, const u8_t *opt1, const u8_t *opt2,
-                                         unsigned *mss_out)
+static enum option_verdict check_options(int syn, u16_t optlen, u16_t opt1len, const u8_t *opt1,
+                                         const u8_t *opt2, unsigned *mss_out)
 {
     u16_t i = 0;
     while (i < optlen) {
@@ -238,8 +241,8 @@ static void describe_peer(const struct tcp_hdr *hdr, char *out, size_t outlen)
     snprintf(out, outlen, "%s:%u -> port %u", addr, hdr->src, hdr->dest);
 }
 
-err_t lwiptap_tcp_inpacket(struct tcp_pcb *pcb, struct tcp_hdr *hdr, u16_t optlen, u16_t opt1len, const u8_t *opt2,
-                           struct pbuf *p)
+err_t lwiptap_tcp_inpacket(struct tcp_pcb *pcb, struct tcp_hdr *hdr, u16_t optlen, u16_t opt1len,
+                           const u8_t *opt2, struct pbuf *p)
 {
     u8_t flags = TCPH_FLAGS(hdr);
     int syn = (flags & TCP_SYN) != 0;
@@ -306,7 +309,7 @@ unsigned tcp_guard_half_open(void)
 {
     unsigned n = 0;
     for (struct half_open *rec = oldest_first.next; rec != &oldest_first; rec = rec->next) {
-        n += rec->pcb->state == SYN_RCVD;
+        n += rec->pcb != NULL && rec->pcb->state == SYN_RCVD;
     }
     return n;
 }

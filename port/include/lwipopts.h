@@ -100,7 +100,7 @@
 
 /* The TCP stage of the ingress guard (port/tcp_guard.c). */
 #define LWIP_HOOK_FILENAME "lwiptap/hooks.h"
-#define LWIP_HOOK_TCP_INPACKET_PCB(pcb, hdr, optlen, opt1len, opt2, p) \
+#define LWIP_HOOK_TCP_INPACKET_PCB(pcb, hdr, optlen, opt1len, opt2, p)                                       \
     lwiptap_tcp_inpacket(pcb, hdr, optlen, opt1len, opt2, p)
 
 #define LWIP_NETIF_STATUS_CALLBACK 0

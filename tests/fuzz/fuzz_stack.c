@@ -239,8 +239,8 @@ static void op_tcp(struct input *in)
     uint32_t seq = c->peer_nxt + (uint32_t)(int32_t)seq_delta;
     uint32_t ack = c->stack_nxt + (uint32_t)(int32_t)ack_delta;
     static uint8_t seg[1600], frame[WIRE_MAX_FRAME];
-    size_t seglen = wire_tcp((uint16_t)(PEER_PORT_BASE + idx), dport, seq, ack, flags, window, opts, optlen, payload,
-                             len, seg, sizeof seg);
+    size_t seglen = wire_tcp((uint16_t)(PEER_PORT_BASE + idx), dport, seq, ack, flags, window, opts, optlen,
+                             payload, len, seg, sizeof seg);
     size_t flen;
     if (ipv6) {
         struct wire_ip6 ip = {.next_header = 6, .upper_offset = 0, .upper_proto = 6};
@@ -370,14 +370,14 @@ static void tear_down(void)
         unsigned used = (unsigned)lwip_stats.memp[i]->used;
         unsigned expected = i == MEMP_SYS_TIMEOUT ? (unsigned)lwip_num_cyclic_timers - 1 : 0;
         if (used != expected) {
-            fprintf(stderr, "fuzz: pool %s holds %u elements after teardown, expected %u\n", memp_pools[i]->desc,
-                    used, expected);
+            fprintf(stderr, "fuzz: pool %s holds %u elements after teardown, expected %u\n",
+                    memp_pools[i]->desc, used, expected);
             abort();
         }
     }
     if (lwip_stats.mem.used != heap_baseline) {
-        fprintf(stderr, "fuzz: lwIP heap holds %u bytes after teardown, expected %u\n", (unsigned)lwip_stats.mem.used,
-                (unsigned)heap_baseline);
+        fprintf(stderr, "fuzz: lwIP heap holds %u bytes after teardown, expected %u\n",
+                (unsigned)lwip_stats.mem.used, (unsigned)heap_baseline);
         abort();
     }
     if (tcp_guard_half_open() != 0) {

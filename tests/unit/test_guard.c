@@ -23,8 +23,8 @@ static size_t min_size(size_t a, size_t b)
 }
 
 /* A TCP segment from the peer with raw option bytes. */
-static void send_raw_tcp(uint32_t src_ip, uint16_t sport, uint16_t dport, uint32_t seq, uint32_t ack, uint8_t flags,
-                         const uint8_t *opts, size_t optlen, const void *data, size_t len)
+static void send_raw_tcp(uint32_t src_ip, uint16_t sport, uint16_t dport, uint32_t seq, uint32_t ack,
+                         uint8_t flags, const uint8_t *opts, size_t optlen, const void *data, size_t len)
 {
     uint8_t seg[1600], frame[WIRE_MAX_FRAME];
     size_t seglen = wire_tcp(sport, dport, seq, ack, flags, 0xffff, opts, optlen, data, len, seg, sizeof seg);
@@ -36,7 +36,9 @@ static void send_ip6(uint8_t next_header, uint8_t hop_limit, int upper_offset, u
                      const uint8_t *payload, size_t len)
 {
     uint8_t frame[WIRE_MAX_FRAME];
-    struct wire_ip6 ip = {.next_header = next_header, .hop_limit = hop_limit, .upper_offset = upper_offset,
+    struct wire_ip6 ip = {.next_header = next_header,
+                          .hop_limit = hop_limit,
+                          .upper_offset = upper_offset,
                           .upper_proto = upper_proto};
     wire_ip6_linklocal(ip.src, 1);
     /* lwIP's link-local address from its MAC 02:00:00:00:00:02 */
@@ -47,7 +49,8 @@ static void send_ip6(uint8_t next_header, uint8_t hop_limit, int upper_offset, u
 
 static void send_ptb(uint32_t mtu)
 {
-    uint8_t icmp[8 + 48] = {2, 0, 0, 0, (uint8_t)(mtu >> 24), (uint8_t)(mtu >> 16), (uint8_t)(mtu >> 8), (uint8_t)mtu};
+    uint8_t icmp[8 + 48] = {
+        2, 0, 0, 0, (uint8_t)(mtu >> 24), (uint8_t)(mtu >> 16), (uint8_t)(mtu >> 8), (uint8_t)mtu};
     icmp[8] = 0x60; /* the quoted packet: an IPv6 header */
     send_ip6(58, 64, 0, 58, icmp, sizeof icmp);
 }
@@ -123,8 +126,8 @@ START_TEST(syn_with_window_below_2_is_dropped)
     static const uint8_t mss[4] = {2, 4, 0x05, 0xb4};
     uint8_t seg[64], frame[WIRE_MAX_FRAME];
     for (uint16_t window = 0; window < 3; window++) {
-        size_t seglen = wire_tcp((uint16_t)(41000 + window), ECHO_PORT, 77, 0, TCPF_SYN, window, mss, 4, NULL, 0, seg,
-                                 sizeof seg);
+        size_t seglen = wire_tcp((uint16_t)(41000 + window), ECHO_PORT, 77, 0, TCPF_SYN, window, mss, 4, NULL,
+                                 0, seg, sizeof seg);
         struct wire_ip4 ip = {.src = PEER_IP, .dst = STACK_IP, .proto = 6, .l4_checksum = 1};
         fixture_inject(frame, wire_ip4(stack_mac, peer_mac, &ip, seg, seglen, frame, sizeof frame));
     }
@@ -145,7 +148,7 @@ START_TEST(floor_mss_echoes_64k_intact)
     p.syn_mss = GUARD_MSS_FLOOR;
     peer_connect(&p);
     ck_assert_uint_eq(p.lwip_mss, 1460);
-    echo_through(&p, 64 * 1024);
+    echo_through(&p, (size_t)64 * 1024);
     ck_assert_uint_eq(guard_total(), 0);
 }
 END_TEST
@@ -221,8 +224,14 @@ END_TEST
 
 static void send_frag6(uint32_t id, uint16_t offset_units, int more, const uint8_t *data, size_t len)
 {
-    uint8_t pkt[1500] = {58, 0, (uint8_t)(offset_units >> 5), (uint8_t)(((offset_units << 3) & 0xf8) | (more ? 1 : 0)),
-                         (uint8_t)(id >> 24), (uint8_t)(id >> 16), (uint8_t)(id >> 8), (uint8_t)id};
+    uint8_t pkt[1500] = {58,
+                         0,
+                         (uint8_t)(offset_units >> 5),
+                         (uint8_t)(((offset_units << 3) & 0xf8) | (more ? 1 : 0)),
+                         (uint8_t)(id >> 24),
+                         (uint8_t)(id >> 16),
+                         (uint8_t)(id >> 8),
+                         (uint8_t)id};
     memcpy(pkt + 8, data, len);
     send_ip6(44, 64, -1, 0, pkt, 8 + len);
 }
@@ -283,7 +292,8 @@ END_TEST
 static void spoofed_syn(uint32_t n)
 {
     static const uint8_t mss[4] = {2, 4, 0x05, 0xb4};
-    send_raw_tcp(SPOOF_BASE + n % 100, (uint16_t)(1024 + n), ECHO_PORT, n * 7919u, 0, TCPF_SYN, mss, 4, NULL, 0);
+    send_raw_tcp(SPOOF_BASE + n % 100, (uint16_t)(1024 + n), ECHO_PORT, n * 7919u, 0, TCPF_SYN, mss, 4, NULL,
+                 0);
 }
 
 /* 64 spoofed SYNs used to fill the backlog for 20 s. */

@@ -47,8 +47,8 @@ static void eth(uint8_t *buf, const uint8_t dst[6], const uint8_t src[6], uint16
     put16(buf + 12, type);
 }
 
-size_t wire_ip4(const uint8_t dst_mac[6], const uint8_t src_mac[6], const struct wire_ip4 *h, const uint8_t *payload,
-                size_t len, uint8_t *buf, size_t cap)
+size_t wire_ip4(const uint8_t dst_mac[6], const uint8_t src_mac[6], const struct wire_ip4 *h,
+                const uint8_t *payload, size_t len, uint8_t *buf, size_t cap)
 {
     if (14 + 20 + len > cap || 20 + len > 0xffff) {
         return 0;
@@ -78,8 +78,8 @@ size_t wire_ip4(const uint8_t dst_mac[6], const uint8_t src_mac[6], const struct
     return 14 + 20 + len;
 }
 
-size_t wire_ip6(const uint8_t dst_mac[6], const uint8_t src_mac[6], const struct wire_ip6 *h, const uint8_t *payload,
-                size_t len, uint8_t *buf, size_t cap)
+size_t wire_ip6(const uint8_t dst_mac[6], const uint8_t src_mac[6], const struct wire_ip6 *h,
+                const uint8_t *payload, size_t len, uint8_t *buf, size_t cap)
 {
     if (14 + 40 + len > cap || len > 0xffff) {
         return 0;
@@ -110,7 +110,8 @@ size_t wire_ip6(const uint8_t dst_mac[6], const uint8_t src_mac[6], const struct
 }
 
 size_t wire_tcp(uint16_t sport, uint16_t dport, uint32_t seq, uint32_t ack, uint8_t flags, uint16_t window,
-                const uint8_t *opts, size_t optlen, const uint8_t *payload, size_t len, uint8_t *buf, size_t cap)
+                const uint8_t *opts, size_t optlen, const uint8_t *payload, size_t len, uint8_t *buf,
+                size_t cap)
 {
     optlen &= ~(size_t)3;
     if (optlen > 40) {

@@ -14,7 +14,7 @@ struct wire_ip4 {
     uint32_t src, dst; /* host byte order */
     uint8_t proto;
     uint16_t id;
-    uint16_t frag; /* the flags + offset field, e.g. 0x2000 for MF */
+    uint16_t frag;   /* the flags + offset field, e.g. 0x2000 for MF */
     int l4_checksum; /* fill in the TCP/UDP/ICMP checksum (only whole datagrams) */
 };
 
@@ -29,15 +29,16 @@ struct wire_ip6 {
 };
 
 /* Ethernet + IPv4 header + payload into buf; returns the frame length, 0 when it does not fit. */
-size_t wire_ip4(const uint8_t dst_mac[6], const uint8_t src_mac[6], const struct wire_ip4 *h, const uint8_t *payload,
-                size_t len, uint8_t *buf, size_t cap);
+size_t wire_ip4(const uint8_t dst_mac[6], const uint8_t src_mac[6], const struct wire_ip4 *h,
+                const uint8_t *payload, size_t len, uint8_t *buf, size_t cap);
 
-size_t wire_ip6(const uint8_t dst_mac[6], const uint8_t src_mac[6], const struct wire_ip6 *h, const uint8_t *payload,
-                size_t len, uint8_t *buf, size_t cap);
+size_t wire_ip6(const uint8_t dst_mac[6], const uint8_t src_mac[6], const struct wire_ip6 *h,
+                const uint8_t *payload, size_t len, uint8_t *buf, size_t cap);
 
 /* A TCP header with raw options (optlen a multiple of 4, at most 40) and payload, checksum zero. */
 size_t wire_tcp(uint16_t sport, uint16_t dport, uint32_t seq, uint32_t ack, uint8_t flags, uint16_t window,
-                const uint8_t *opts, size_t optlen, const uint8_t *payload, size_t len, uint8_t *buf, size_t cap);
+                const uint8_t *opts, size_t optlen, const uint8_t *payload, size_t len, uint8_t *buf,
+                size_t cap);
 
 /* 2001:db8::N and fe80::N. */
 void wire_ip6_doc(uint8_t out[16], uint16_t n);
