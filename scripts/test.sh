@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# Installs what is missing, builds, and runs the whole ctest suite twice: a
-# normal build and an ASan+UBSan build. Exits non-zero on any failure.
+# Installs what is missing, builds, and runs the whole ctest suite twice (a
+# normal build and an ASan+UBSan build on malloc pools), then a clang build
+# that replays the fuzz corpus. Exits non-zero on any failure.
 # Run as root (sudo scripts/test.sh): the end-to-end tests create network
 # namespaces and taps, and skip themselves without root.
 set -euo pipefail
