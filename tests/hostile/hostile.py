@@ -6,7 +6,6 @@ answers ping and ping6, serves a fresh echo and kept its memory bounded.
 
 Usage: hostile.py IFACE CASE        hostile.py --list"""
 import os
-import random
 import socket
 import struct
 import subprocess
@@ -14,11 +13,11 @@ import sys
 import threading
 import time
 
-from scapy.all import (ARP, ICMP, IP, TCP, UDP, Ether, ICMPv6DestUnreach, ICMPv6EchoReply, ICMPv6EchoRequest,
+from scapy.all import (ARP, ICMP, IP, TCP, UDP, Ether, ICMPv6EchoReply, ICMPv6EchoRequest,
                        ICMPv6ND_Redirect, ICMPv6ND_RA, ICMPv6NDOptDstLLAddr, ICMPv6PacketTooBig, IPv6,
                        IPv6ExtHdrDestOpt, IPv6ExtHdrFragment, IPv6ExtHdrHopByHop, IPv6ExtHdrRouting, Raw, fragment)
 
-from peer import HOST4, HOST6, LWIP4, LWIP6, LWIP_MAC, CaseFailed, Peer, check
+from peer import HOST6, LWIP4, LWIP6, LWIP_MAC, CaseFailed, Peer, check
 
 CASES = {}
 
@@ -32,9 +31,14 @@ def pattern(n):
     return bytes((i * 7 + i // 251) & 0xFF for i in range(n))
 
 
+def must_connect(peer, **connect):
+    conn = peer.connect(**connect)
+    check(conn is not None, f"no SYN-ACK for a normal connection ({connect})")
+    return conn
+
+
 def echo_works(peer, v6=False, size=2000, **connect):
-    conn = peer.connect(v6=v6, **connect)
-    check(conn is not None, f"no SYN-ACK for a normal connection (v6={v6})")
+    conn = must_connect(peer, v6=v6, **connect)
     data = pattern(size)
     got = conn.echo(data)
     check(got == data, f"echo returned {len(got)} of {len(data)} bytes intact (v6={v6})")
@@ -107,8 +111,7 @@ def tcp_options(peer):
               "was answered")
     echo_works(peer)
     # the same malformations on an established connection, each carrying data that must not arrive
-    conn = peer.connect()
-    check(conn is not None, "no SYN-ACK after the malformed SYNs")
+    conn = must_connect(peer)
     for raw in MALFORMED_OPTIONS:
         peer.send(bytes(with_raw_options(conn.segment("PA", b"evil"), raw)))
     got = conn.echo(b"intact")
@@ -131,8 +134,7 @@ def tiny_mss(peer):
 
 @case
 def mss_midconnection(peer):
-    conn = peer.connect(window=200)
-    check(conn is not None, "no SYN-ACK")
+    conn = must_connect(peer, window=200)
     for mss in (8, 100, 1, 0):
         conn.send("PA", b"m" * 300, options=[("MSS", mss)], advance=False)
     time.sleep(0.3)
@@ -143,8 +145,7 @@ def mss_midconnection(peer):
 
 @case
 def data_offsets(peer):
-    conn = peer.connect()
-    check(conn is not None, "no SYN-ACK")
+    conn = must_connect(peer)
     for doff in (0, 1, 4, 15):
         seg = conn.segment("PA", b"0123456789")
         seg[TCP].dataofs = doff
@@ -158,8 +159,7 @@ def data_offsets(peer):
 
 @case
 def rst(peer):
-    conn = peer.connect()
-    check(conn is not None, "no SYN-ACK")
+    conn = must_connect(peer)
     conn.send("R", seq=conn.snd_nxt + 10**6, advance=False)     # far outside the window: ignored
     conn.send("R", seq=conn.snd_nxt - 10**6, advance=False)
     conn.send("R", seq=conn.snd_nxt + 1, advance=False)         # in the window, not exact: challenge ACK
@@ -182,8 +182,7 @@ def flags(peer):
     for i, fl in enumerate(combos):
         peer.send(peer.l3() / TCP(sport=35000 + i, dport=7, flags=fl, seq=1000, ack=5) / b"flagdata")
         peer.send(peer.l3() / TCP(sport=35000 + i, dport=1234, flags=fl, seq=1000, ack=5) / b"bye\n")
-    conn = peer.connect()
-    check(conn is not None, "no SYN-ACK")
+    conn = must_connect(peer)
     for fl in combos:
         if "R" in fl or "F" in fl:
             continue
@@ -194,8 +193,7 @@ def flags(peer):
 
 @case
 def overlap_data(peer):
-    conn = peer.connect()
-    check(conn is not None, "no SYN-ACK")
+    conn = must_connect(peer)
     base = conn.snd_nxt
     # out of order, overlapping, then the hole filled: the stream must come back as first sent
     conn.send("PA", b"CCCCDDDD", seq=base + 8)
@@ -214,8 +212,7 @@ def overlap_data(peer):
 
 @case
 def zero_window(peer):
-    conn = peer.connect()
-    check(conn is not None, "no SYN-ACK")
+    conn = must_connect(peer)
     # the window closes the way a peer that stops reading closes it: with the ACK of new data
     conn.send("PA", b"w" * 100)
     check(conn.receive(100, ack=False) == b"w" * 100, "echo before the window closed")
@@ -335,8 +332,7 @@ def ptb(peer, mtu, quoted):
 
 @case
 def icmp6_packet_too_big(peer):
-    conn = peer.connect(v6=True)
-    check(conn is not None, "no IPv6 SYN-ACK")
+    conn = must_connect(peer, v6=True)
     quoted = IPv6(src=LWIP6, dst=peer.ip6) / TCP(sport=conn.dport, dport=conn.sport)
     for mtu in (0, 1, 48, 55, 56, 60, 1279, 1501, 9000, 65535, 0xFFFFFFFF):
         peer.send(ptb(peer, mtu, quoted))
