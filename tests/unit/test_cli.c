@@ -7,6 +7,7 @@
 #include "cli.h"
 #include "fixture.h"
 #include "lwip/ip4_addr.h"
+#include "lwip/opt.h"
 #include "lwiptap/debug_flags.h"
 #include "suites.h"
 
@@ -67,6 +68,7 @@ START_TEST(accepts_minimal_command_with_defaults)
     ck_assert_ptr_null(o.cfg.pcap_path);
     ck_assert(o.cfg.drop_percent == 0.0);
     ck_assert_uint_eq(o.cfg.seed, 1);
+    ck_assert_uint_eq(o.cfg.max_conns, MEMP_NUM_TCP_PCB);
 }
 END_TEST
 
@@ -75,7 +77,7 @@ START_TEST(accepts_every_option)
     struct outcome o;
     PARSE(&o, "--tap", "tap9", "--ip", "10.1.2.3/16", "--gw", "10.1.0.1", "--ip6", "2001:db8::2/64", "--mac",
           "02:aa:bb:cc:dd:ee", "--echo-port", "7007", "--serial-port", "0", "--debug", "tcp,etharp",
-          "--trace", "--pcap", "out.pcap", "--drop", "12.5", "--seed", "42", "--no-state-log", "-q");
+          "--trace", "--pcap", "out.pcap", "--drop", "12.5", "--seed", "42", "--max-conns", "64", "--no-state-log", "-q");
     free(o.out);
     ck_assert_msg(o.result == CLI_RUN, "refused: %s", o.err);
     ck_assert_str_eq(o.cfg.tap, "tap9");
@@ -94,6 +96,7 @@ START_TEST(accepts_every_option)
     ck_assert_str_eq(o.cfg.pcap_path, "out.pcap");
     ck_assert(o.cfg.drop_percent == 12.5);
     ck_assert_uint_eq(o.cfg.seed, 42);
+    ck_assert_uint_eq(o.cfg.max_conns, 64);
     ck_assert_int_eq(o.cfg.state_log, 0);
     ck_assert_int_eq(o.cfg.log_level, LOG_WARN);
 }
@@ -239,6 +242,14 @@ START_TEST(rejects_bad_drop_and_seed)
 }
 END_TEST
 
+START_TEST(rejects_bad_max_conns)
+{
+    EXPECT_ERROR("invalid --max-conns '0': expected a number from 1 to 1024", BASE, "--max-conns", "0");
+    EXPECT_ERROR("invalid --max-conns '1025'", BASE, "--max-conns", "1025");
+    EXPECT_ERROR("invalid --max-conns 'x'", BASE, "--max-conns", "x");
+}
+END_TEST
+
 START_TEST(help_and_version_are_done)
 {
     struct outcome o;
@@ -283,6 +294,7 @@ Suite *cli_suite(void)
     fixture_add_test(s, rejects_unknown_option);
     fixture_add_test(s, rejects_verbose_with_quiet);
     fixture_add_test(s, rejects_bad_drop_and_seed);
+    fixture_add_test(s, rejects_bad_max_conns);
     fixture_add_test(s, help_and_version_are_done);
     return s;
 }
