@@ -265,6 +265,17 @@ START_TEST(overlapping_ipv6_fragments_drop_the_datagram)
 }
 END_TEST
 
+/* A completed datagram frees its entry: a sender that reuses the id is not
+ * mistaken for an overlap. */
+START_TEST(fragment_id_may_be_reused_after_a_whole_datagram)
+{
+    ping6_in_fragments(5, 0);
+    ping6_in_fragments(5, 0);
+    ck_assert_uint_eq((uint32_t)lwip_stats.icmp6.recv, 2);
+    ck_assert_uint_eq(guard_total(), 0);
+}
+END_TEST
+
 START_TEST(fragmented_neighbour_discovery_is_dropped)
 {
     uint8_t ns[24] = {135, 0, 0, 0};
@@ -368,6 +379,7 @@ Suite *guard_suite(void)
     fixture_add_test(s, packet_too_big_outside_1280_to_mtu_is_dropped);
     fixture_add_test(s, redirect_and_router_advertisement_are_dropped);
     fixture_add_test(s, overlapping_ipv6_fragments_drop_the_datagram);
+    fixture_add_test(s, fragment_id_may_be_reused_after_a_whole_datagram);
     fixture_add_test(s, fragmented_neighbour_discovery_is_dropped);
     fixture_add_test(s, overlapping_ipv4_fragments_drop_the_datagram);
     fixture_add_test(s, syn_flood_leaves_room_for_a_real_client);
