@@ -52,34 +52,32 @@ static int ext_id_allocated;
 /* lwIP asserts on NULL callbacks: an empty set is how a slot is let go. */
 static const struct tcp_ext_arg_callbacks no_callbacks = {NULL, NULL};
 
-static void release_record(struct half_open *rec)
+static void unlink_record(struct half_open *rec)
 {
     rec->prev->next = rec->next;
     rec->next->prev = rec->prev;
-    if (rec->pcb != NULL) {
-        tcp_ext_arg_set_callbacks(rec->pcb, ext_id, &no_callbacks);
-        tcp_ext_arg_set(rec->pcb, ext_id, NULL);
-    }
     rec->pcb = NULL;
     rec->next = free_records;
     free_records = rec;
     ring_len--;
 }
 
+static void release_record(struct half_open *rec)
+{
+    if (rec->pcb != NULL) {
+        tcp_ext_arg_set_callbacks(rec->pcb, ext_id, &no_callbacks);
+        tcp_ext_arg_set(rec->pcb, ext_id, NULL);
+    }
+    unlink_record(rec);
+}
+
 static void on_pcb_destroyed(u8_t id, void *data)
 {
     LWIP_UNUSED_ARG(id);
-    struct half_open *rec = data;
-    if (rec == NULL) {
-        return;
-    }
     /* lwIP frees the pcb right after this: unlink without touching it again. */
-    rec->prev->next = rec->next;
-    rec->next->prev = rec->prev;
-    rec->pcb = NULL;
-    rec->next = free_records;
-    free_records = rec;
-    ring_len--;
+    if (data != NULL) {
+        unlink_record(data);
+    }
 }
 
 static err_t on_passive_open(u8_t id, struct tcp_pcb_listen *lpcb, struct tcp_pcb *cpcb);
@@ -139,6 +137,20 @@ static unsigned pcbs_in_use(void)
     return (unsigned)lwip_stats.memp[MEMP_TCP_PCB]->used;
 }
 
+/* What tcp_alloc() does when its pool is empty, done here because with
+ * --max-conns (or pools on malloc) the pool is not what runs out. A walk, but
+ * only at capacity, as lwIP's own. */
+static void reclaim_oldest_time_wait(void)
+{
+    struct tcp_pcb *oldest = tcp_tw_pcbs;
+    for (struct tcp_pcb *pcb = tcp_tw_pcbs; pcb != NULL; pcb = pcb->next) {
+        if ((u32_t)(tcp_ticks - pcb->tmr) > (u32_t)(tcp_ticks - oldest->tmr)) {
+            oldest = pcb;
+        }
+    }
+    tcp_abort(oldest);
+}
+
 /* Returns ERR_OK when the SYN may reach tcp_listen_input(). */
 static err_t admit_syn(struct tcp_pcb_listen *lpcb, const struct tcp_hdr *hdr, const struct pbuf *p)
 {
@@ -160,8 +172,9 @@ static err_t admit_syn(struct tcp_pcb_listen *lpcb, const struct tcp_hdr *hdr, c
         evict_oldest_half_open("no free connection slot");
         return ERR_OK;
     }
-    if (tcp_tw_pcbs != NULL && max_conns >= MEMP_NUM_TCP_PCB) {
-        return ERR_OK; /* tcp_alloc() reclaims the oldest TIME_WAIT pcb */
+    if (tcp_tw_pcbs != NULL) {
+        reclaim_oldest_time_wait();
+        return ERR_OK;
     }
     char remote[IPADDR_STRLEN_MAX];
     ipaddr_ntoa_r(ip_current_src_addr(), remote, sizeof remote);

@@ -77,7 +77,8 @@ START_TEST(accepts_every_option)
     struct outcome o;
     PARSE(&o, "--tap", "tap9", "--ip", "10.1.2.3/16", "--gw", "10.1.0.1", "--ip6", "2001:db8::2/64", "--mac",
           "02:aa:bb:cc:dd:ee", "--echo-port", "7007", "--serial-port", "0", "--debug", "tcp,etharp",
-          "--trace", "--pcap", "out.pcap", "--drop", "12.5", "--seed", "42", "--max-conns", "64", "--no-state-log", "-q");
+          "--trace", "--pcap", "out.pcap", "--drop", "12.5", "--seed", "42", "--max-conns", "64",
+          "--no-state-log", "-q");
     free(o.out);
     ck_assert_msg(o.result == CLI_RUN, "refused: %s", o.err);
     ck_assert_str_eq(o.cfg.tap, "tap9");

@@ -8,6 +8,7 @@
 #include "arp_frame.h"
 #include "fake_clock.h"
 #include "fixture.h"
+#include "lwip/priv/tcp_priv.h"
 #include "lwip/stats.h"
 #include "lwiptap/guard.h"
 #include "peer.h"
@@ -349,6 +350,35 @@ START_TEST(syn_at_capacity_gets_rst_and_a_log_line)
 }
 END_TEST
 
+/* At the limit a TIME_WAIT slot is given to a newcomer, as lwIP does when its
+ * pool runs out, also when the limit is --max-conns rather than the pool. */
+START_TEST(syn_at_capacity_reclaims_a_time_wait_slot)
+{
+    struct tcp_guard_config limits = {.max_conns = 2};
+    tcp_guard_init(&limits);
+    struct peer a, b, c;
+    struct segment s;
+    peer_init(&a, 40001, SERIAL_PORT, PEER_ISS);
+    peer_connect(&a);
+    peer_send(&a, TCPF_ACK | TCPF_PSH, "bye\n", 4);
+    while (peer_recv(&a, &s)) {
+    }
+    peer_send(&a, TCPF_ACK | TCPF_FIN, NULL, 0);
+    while (peer_recv(&a, &s)) {
+    }
+    ck_assert_ptr_nonnull(tcp_tw_pcbs);
+    peer_init(&b, 40002, ECHO_PORT, PEER_ISS);
+    peer_connect(&b);
+    peer_init(&c, 40003, ECHO_PORT, PEER_ISS);
+    peer_connect(&c);
+    ck_assert_ptr_null(tcp_tw_pcbs);
+    ck_assert_uint_eq(guard_count(GUARD_TCP_SYN_REFUSED), 0);
+    peer_send(&c, TCPF_ACK | TCPF_PSH, "new", 3);
+    ck_assert_int_eq(peer_recv(&c, &s), 1);
+    ck_assert_uint_eq(s.payload_len, 3);
+}
+END_TEST
+
 START_TEST(warnings_are_rate_limited_per_reason)
 {
     uint8_t frame[20] = {0};
@@ -384,6 +414,7 @@ Suite *guard_suite(void)
     fixture_add_test(s, overlapping_ipv4_fragments_drop_the_datagram);
     fixture_add_test(s, syn_flood_leaves_room_for_a_real_client);
     fixture_add_test(s, syn_at_capacity_gets_rst_and_a_log_line);
+    fixture_add_test(s, syn_at_capacity_reclaims_a_time_wait_slot);
     fixture_add_test(s, warnings_are_rate_limited_per_reason);
     return s;
 }
