@@ -84,6 +84,13 @@ SEEDS = {
     "echo_no_options": handshake(4, ts=False) + tcp(4, PSH | ACK, b"x" * 64) + clock(20) + tcp(4, RST),
     "echo_out_of_order": handshake(0) + tcp(0, PSH | ACK, b"later", opt_ts(1002), seq_delta=10)
     + tcp(0, PSH | ACK, b"0123456789", opt_ts(1003)) + clock(5),
+    # Retransmission paths: lwIP's data is never acknowledged, then only with SACK blocks.
+    "echo_retransmit_sack": handshake(0) + tcp(0, PSH | ACK, b"r" * 64, opt_ts(1002)) + clock(60) + clock(120)
+    + tcp(0, ACK, opts=bytes([1, 1, 5, 10]) + bytes(8) + opt_ts(1003)[2:] + bytes(2)) + clock(250),
+    "echo_persist_probe": handshake(0) + tcp(0, PSH | ACK, b"p" * 64, opt_ts(1002), window=0) + clock(100)
+    + clock(200) + tcp(0, ACK, opts=opt_ts(1003), window=4000),
+    "echo_simultaneous_close": handshake(0) + tcp(0, PSH | ACK, b"s" * 8, opt_ts(1002))
+    + tcp(0, FIN | ACK, opts=opt_ts(1003)) + tcp(0, FIN | ACK, opts=opt_ts(1004), seq_delta=-1) + clock(250),
     "ping_v4": ip4(1, struct.pack("!BBHHH", 8, 0, 0, 1, 1) + b"ping"),
     "ping_v6": ip6(58, icmp6_echo(32)),
     # The defects the guard exists for (issue 5), one input each.
