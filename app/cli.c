@@ -10,6 +10,7 @@
 #include "lwip/init.h"
 #include "lwip/opt.h"
 #include "lwiptap/debug_flags.h"
+#include "lwiptap/mem_budget.h"
 
 #define LWIPTAP_VERSION "0.1.0"
 
@@ -28,6 +29,9 @@ enum long_only_option {
     OPT_SEED,
     OPT_MAX_CONNS,
     OPT_NO_STATE_LOG,
+    OPT_NO_OFFLOAD,
+    OPT_MEM_LIMIT,
+    OPT_IPERF,
     OPT_VERSION,
 };
 
@@ -46,6 +50,9 @@ static const struct option long_options[] = {
     {"seed", required_argument, NULL, OPT_SEED},
     {"max-conns", required_argument, NULL, OPT_MAX_CONNS},
     {"no-state-log", no_argument, NULL, OPT_NO_STATE_LOG},
+    {"no-offload", no_argument, NULL, OPT_NO_OFFLOAD},
+    {"mem-limit", required_argument, NULL, OPT_MEM_LIMIT},
+    {"iperf", no_argument, NULL, OPT_IPERF},
     {"verbose", no_argument, NULL, 'v'},
     {"quiet", no_argument, NULL, 'q'},
     {"help", no_argument, NULL, 'h'},
@@ -75,12 +82,19 @@ void cli_usage(FILE *out)
             "  --seed N            seed for --drop (default 1), for reproducible runs\n"
             "  --max-conns N       TCP connections at once (listeners aside); a SYN beyond\n"
             "                      them gets a RST (1 to %u, default %u)\n"
+            "  --mem-limit MIB     memory lwIP may take for all connections together\n"
+            "                      (%u to %u, default %u); input beyond it is dropped\n"
+            "  --no-offload        exchange only plain frames of at most the MTU with the\n"
+            "                      kernel (default: TCP super-frames and partial checksums\n"
+            "                      through IFF_VNET_HDR, where the kernel offers them)\n"
+            "  --iperf             run lwIP's iperf2 server (lwiperf) on TCP port 5001\n"
             "  --no-state-log      do not log TCP state transitions\n"
             "  -v, --verbose       log debug messages too\n"
             "  -q, --quiet         log only warnings and errors\n"
             "  -h, --help          show this help\n"
             "      --version       show the version\n",
-            lwiptap_debug_names(), (unsigned)MEMP_NUM_TCP_PCB, (unsigned)MEMP_NUM_TCP_PCB);
+            lwiptap_debug_names(), (unsigned)MEMP_NUM_TCP_PCB, (unsigned)MEMP_NUM_TCP_PCB,
+            (unsigned)MEM_BUDGET_MIN_MIB, (unsigned)MEM_BUDGET_MAX_MIB, (unsigned)MEM_BUDGET_DEFAULT_MIB);
 }
 
 static void fail(char *err, size_t errlen, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
@@ -267,6 +281,8 @@ static void set_defaults(struct lwiptap_config *cfg)
     cfg->state_log = 1;
     cfg->seed = 1;
     cfg->max_conns = MEMP_NUM_TCP_PCB;
+    cfg->offload = 1;
+    cfg->mem_limit_mib = MEM_BUDGET_DEFAULT_MIB;
 }
 
 static int check_combination(struct lwiptap_config *cfg, int has_ip, const char *gw_text, char *err,
@@ -366,6 +382,22 @@ enum cli_result cli_parse(int argc, char **argv, struct lwiptap_config *cfg, FIL
         case OPT_NO_STATE_LOG:
             cfg->state_log = 0;
             break;
+        case OPT_NO_OFFLOAD:
+            cfg->offload = 0;
+            break;
+        case OPT_IPERF:
+            cfg->iperf = 1;
+            break;
+        case OPT_MEM_LIMIT: {
+            unsigned long mib = 0;
+            if (parse_uint(optarg, MEM_BUDGET_MAX_MIB, &mib) != 0 || mib < MEM_BUDGET_MIN_MIB) {
+                fail(err, errlen, "invalid --mem-limit '%s': expected MiB from %u to %u", optarg,
+                     (unsigned)MEM_BUDGET_MIN_MIB, (unsigned)MEM_BUDGET_MAX_MIB);
+                rc = -1;
+            }
+            cfg->mem_limit_mib = (unsigned)mib;
+            break;
+        }
         case 'v':
             verbose = 1;
             break;

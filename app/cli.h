@@ -28,6 +28,9 @@ struct lwiptap_config {
     double drop_percent;
     uint32_t seed;
     unsigned max_conns; /* a SYN beyond this many pcbs in use gets a RST */
+    unsigned mem_limit_mib;
+    int offload; /* ask the tap for TCP super-frames and partial checksums */
+    int iperf;   /* lwIP's lwiperf server on port 5001 */
 };
 
 enum cli_result {

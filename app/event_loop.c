@@ -34,6 +34,12 @@ void event_loop_unwatch(struct event_loop *loop, int fd)
     }
 }
 
+void event_loop_set_before_sleep(struct event_loop *loop, void (*fn)(void *ctx), void *ctx)
+{
+    loop->before_sleep = fn;
+    loop->before_sleep_ctx = ctx;
+}
+
 void event_loop_stop(struct event_loop *loop)
 {
     loop->stop_requested = 1;
@@ -58,6 +64,9 @@ int event_loop_run(struct event_loop *loop, uint32_t limit_ms, char *err)
     loop->stop_requested = 0;
     while (!loop->stop_requested) {
         loop->run_timers();
+        if (loop->before_sleep != NULL) {
+            loop->before_sleep(loop->before_sleep_ctx);
+        }
         if (limit_ms != 0 && sys_now() - started >= limit_ms) {
             break;
         }

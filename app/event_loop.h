@@ -1,5 +1,7 @@
 /* One single-threaded event loop, in the style of Redis's ae.c. Each pass runs
- * lwIP's timers, sleeps in poll() no longer than lwIP's next timeout, then
+ * lwIP's timers, then the before-sleep hook (ae.c's beforesleep: it sends
+ * what the pass left batched), sleeps in poll() no longer than lwIP's next
+ * timeout, then
  * calls the handler of every ready descriptor (the link handler drains the
  * link until it has nothing left). Nothing ever blocks outside poll(). */
 #ifndef LWIPTAP_EVENT_LOOP_H
@@ -24,11 +26,14 @@ struct event_loop {
     int count;
     int stop_requested;
     void (*run_timers)(void);
+    void (*before_sleep)(void *ctx);
+    void *before_sleep_ctx;
 };
 
 void event_loop_init(struct event_loop *loop, void (*run_timers)(void));
 int event_loop_watch(struct event_loop *loop, int fd, event_handler_fn handler, void *ctx, char *err);
 void event_loop_unwatch(struct event_loop *loop, int fd);
+void event_loop_set_before_sleep(struct event_loop *loop, void (*fn)(void *ctx), void *ctx);
 void event_loop_stop(struct event_loop *loop);
 
 /* Runs passes until event_loop_stop() or, when limit_ms is not 0, until that

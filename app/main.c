@@ -15,6 +15,7 @@
 #include "lwiptap/debug_flags.h"
 #include "lwiptap/guard.h"
 #include "lwiptap/log.h"
+#include "lwiptap/mem_budget.h"
 #include "services.h"
 #include "stack.h"
 #include "tcp_statelog.h"
@@ -50,6 +51,16 @@ static void on_link_ready(struct event_loop *loop, int fd, void *ctx)
     if (netif_link_drain(&app->stack.netif, err) < 0) {
         log_error("lwip-tap", "%s", err);
         event_loop_stop(loop);
+    }
+}
+
+static void flush_link(void *ctx)
+{
+    struct app *app = ctx;
+    char err[LINK_ERR_LEN];
+    if (netif_link_flush(&app->stack.netif, err) != 0) {
+        log_error("lwip-tap", "%s", err);
+        event_loop_stop(&app->loop);
     }
 }
 
@@ -96,10 +107,14 @@ static int push_wrapper(struct link **chain, struct link *wrapper)
 
 static struct link *build_link(const struct lwiptap_config *cfg, char *err)
 {
-    int created = 0;
-    struct link *link = link_tap_open(cfg->tap, &created, err);
+    int created = 0, offloaded = 0;
+    struct link *link = link_tap_open(cfg->tap, cfg->offload, &created, &offloaded, err);
     if (link == NULL) {
         return NULL;
+    }
+    if (cfg->offload && !offloaded) {
+        log_warn("lwip-tap", "the kernel refused %s's offloads: plain frames only, as with --no-offload",
+                 cfg->tap);
     }
     if (created) {
         log_warn("lwip-tap",
@@ -192,6 +207,7 @@ static int run(const struct lwiptap_config *cfg)
         log_error("lwip-tap", "%s", err);
         return 1;
     }
+    mem_budget_set_limit((size_t)cfg->mem_limit_mib << 20);
     lwip_init();
     struct tcp_guard_config guard = {.max_conns = cfg->max_conns};
     tcp_guard_init(&guard);
@@ -205,6 +221,7 @@ static int run(const struct lwiptap_config *cfg)
     }
     app.signal_fd = open_signal_fd(err, sizeof err);
     event_loop_init(&app.loop, run_lwip_timers);
+    event_loop_set_before_sleep(&app.loop, flush_link, &app);
     if (app.signal_fd < 0 || start_service(&echo_service_ops, cfg->echo_port, &app.echo) != 0 ||
         start_service(&serial_service_ops, cfg->serial_port, &app.serial) != 0 ||
         event_loop_watch(&app.loop, link_wait_fd(link), on_link_ready, &app, err) != 0 ||
@@ -218,8 +235,8 @@ static int run(const struct lwiptap_config *cfg)
     }
     char ip[IP4ADDR_STRLEN_MAX];
     ip4addr_ntoa_r(&cfg->ip4, ip, sizeof ip);
-    log_info("lwip-tap", "up on %s: %s, echo port %u, serial port %u", cfg->tap, ip, cfg->echo_port,
-             cfg->serial_port);
+    log_info("lwip-tap", "up on %s: %s, echo port %u, serial port %u, offload %s", cfg->tap, ip,
+             cfg->echo_port, cfg->serial_port, app.stack.link_state.offload ? "on" : "off");
     int rc = event_loop_run(&app.loop, 0, err) == 0 ? 0 : 1;
     if (rc != 0) {
         log_error("lwip-tap", "%s", err);

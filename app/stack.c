@@ -9,6 +9,7 @@
 #include "lwip/tcp.h"
 #include "lwiptap/guard.h"
 #include "lwiptap/log.h"
+#include "lwiptap/mem_budget.h"
 
 int stack_up(struct stack *stack, const struct lwiptap_config *cfg, struct link *link, char *err,
              size_t errlen)
@@ -36,8 +37,13 @@ int stack_up(struct stack *stack, const struct lwiptap_config *cfg, struct link 
 
 void stack_down(struct stack *stack)
 {
+    char err[LINK_ERR_LEN];
+    if (netif_link_flush(&stack->netif, err) != 0) {
+        log_warn("lwip-tap", "last frames not sent: %s", err);
+    }
     netif_set_down(&stack->netif);
     netif_remove(&stack->netif);
+    netif_link_release(&stack->link_state);
     link_destroy(stack->link_state.link);
     stack->link_state.link = NULL;
 }
@@ -76,6 +82,16 @@ void stack_log_stats(void)
     log_info("stats", "tcp rx=%u tx=%u drop=%u chkerr=%u memerr=%u", (unsigned)lwip_stats.tcp.recv,
              (unsigned)lwip_stats.tcp.xmit, (unsigned)lwip_stats.tcp.drop, (unsigned)lwip_stats.tcp.chkerr,
              (unsigned)lwip_stats.tcp.memerr);
+    if (netif_default != NULL) {
+        const struct netif_link *nl = netif_default->state;
+        const struct netif_link_stats *o = &nl->stats;
+        log_info("stats", "offload %s: rx super-frames=%llu partial-csum=%llu; tx super-frames=%llu carrying %llu segments",
+                 nl->offload ? "on" : "off", (unsigned long long)o->rx_super_frames,
+                 (unsigned long long)o->rx_partial_csum, (unsigned long long)o->tx_super_frames,
+                 (unsigned long long)o->tx_segments_in_super_frames);
+    }
+    log_info("stats", "memory used=%zu KiB peak=%zu KiB limit=%zu KiB refused=%u", mem_budget_used() / 1024,
+             (size_t)lwip_stats.mem.max / 1024, mem_budget_limit() / 1024, (unsigned)lwip_stats.mem.err);
     guard_log_counts("stats");
 }
 

@@ -135,9 +135,11 @@ void tcp_statelog_checkpoint(enum statelog_cause cause)
     }
 }
 
-static void observe_frame(void *ctx, enum link_event event, const uint8_t *frame, size_t len)
+static void observe_frame(void *ctx, enum link_event event, const uint8_t *frame, size_t len,
+                          const struct link_meta *meta)
 {
     LWIP_UNUSED_ARG(ctx);
+    LWIP_UNUSED_ARG(meta);
     /* Whatever changed before this point belongs to the previous frame or action. */
     tcp_statelog_checkpoint(STATELOG_CAUSE_CONTEXT);
     if (event == LINK_EVENT_RX) {

@@ -19,11 +19,11 @@ static double next_percent(struct fault_link *f)
     return (double)f->rng / 4294967296.0 * 100.0;
 }
 
-static ssize_t fault_recv(struct link *self, uint8_t *buf, size_t cap, char *err)
+static ssize_t fault_recv(struct link *self, uint8_t *buf, size_t cap, struct link_meta *meta, char *err)
 {
     struct fault_link *f = (struct fault_link *)self;
     for (;;) {
-        ssize_t n = link_recv(f->inner, buf, cap, err);
+        ssize_t n = link_recv(f->inner, buf, cap, meta, err);
         if (n <= 0 || next_percent(f) >= f->config.drop_rx_percent) {
             return n;
         }
@@ -31,14 +31,20 @@ static ssize_t fault_recv(struct link *self, uint8_t *buf, size_t cap, char *err
     }
 }
 
-static int fault_send(struct link *self, const uint8_t *frame, size_t len, char *err)
+static int fault_send(struct link *self, const uint8_t *frame, size_t len, const struct link_meta *meta,
+                      char *err)
 {
     struct fault_link *f = (struct fault_link *)self;
     if (next_percent(f) < f->config.drop_tx_percent) {
         log_debug("fault", "dropped outgoing frame of %zu bytes", len);
         return 0;
     }
-    return link_send(f->inner, frame, len, err);
+    return link_send(f->inner, frame, len, meta, err);
+}
+
+static unsigned fault_caps(const struct link *self)
+{
+    return link_caps(((const struct fault_link *)self)->inner);
 }
 
 static int fault_wait_fd(const struct link *self)
@@ -53,7 +59,7 @@ static void fault_destroy(struct link *self)
     free(f);
 }
 
-static const struct link_ops fault_ops = {fault_recv, fault_send, fault_wait_fd, fault_destroy};
+static const struct link_ops fault_ops = {fault_recv, fault_send, fault_wait_fd, fault_destroy, fault_caps};
 
 struct link *link_fault_new(struct link *inner, const struct link_fault_config *config)
 {

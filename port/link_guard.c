@@ -248,11 +248,11 @@ static int frame_passes(struct guard_link *g, const uint8_t *frame, size_t len)
     }
 }
 
-static ssize_t guard_recv(struct link *self, uint8_t *buf, size_t cap, char *err)
+static ssize_t guard_recv(struct link *self, uint8_t *buf, size_t cap, struct link_meta *meta, char *err)
 {
     struct guard_link *g = (struct guard_link *)self;
     for (int dropped = 0; dropped < GUARD_MAX_DROPS_PER_RECV; dropped++) {
-        ssize_t n = link_recv(g->inner, buf, cap, err);
+        ssize_t n = link_recv(g->inner, buf, cap, meta, err);
         if (n <= 0 || frame_passes(g, buf, (size_t)n)) {
             return n;
         }
@@ -260,9 +260,15 @@ static ssize_t guard_recv(struct link *self, uint8_t *buf, size_t cap, char *err
     return 0; /* poll() reports the rest on the next pass */
 }
 
-static int guard_send(struct link *self, const uint8_t *frame, size_t len, char *err)
+static int guard_send(struct link *self, const uint8_t *frame, size_t len, const struct link_meta *meta,
+                      char *err)
 {
-    return link_send(((struct guard_link *)self)->inner, frame, len, err);
+    return link_send(((struct guard_link *)self)->inner, frame, len, meta, err);
+}
+
+static unsigned guard_caps(const struct link *self)
+{
+    return link_caps(((const struct guard_link *)self)->inner);
 }
 
 static int guard_wait_fd(const struct link *self)
@@ -277,7 +283,7 @@ static void guard_destroy(struct link *self)
     free(g);
 }
 
-static const struct link_ops guard_ops = {guard_recv, guard_send, guard_wait_fd, guard_destroy};
+static const struct link_ops guard_ops = {guard_recv, guard_send, guard_wait_fd, guard_destroy, guard_caps};
 
 struct link *link_guard_new(struct link *inner, uint16_t mtu)
 {

@@ -25,8 +25,10 @@ struct pcap_record_header {
     uint32_t orig_len;
 };
 
-static void pcap_write_frame(void *ctx, enum link_event event, const uint8_t *frame, size_t len)
+static void pcap_write_frame(void *ctx, enum link_event event, const uint8_t *frame, size_t len,
+                             const struct link_meta *meta)
 {
+    (void)meta;
     FILE *file = ctx;
     if (event == LINK_EVENT_IDLE) {
         return;

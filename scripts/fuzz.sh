@@ -16,8 +16,7 @@ esac
 
 bash scripts/setup.sh
 dir=build-fuzz
-CC=clang cmake -S . -B "$dir" -DCMAKE_BUILD_TYPE=RelWithDebInfo -DLWIPTAP_FUZZ=ON -DLWIPTAP_SANITIZE=ON \
-    -DLWIPTAP_MALLOC_POOLS=ON >/dev/null
+CC=clang cmake -S . -B "$dir" -DCMAKE_BUILD_TYPE=RelWithDebInfo -DLWIPTAP_FUZZ=ON -DLWIPTAP_SANITIZE=ON >/dev/null
 cmake --build "$dir" -j"$(nproc)" --target lwiptap_fuzz
 
 mkdir -p "$dir/corpus" "$dir/crashes" "$dir/seeds"

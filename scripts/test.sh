@@ -34,11 +34,10 @@ cmake --build build --target clang-tidy
 run_suite build -DCMAKE_BUILD_TYPE=RelWithDebInfo -DLWIPTAP_SANITIZE=OFF
 # Pools and heap on malloc() here, so that ASan sees overruns inside lwIP's pool elements too.
 ASAN_OPTIONS=abort_on_error=1:detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
-    run_suite build-asan -DCMAKE_BUILD_TYPE=Debug -DLWIPTAP_SANITIZE=ON -DLWIPTAP_MALLOC_POOLS=ON
+    run_suite build-asan -DCMAKE_BUILD_TYPE=Debug -DLWIPTAP_SANITIZE=ON
 
 echo "=== clang: build everything with -Werror, the fuzzer included, and replay the corpus with it"
-CC=clang cmake -S . -B build-clang -DCMAKE_BUILD_TYPE=RelWithDebInfo -DLWIPTAP_FUZZ=ON -DLWIPTAP_SANITIZE=ON \
-    -DLWIPTAP_MALLOC_POOLS=ON >/dev/null
+CC=clang cmake -S . -B build-clang -DCMAKE_BUILD_TYPE=RelWithDebInfo -DLWIPTAP_FUZZ=ON -DLWIPTAP_SANITIZE=ON >/dev/null
 cmake --build build-clang -j"$jobs"
 (cd build-clang && ctest --output-on-failure -R '^fuzz\.')
 "build-clang/bin/lwiptap_fuzz" -runs=0 tests/fuzz/corpus

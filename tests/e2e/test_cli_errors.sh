@@ -48,7 +48,8 @@ check "option '--ip' needs a value" --tap lt0 --ip
 check "unexpected argument 'extra'" --tap lt0 --ip 192.0.2.2 extra
 check "invalid --drop '120'" --tap lt0 --ip 192.0.2.2 --drop 120
 check "invalid --seed '0'" --tap lt0 --ip 192.0.2.2 --seed 0
-check "invalid --max-conns '2000'" --tap lt0 --ip 192.0.2.2 --max-conns 2000
+check "invalid --max-conns '20000'" --tap lt0 --ip 192.0.2.2 --max-conns 20000
+check "invalid --mem-limit '2'" --tap lt0 --ip 192.0.2.2 --mem-limit 2
 check "invalid --mac" --tap lt0 --ip 192.0.2.2 --mac 01:00:00:00:00:01
 check "-v and -q contradict" --tap lt0 --ip 192.0.2.2 -v -q
 

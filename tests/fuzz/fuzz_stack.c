@@ -312,8 +312,8 @@ static void op_raw(struct input *in, uint16_t ethertype)
     inject(frame, len);
 }
 
-/* What lwIP's heap holds with no connection: 0 with static pools; with
- * LWIPTAP_MALLOC_POOLS its cyclic timers, which live on the heap then. */
+/* What lwIP's heap holds with no connection: its cyclic timers, which live
+ * on the heap with pools on malloc (lwipopts.h). */
 static mem_size_t heap_baseline;
 
 static void set_up(void)

@@ -33,8 +33,8 @@ static void probe_state_log(int app_action)
 
 /* lwIP cannot be initialised twice in one process (its timer list would keep
  * pointers into re-initialised pools), which matters only with CK_FORK=no. */
-/* What lwIP's heap holds with no connection: 0 with static pools; with
- * LWIPTAP_MALLOC_POOLS its cyclic timers, which live on the heap then. */
+/* What lwIP's heap holds with no connection: its cyclic timers, which live
+ * on the heap with pools on malloc (lwipopts.h). */
 static mem_size_t heap_baseline;
 
 static void init_lwip_once(void)

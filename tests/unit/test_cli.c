@@ -9,6 +9,7 @@
 #include "lwip/ip4_addr.h"
 #include "lwip/opt.h"
 #include "lwiptap/debug_flags.h"
+#include "lwiptap/mem_budget.h"
 #include "suites.h"
 
 struct outcome {
@@ -69,6 +70,9 @@ START_TEST(accepts_minimal_command_with_defaults)
     ck_assert(o.cfg.drop_percent == 0.0);
     ck_assert_uint_eq(o.cfg.seed, 1);
     ck_assert_uint_eq(o.cfg.max_conns, MEMP_NUM_TCP_PCB);
+    ck_assert_int_eq(o.cfg.offload, 1);
+    ck_assert_int_eq(o.cfg.iperf, 0);
+    ck_assert_uint_eq(o.cfg.mem_limit_mib, MEM_BUDGET_DEFAULT_MIB);
 }
 END_TEST
 
@@ -78,7 +82,7 @@ START_TEST(accepts_every_option)
     PARSE(&o, "--tap", "tap9", "--ip", "10.1.2.3/16", "--gw", "10.1.0.1", "--ip6", "2001:db8::2/64", "--mac",
           "02:aa:bb:cc:dd:ee", "--echo-port", "7007", "--serial-port", "0", "--debug", "tcp,etharp",
           "--trace", "--pcap", "out.pcap", "--drop", "12.5", "--seed", "42", "--max-conns", "64",
-          "--no-state-log", "-q");
+          "--no-state-log", "--no-offload", "--mem-limit", "100", "--iperf", "-q");
     free(o.out);
     ck_assert_msg(o.result == CLI_RUN, "refused: %s", o.err);
     ck_assert_str_eq(o.cfg.tap, "tap9");
@@ -98,6 +102,9 @@ START_TEST(accepts_every_option)
     ck_assert(o.cfg.drop_percent == 12.5);
     ck_assert_uint_eq(o.cfg.seed, 42);
     ck_assert_uint_eq(o.cfg.max_conns, 64);
+    ck_assert_int_eq(o.cfg.offload, 0);
+    ck_assert_int_eq(o.cfg.iperf, 1);
+    ck_assert_uint_eq(o.cfg.mem_limit_mib, 100);
     ck_assert_int_eq(o.cfg.state_log, 0);
     ck_assert_int_eq(o.cfg.log_level, LOG_WARN);
 }
@@ -245,9 +252,17 @@ END_TEST
 
 START_TEST(rejects_bad_max_conns)
 {
-    EXPECT_ERROR("invalid --max-conns '0': expected a number from 1 to 1024", BASE, "--max-conns", "0");
-    EXPECT_ERROR("invalid --max-conns '1025'", BASE, "--max-conns", "1025");
+    EXPECT_ERROR("invalid --max-conns '0': expected a number from 1 to 16384", BASE, "--max-conns", "0");
+    EXPECT_ERROR("invalid --max-conns '16385'", BASE, "--max-conns", "16385");
     EXPECT_ERROR("invalid --max-conns 'x'", BASE, "--max-conns", "x");
+}
+END_TEST
+
+START_TEST(rejects_bad_mem_limit)
+{
+    EXPECT_ERROR("invalid --mem-limit '3': expected MiB from 4 to 4096", BASE, "--mem-limit", "3");
+    EXPECT_ERROR("invalid --mem-limit '4097'", BASE, "--mem-limit", "4097");
+    EXPECT_ERROR("invalid --mem-limit '-1'", BASE, "--mem-limit", "-1");
 }
 END_TEST
 
@@ -296,6 +311,7 @@ Suite *cli_suite(void)
     fixture_add_test(s, rejects_verbose_with_quiet);
     fixture_add_test(s, rejects_bad_drop_and_seed);
     fixture_add_test(s, rejects_bad_max_conns);
+    fixture_add_test(s, rejects_bad_mem_limit);
     fixture_add_test(s, help_and_version_are_done);
     return s;
 }

@@ -31,6 +31,7 @@ static void run_fault(double drop_percent, uint32_t seed, char rx_passed[FRAMES]
     uint8_t frame[FRAME_LEN];
     uint8_t got[LINK_MAX_FRAME];
     char err[LINK_ERR_LEN];
+    struct link_meta meta;
 
     memset(rx_passed, 0, FRAMES);
     for (int i = 0; i < FRAMES; i++) {
@@ -38,7 +39,7 @@ static void run_fault(double drop_percent, uint32_t seed, char rx_passed[FRAMES]
         fake_link_push_rx(wire, frame, sizeof frame);
     }
     ssize_t n;
-    while ((n = link_recv(fault, got, sizeof got, err)) > 0) {
+    while ((n = link_recv(fault, got, sizeof got, &meta, err)) > 0) {
         ck_assert_int_eq(n, FRAME_LEN);
         rx_passed[got[0]] = 1;
     }
@@ -48,7 +49,7 @@ static void run_fault(double drop_percent, uint32_t seed, char rx_passed[FRAMES]
     memset(tx_passed, 0, FRAMES);
     for (int i = 0; i < FRAMES; i++) {
         make_frame(i, frame);
-        ck_assert_int_eq(link_send(fault, frame, sizeof frame, err), 0);
+        ck_assert_int_eq(link_send(fault, frame, sizeof frame, NULL, err), 0);
     }
     size_t len;
     while ((len = fake_link_pop_tx(wire, got, sizeof got)) > 0) {
@@ -141,6 +142,7 @@ START_TEST(pcap_records_every_frame_both_ways)
 {
     char *path = temp_path();
     char err[LINK_ERR_LEN];
+    struct link_meta meta;
     struct fake_link *wire = fake_link_new();
     struct link *pcap = link_pcap_new(fake_link_base(wire), path, err);
     ck_assert_msg(pcap != NULL, "link_pcap_new: %s", err);
@@ -152,12 +154,12 @@ START_TEST(pcap_records_every_frame_both_ways)
         fake_link_push_rx(wire, frame, sizeof frame - (size_t)i);
     }
     for (int i = 1; i <= 2; i++) {
-        ck_assert_int_eq(link_recv(pcap, got, sizeof got, err), FRAME_LEN - i);
+        ck_assert_int_eq(link_recv(pcap, got, sizeof got, &meta, err), FRAME_LEN - i);
     }
-    ck_assert_int_eq(link_recv(pcap, got, sizeof got, err), 0);
+    ck_assert_int_eq(link_recv(pcap, got, sizeof got, &meta, err), 0);
     for (int i = 3; i <= 5; i++) {
         make_frame(i, frame);
-        ck_assert_int_eq(link_send(pcap, frame, sizeof frame - (size_t)i, err), 0);
+        ck_assert_int_eq(link_send(pcap, frame, sizeof frame - (size_t)i, NULL, err), 0);
     }
     ck_assert_uint_eq(fake_link_tx_pending(wire), 3);
     link_destroy(pcap);

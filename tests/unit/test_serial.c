@@ -15,7 +15,8 @@
 
 #define PEER_ISS 5000u
 /* Over 200 KB, several times TCP_SND_BUF. */
-#define STREAM_SEGMENTS 150
+/* More than the send buffer and the window together, so that back-pressure is exercised. */
+#define STREAM_SEGMENTS ((TCP_SND_BUF + TCP_WND) / TCP_MSS + 64)
 /* The largest chunk lwIP hands a recv callback: its whole receive window at
  * once (after reassembly), and never more than a pbuf chain holds. */
 #define MAX_CHUNK LWIP_MIN(0xffff, TCP_WND)

@@ -17,28 +17,62 @@
 
 struct link;
 
+/* What a frame carries besides its bytes when the link offloads work to the
+ * kernel (a tap with IFF_VNET_HDR): the fields of a virtio_net_hdr, in host
+ * byte order. All zero means a plain frame with complete checksums. */
+enum link_csum {
+    LINK_CSUM_NONE = 0,
+    /* The L4 checksum at csum_start + csum_offset holds only the pseudo-header
+     * sum: the local kernel made the frame (on rx) or must finish it (on tx). */
+    LINK_CSUM_PARTIAL = 1,
+    /* The kernel verified the checksums of a frame that it received. */
+    LINK_CSUM_VALID = 2,
+};
+enum link_gso { LINK_GSO_NONE = 0, LINK_GSO_TCPV4, LINK_GSO_TCPV6 };
+
+struct link_meta {
+    uint8_t csum;     /* enum link_csum */
+    uint8_t gso_type; /* enum link_gso: a TCP super-frame of gso_size segments */
+    uint16_t gso_size;
+    uint16_t csum_start;
+    uint16_t csum_offset;
+};
+
+/* Capabilities (link_caps()): what a sender may put in a struct link_meta. */
+#define LINK_CAP_OFFLOAD 1u
+
 struct link_ops {
-    /* One frame into buf: its length, 0 when none is waiting, -1 on error. */
-    ssize_t (*recv)(struct link *self, uint8_t *buf, size_t cap, char *err);
-    /* 0 when the frame was sent or deliberately dropped, -1 on error. */
-    int (*send)(struct link *self, const uint8_t *frame, size_t len, char *err);
+    /* One frame into buf, its offload fields into *meta: the frame's length, 0
+     * when none is waiting, -1 on error. */
+    ssize_t (*recv)(struct link *self, uint8_t *buf, size_t cap, struct link_meta *meta, char *err);
+    /* 0 when the frame was sent or deliberately dropped, -1 on error. meta is
+     * NULL for a plain frame. */
+    int (*send)(struct link *self, const uint8_t *frame, size_t len, const struct link_meta *meta, char *err);
     /* The descriptor to poll() for readability. */
     int (*wait_fd)(const struct link *self);
     void (*destroy)(struct link *self);
+    /* LINK_CAP_* bits; wrappers pass on their inner link's. NULL means none. */
+    unsigned (*caps)(const struct link *self);
 };
 
 struct link {
     const struct link_ops *ops;
 };
 
-static inline ssize_t link_recv(struct link *l, uint8_t *buf, size_t cap, char *err)
+static inline ssize_t link_recv(struct link *l, uint8_t *buf, size_t cap, struct link_meta *meta, char *err)
 {
-    return l->ops->recv(l, buf, cap, err);
+    return l->ops->recv(l, buf, cap, meta, err);
 }
 
-static inline int link_send(struct link *l, const uint8_t *frame, size_t len, char *err)
+static inline int link_send(struct link *l, const uint8_t *frame, size_t len, const struct link_meta *meta,
+                            char *err)
 {
-    return l->ops->send(l, frame, len, err);
+    return l->ops->send(l, frame, len, meta, err);
+}
+
+static inline unsigned link_caps(const struct link *l)
+{
+    return l->ops->caps != NULL ? l->ops->caps(l) : 0;
 }
 
 static inline int link_wait_fd(const struct link *l)
@@ -57,16 +91,22 @@ static inline void link_destroy(struct link *l)
 
 /* Attaches to tap NAME, creating it when it does not exist and we may. On
  * failure the message says what is wrong and which `ip tuntap` command fixes it.
- * *created tells whether this call created the interface. */
-struct link *link_tap_open(const char *name, int *created, char *err);
+ * *created tells whether this call created the interface. With offload, the
+ * tap carries a virtio_net_hdr per frame and the kernel may exchange TCP
+ * super-frames and partial checksums with us; *offloaded says whether the
+ * kernel agreed (without offload, the tap's offloads are switched off, in case
+ * an earlier user left them on). */
+struct link *link_tap_open(const char *name, int offload, int *created, int *offloaded, char *err);
 
 /* ---- wrappers: each takes ownership of inner, except when it fails (NULL) ---- */
 
 enum link_event { LINK_EVENT_RX, LINK_EVENT_TX, LINK_EVENT_IDLE };
 
 /* Called for each frame received (before the stack sees it) or sent, and with
- * LINK_EVENT_IDLE (frame NULL) when a receive finds nothing waiting. */
-typedef void (*link_observer_fn)(void *ctx, enum link_event event, const uint8_t *frame, size_t len);
+ * LINK_EVENT_IDLE (frame NULL) when a receive finds nothing waiting. meta is
+ * never NULL for a frame. */
+typedef void (*link_observer_fn)(void *ctx, enum link_event event, const uint8_t *frame, size_t len,
+                                 const struct link_meta *meta);
 
 struct link *link_observer_new(struct link *inner, link_observer_fn fn, void *ctx, void (*ctx_free)(void *));
 
