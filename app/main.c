@@ -38,11 +38,6 @@ static void run_lwip_timers(void)
     tcp_statelog_set_context(STATELOG_CAUSE_APP);
 }
 
-static void probe_state_log(int app_action)
-{
-    tcp_statelog_checkpoint(app_action ? STATELOG_CAUSE_APP : STATELOG_CAUSE_CONTEXT);
-}
-
 static void on_link_ready(struct event_loop *loop, int fd, void *ctx)
 {
     (void)fd;
@@ -213,7 +208,7 @@ static int run(const struct lwiptap_config *cfg)
     tcp_guard_init(&guard);
     tcp_statelog_init();
     tcp_statelog_set_enabled(cfg->state_log);
-    stream_service_set_probe(probe_state_log);
+    stream_service_set_probe(tcp_statelog_probe);
     if (stack_up(&app.stack, cfg, link, err, sizeof err) != 0) {
         log_error("lwip-tap", "%s", err);
         link_destroy(link);

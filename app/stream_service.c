@@ -53,7 +53,14 @@ void stream_service_set_probe(stream_probe_fn probe)
 static void probe(int app_action)
 {
     if (probe_hook != NULL) {
-        probe_hook(app_action);
+        probe_hook(NULL, app_action);
+    }
+}
+
+static void about_to_act_on(struct tcp_pcb *pcb)
+{
+    if (probe_hook != NULL) {
+        probe_hook(pcb, 1);
     }
 }
 
@@ -110,6 +117,7 @@ static void detach_callbacks(struct tcp_pcb *pcb)
 static err_t conn_close(struct stream_conn *conn, const char *how)
 {
     struct tcp_pcb *pcb = conn->pcb;
+    about_to_act_on(pcb);
     /* Unacknowledged input would make tcp_close send RST instead of FIN. */
     credit(conn, conn->uncredited);
     detach_callbacks(pcb);
@@ -127,6 +135,7 @@ static err_t conn_close(struct stream_conn *conn, const char *how)
 static err_t conn_abort(struct stream_conn *conn, const char *why)
 {
     struct tcp_pcb *pcb = conn->pcb;
+    about_to_act_on(pcb);
     detach_callbacks(pcb);
     conn_release(conn, why);
     tcp_abort(pcb);
@@ -372,6 +381,7 @@ struct stream_service *stream_service_start(const struct stream_service_ops *ops
     svc->listener = listener;
     tcp_arg(listener, svc);
     tcp_accept(listener, on_accept);
+    about_to_act_on(listener);
     probe(1);
     log_info(ops->name, "listening on port %u", port);
     return svc;
@@ -384,6 +394,7 @@ void stream_service_stop(struct stream_service *svc)
     }
     tcp_arg(svc->listener, NULL);
     tcp_accept(svc->listener, NULL);
+    about_to_act_on(svc->listener);
     tcp_close(svc->listener);
     probe(1);
     struct stream_conn *conn = svc->conns;

@@ -33,9 +33,11 @@ struct stream_service_stats {
     uint64_t bytes_out;
 };
 
-/* Called at every callback from lwIP and after each of our own pcb calls,
- * with app_action set for the latter; the TCP state log hangs here. */
-typedef void (*stream_probe_fn)(int app_action);
+/* The TCP state log hangs here. Called with pcb NULL at every callback from
+ * lwIP (app_action 0) and after each of our own pcb calls (app_action 1), and
+ * with the pcb right before a call that may change or free it. */
+struct tcp_pcb;
+typedef void (*stream_probe_fn)(struct tcp_pcb *pcb, int app_action);
 void stream_service_set_probe(stream_probe_fn probe);
 
 /* Listens on port (IPv4 and IPv6). Returns NULL with *err set on failure. */

@@ -7,6 +7,7 @@
 #include "lwip/priv/tcp_priv.h"
 #include "lwip/tcp.h"
 #include "lwiptap/frame_info.h"
+#include "lwiptap/hooks.h"
 #include "lwiptap/log.h"
 
 #define ENDPOINT_LEN 56
@@ -14,12 +15,18 @@
 /* What the log last said about one pcb; lives in the pcb's ext-arg slot. */
 struct pcb_record {
     enum tcp_state state;
+    struct tcp_pcb *pcb;
+    /* On the list of pcbs to compare at the next checkpoint, when dirty. */
+    struct pcb_record *dirty_prev, *dirty_next;
+    int dirty;
     char local[ENDPOINT_LEN];
     char remote[ENDPOINT_LEN];
 };
 
 static u8_t ext_arg_id;
 static int initialized;
+static struct pcb_record dirty_list = {.dirty_prev = &dirty_list, .dirty_next = &dirty_list};
+static u32_t ticks_walked; /* tcp_ticks at the last comparison of every pcb */
 static int enabled = 1;
 static enum statelog_cause context = STATELOG_CAUSE_APP;
 static int rx_flags = -2; /* -2: no frame is being handled; -1: a non-TCP frame */
@@ -74,34 +81,79 @@ static void log_transition(const struct pcb_record *rec, enum tcp_state to, enum
              tcp_debug_state_str(to), why);
 }
 
+static void mark_clean(struct pcb_record *rec)
+{
+    if (rec->dirty) {
+        rec->dirty_prev->dirty_next = rec->dirty_next;
+        rec->dirty_next->dirty_prev = rec->dirty_prev;
+        rec->dirty = 0;
+    }
+}
+
+static void mark_dirty(struct pcb_record *rec)
+{
+    if (!rec->dirty) {
+        rec->dirty_prev = dirty_list.dirty_prev;
+        rec->dirty_next = &dirty_list;
+        dirty_list.dirty_prev->dirty_next = rec;
+        dirty_list.dirty_prev = rec;
+        rec->dirty = 1;
+    }
+}
+
 static void record_destroyed(u8_t id, void *data)
 {
     LWIP_UNUSED_ARG(id);
     struct pcb_record *rec = data;
+    mark_clean(rec);
     if (rec->state != CLOSED) {
         log_transition(rec, CLOSED, STATELOG_CAUSE_CONTEXT);
     }
     free(rec);
 }
 
-static const struct tcp_ext_arg_callbacks record_callbacks = {record_destroyed, NULL};
+static struct pcb_record *record_of(struct tcp_pcb *pcb, int *created);
 
-static void check_pcb(struct tcp_pcb *pcb, enum statelog_cause cause)
+static err_t listener_spawned(u8_t id, struct tcp_pcb_listen *lpcb, struct tcp_pcb *cpcb)
+{
+    LWIP_UNUSED_ARG(id);
+    LWIP_UNUSED_ARG(lpcb);
+    tcp_statelog_touch(cpcb);
+    return ERR_OK;
+}
+
+static const struct tcp_ext_arg_callbacks record_callbacks = {record_destroyed, listener_spawned};
+
+static struct pcb_record *record_of(struct tcp_pcb *pcb, int *created)
 {
     struct pcb_record *rec = tcp_ext_arg_get(pcb, ext_arg_id);
+    *created = 0;
     if (rec == NULL) {
         rec = calloc(1, sizeof *rec);
         if (rec == NULL) {
-            return;
+            return NULL;
         }
         /* A pcb first seen in SYN_RCVD was spawned by a listener: to the reader
          * the connection moved LISTEN -> SYN_RCVD, as in RFC 9293's diagram. */
         rec->state = pcb->state == SYN_RCVD ? LISTEN : CLOSED;
+        rec->pcb = pcb;
         tcp_ext_arg_set(pcb, ext_arg_id, rec);
         tcp_ext_arg_set_callbacks(pcb, ext_arg_id, &record_callbacks);
-        if (pcb->state == LISTEN && cause == STATELOG_CAUSE_CONTEXT) {
-            cause = STATELOG_CAUSE_APP;
-        }
+        *created = 1;
+    }
+    return rec;
+}
+
+static void check_pcb(struct tcp_pcb *pcb, enum statelog_cause cause)
+{
+    int created;
+    struct pcb_record *rec = record_of(pcb, &created);
+    if (rec == NULL) {
+        return;
+    }
+    mark_clean(rec);
+    if (created && pcb->state == LISTEN && cause == STATELOG_CAUSE_CONTEXT) {
+        cause = STATELOG_CAUSE_APP;
     }
     if (rec->state == pcb->state) {
         return;
@@ -116,12 +168,8 @@ static void check_pcb(struct tcp_pcb *pcb, enum statelog_cause cause)
     rec->state = pcb->state;
 }
 
-void tcp_statelog_checkpoint(enum statelog_cause cause)
+static void check_every_pcb(enum statelog_cause cause)
 {
-    /* Off means no walk over every pcb on every frame, not just no output. */
-    if (!initialized || !enabled) {
-        return;
-    }
     /* Listeners are struct tcp_pcb_listen, which starts with the same common
      * fields (ext_args, state, addresses) as struct tcp_pcb; lwIP casts the same way. */
     for (struct tcp_pcb_listen *l = tcp_listen_pcbs.listen_pcbs; l != NULL; l = l->next) {
@@ -133,6 +181,42 @@ void tcp_statelog_checkpoint(enum statelog_cause cause)
     for (struct tcp_pcb *pcb = tcp_tw_pcbs; pcb != NULL; pcb = pcb->next) {
         check_pcb(pcb, cause);
     }
+}
+
+void tcp_statelog_checkpoint(enum statelog_cause cause)
+{
+    if (!initialized || !enabled) {
+        return;
+    }
+    while (dirty_list.dirty_next != &dirty_list) {
+        check_pcb(dirty_list.dirty_next->pcb, cause);
+    }
+}
+
+void tcp_statelog_touch(struct tcp_pcb *pcb)
+{
+    if (!initialized || !enabled || pcb == NULL) {
+        return;
+    }
+    int created;
+    struct pcb_record *rec = record_of(pcb, &created);
+    if (rec != NULL) {
+        mark_dirty(rec);
+    }
+}
+
+void tcp_statelog_probe(struct tcp_pcb *pcb, int app_action)
+{
+    if (pcb != NULL) {
+        tcp_statelog_touch(pcb);
+    } else {
+        tcp_statelog_checkpoint(app_action ? STATELOG_CAUSE_APP : STATELOG_CAUSE_CONTEXT);
+    }
+}
+
+static void segment_delivered(struct tcp_pcb *pcb)
+{
+    tcp_statelog_touch(pcb);
 }
 
 static void observe_frame(void *ctx, enum link_event event, const uint8_t *frame, size_t len,
@@ -157,6 +241,10 @@ struct link *tcp_statelog_wrap(struct link *inner)
 void tcp_statelog_set_context(enum statelog_cause cause)
 {
     tcp_statelog_checkpoint(STATELOG_CAUSE_CONTEXT);
+    if (context == STATELOG_CAUSE_TIMER && initialized && enabled && ticks_walked != tcp_ticks) {
+        ticks_walked = tcp_ticks;
+        check_every_pcb(STATELOG_CAUSE_CONTEXT);
+    }
     context = cause;
 }
 
@@ -173,4 +261,6 @@ void tcp_statelog_init(void)
     }
     context = STATELOG_CAUSE_APP;
     rx_flags = -2;
+    ticks_walked = tcp_ticks;
+    lwiptap_tcp_set_input_observer(segment_delivered);
 }

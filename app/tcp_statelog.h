@@ -7,13 +7,20 @@
  * (a received frame that is not TCP), "app" (our own call, e.g. tcp_close) or
  * "timer" (an lwIP timer, e.g. TIME_WAIT expiring).
  *
- * lwIP has no state-change hook, so the log compares every pcb with its last
+ * lwIP has no state-change hook, so the log compares pcbs with their last
  * logged state at each point where a change can happen: each frame in or out,
  * each callback into our services, after each of our own calls, and when lwIP
- * frees a pcb (via its ext-arg destroy callback, which catches "-> CLOSED"). */
+ * frees a pcb (via its ext-arg destroy callback, which catches "-> CLOSED").
+ * Only pcbs that may have changed are compared, so a frame costs the same
+ * with 10 connections as with 10,000: the pcb a segment was delivered to
+ * (lwIP's TCP input hook), a pcb a listener spawned (ext-arg passive open),
+ * and a pcb our services are about to act on. lwIP's timers change states
+ * only by freeing pcbs, which the destroy callback sees; every pcb is
+ * compared anyway once per run of lwIP's slow timer, so nothing can hide. */
 #ifndef LWIPTAP_TCP_STATELOG_H
 #define LWIPTAP_TCP_STATELOG_H
 
+#include "lwip/tcp.h"
 #include "lwiptap/link.h"
 
 enum statelog_cause {
@@ -32,7 +39,16 @@ struct link *tcp_statelog_wrap(struct link *inner);
 /* Sets what an unexplained change is blamed on while no frame is being handled. */
 void tcp_statelog_set_context(enum statelog_cause cause);
 
-/* Compares every pcb with its last logged state and logs the differences. */
+/* Compares the pcbs that may have changed with their last logged state and
+ * logs the differences. */
 void tcp_statelog_checkpoint(enum statelog_cause cause);
+
+/* Marks pcb as one that may change next (before the call that may free it). */
+void tcp_statelog_touch(struct tcp_pcb *pcb);
+
+/* The services' probe (stream_service_set_probe): with a pcb, that pcb is
+ * about to be acted on; without, a checkpoint, blamed on the app when
+ * app_action is set and on the context otherwise. */
+void tcp_statelog_probe(struct tcp_pcb *pcb, int app_action);
 
 #endif

@@ -48,6 +48,7 @@ static unsigned max_conns = MEMP_NUM_TCP_PCB;
 static unsigned max_half_open = DEFAULT_MAX_HALF_OPEN;
 static u8_t ext_id;
 static int ext_id_allocated;
+static lwiptap_tcp_input_observer_fn input_observer;
 
 /* lwIP asserts on NULL callbacks: an empty set is how a slot is let go. */
 static const struct tcp_ext_arg_callbacks no_callbacks = {NULL, NULL};
@@ -285,10 +286,19 @@ err_t lwiptap_tcp_inpacket(struct tcp_pcb *pcb, struct tcp_hdr *hdr, u16_t optle
         guard_note(GUARD_TCP_SYN_WINDOW_TINY, "%s: SYN with a window of %u bytes, dropped", peer, hdr->wnd);
         return ERR_ABRT;
     }
-    if (ext_id_allocated && pcb->state == LISTEN && syn && (flags & (TCP_ACK | TCP_RST)) == 0) {
-        return admit_syn((struct tcp_pcb_listen *)pcb, hdr, p);
+    if (ext_id_allocated && pcb->state == LISTEN && syn && (flags & (TCP_ACK | TCP_RST)) == 0 &&
+        admit_syn((struct tcp_pcb_listen *)pcb, hdr, p) != ERR_OK) {
+        return ERR_ABRT;
+    }
+    if (input_observer != NULL) {
+        input_observer(pcb);
     }
     return ERR_OK;
+}
+
+void lwiptap_tcp_set_input_observer(lwiptap_tcp_input_observer_fn fn)
+{
+    input_observer = fn;
 }
 
 void tcp_guard_init(const struct tcp_guard_config *config)

@@ -91,10 +91,6 @@ static struct {
     uint8_t frame[LINK_MAX_FRAME];
 } h;
 
-static void probe_state_log(int app_action)
-{
-    tcp_statelog_checkpoint(app_action ? STATELOG_CAUSE_APP : STATELOG_CAUSE_CONTEXT);
-}
 
 static void inject(const uint8_t *frame, size_t len)
 {
@@ -335,7 +331,7 @@ static void set_up(void)
     tcp_guard_init(NULL);
     tcp_statelog_init();
     tcp_statelog_set_enabled(1);
-    stream_service_set_probe(probe_state_log);
+    stream_service_set_probe(tcp_statelog_probe);
 
     char *argv[] = {"lwip-tap", "--tap", "fuzz0", "--ip", "192.0.2.2/24", "--ip6", "2001:db8::2/64", NULL};
     struct lwiptap_config cfg;

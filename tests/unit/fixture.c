@@ -26,10 +26,6 @@ struct fixture fx;
 
 static uint8_t frame_buf[LINK_MAX_FRAME];
 
-static void probe_state_log(int app_action)
-{
-    tcp_statelog_checkpoint(app_action ? STATELOG_CAUSE_APP : STATELOG_CAUSE_CONTEXT);
-}
 
 /* lwIP cannot be initialised twice in one process (its timer list would keep
  * pointers into re-initialised pools), which matters only with CK_FORK=no. */
@@ -105,7 +101,7 @@ void fixture_setup(void)
     tcp_guard_init(NULL);
     tcp_statelog_init();
     tcp_statelog_set_enabled(1);
-    stream_service_set_probe(probe_state_log);
+    stream_service_set_probe(tcp_statelog_probe);
     bring_up_stack();
     introduce_peer();
 }

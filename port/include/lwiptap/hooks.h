@@ -14,4 +14,9 @@ struct pbuf;
 err_t lwiptap_tcp_inpacket(struct tcp_pcb *pcb, struct tcp_hdr *hdr, u16_t optlen, u16_t opt1len,
                            const u8_t *opt2, struct pbuf *p);
 
+/* Called for every segment that passed the guard, with the pcb lwIP delivers
+ * it to (a listener, an active or a TIME_WAIT pcb): the TCP state log's cue. */
+typedef void (*lwiptap_tcp_input_observer_fn)(struct tcp_pcb *pcb);
+void lwiptap_tcp_set_input_observer(lwiptap_tcp_input_observer_fn fn);
+
 #endif
