@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "lwip/tcp.h"
+#include "lwiptap/guard.h"
 #include "lwiptap/log.h"
 
 /* Poll interval in units of lwIP's coarse timer (500 ms): retries a stalled flush or close. */
@@ -120,6 +121,7 @@ static err_t conn_close(struct stream_conn *conn, const char *how)
     about_to_act_on(pcb);
     /* Unacknowledged input would make tcp_close send RST instead of FIN. */
     credit(conn, conn->uncredited);
+    tcp_guard_restore_window(pcb);
     detach_callbacks(pcb);
     conn_release(conn, how);
     err_t err = tcp_close(pcb);

@@ -7,6 +7,8 @@
  *           is compared with what was sent.
  *   rate:   M sequential cycles of connect, send one S-byte message, read the
  *           echo, half-close, wait for the server's FIN, close.
+ *   pingpong: one connection, M round trips of one S-byte message each
+ *           (TCP_NODELAY): the latency of the stacks alone, no handshakes.
  *
  * Wall time is CLOCK_MONOTONIC. The result is one line of key=value pairs on
  * stdout, starting with "bench "; errors go to stderr with exit status 1. */
@@ -20,6 +22,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <netinet/tcp.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <time.h>
 #include <unistd.h>
@@ -32,16 +36,17 @@
  * contiguous. Connection i starts at offset i * PATTERN_STRIDE. */
 #define PATTERN_LEN 65521u
 #define PATTERN_STRIDE 7919u
-#define MAX_CONNS 4096
+#define MAX_CONNS 16384
 #define MAX_CYCLES 1000000L
 
 static unsigned char pattern[PATTERN_LEN + IO_CHUNK];
 
-enum mode { MODE_NONE, MODE_STREAM, MODE_RATE };
+enum mode { MODE_NONE, MODE_STREAM, MODE_RATE, MODE_PINGPONG };
 
 struct options {
     enum mode mode;
-    struct sockaddr_in server;
+    struct sockaddr_storage server;
+    socklen_t server_len;
     long conns;
     unsigned long long bytes;
     long count;
@@ -89,9 +94,11 @@ static void usage(FILE *to)
 {
     fprintf(to, "usage: " PROG " --host ADDR --port PORT stream --conns K --bytes B [--timeout S]\n"
                 "       " PROG " --host ADDR --port PORT rate --count M [--size S] [--timeout S]\n"
-                "Echo load client. stream: K parallel connections each echo B bytes.\n"
-                "rate: M sequential connect/send/receive/close cycles with an S-byte message\n"
-                "(default 32). --timeout: give up after S seconds in all (default 60).\n"
+                "       " PROG " --host ADDR --port PORT pingpong --count M [--size S] [--timeout S]\n"
+                "Echo load client (ADDR is IPv4 or IPv6). stream: K parallel connections each\n"
+                "echo B bytes. rate: M sequential connect/send/receive/close cycles with an\n"
+                "S-byte message (default 32). pingpong: M round trips of one S-byte message on\n"
+                "one connection. --timeout: give up after S seconds in all (default 60).\n"
                 "Prints one line: 'bench mode=... key=value ...'. Exit 0 only if every byte\n"
                 "came back intact and every connection was closed by the server.\n");
 }
@@ -136,8 +143,8 @@ static int parse_args(int argc, char **argv, struct options *o)
         if (strcmp(a, "--help") == 0 || strcmp(a, "-h") == 0) {
             usage(stdout);
             exit(0);
-        } else if (strcmp(a, "stream") == 0 || strcmp(a, "rate") == 0) {
-            o->mode = a[0] == 's' ? MODE_STREAM : MODE_RATE;
+        } else if (strcmp(a, "stream") == 0 || strcmp(a, "rate") == 0 || strcmp(a, "pingpong") == 0) {
+            o->mode = a[0] == 's' ? MODE_STREAM : a[0] == 'r' ? MODE_RATE : MODE_PINGPONG;
             continue;
         }
         if (val == NULL) {
@@ -169,26 +176,57 @@ static int parse_args(int argc, char **argv, struct options *o)
     if (o->mode == MODE_STREAM && o->bytes == 0) {
         return fail("stream needs --bytes");
     }
-    if (o->mode == MODE_RATE && o->count == 0) {
-        return fail("rate needs --count");
+    if ((o->mode == MODE_RATE || o->mode == MODE_PINGPONG) && o->count == 0) {
+        return fail("%s needs --count", o->mode == MODE_RATE ? "rate" : "pingpong");
     }
-    o->server.sin_family = AF_INET;
-    o->server.sin_port = htons((uint16_t)port);
-    if (inet_pton(AF_INET, host, &o->server.sin_addr) != 1) {
-        return fail("invalid IPv4 address '%s'", host);
+    struct sockaddr_in *v4 = (struct sockaddr_in *)&o->server;
+    struct sockaddr_in6 *v6 = (struct sockaddr_in6 *)&o->server;
+    if (inet_pton(AF_INET, host, &v4->sin_addr) == 1) {
+        v4->sin_family = AF_INET;
+        v4->sin_port = htons((uint16_t)port);
+        o->server_len = sizeof *v4;
+    } else if (inet_pton(AF_INET6, host, &v6->sin6_addr) == 1) {
+        v6->sin6_family = AF_INET6;
+        v6->sin6_port = htons((uint16_t)port);
+        o->server_len = sizeof *v6;
+    } else {
+        return fail("invalid IPv4 or IPv6 address '%s'", host);
+    }
+    return 0;
+}
+
+/* Enough descriptors for every connection: the soft limit (often 1024) is
+ * raised as far as the hard one allows, which root may raise too. */
+static int raise_fd_limit(long conns)
+{
+    struct rlimit rl;
+    rlim_t want = (rlim_t)conns + 64;
+    if (getrlimit(RLIMIT_NOFILE, &rl) != 0) {
+        return fail("getrlimit: %s", strerror(errno));
+    }
+    if (rl.rlim_cur >= want) {
+        return 0;
+    }
+    rl.rlim_cur = want;
+    if (rl.rlim_max < want) {
+        rl.rlim_max = want;
+    }
+    if (setrlimit(RLIMIT_NOFILE, &rl) != 0) {
+        return fail("%ld connections need %lu descriptors: setrlimit: %s", conns, (unsigned long)want,
+                    strerror(errno));
     }
     return 0;
 }
 
 /* Starts a non-blocking connect; returns the socket, or -1. */
-static int start_connect(const struct sockaddr_in *server)
+static int start_connect(const struct options *o)
 {
-    int fd = socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+    int fd = socket(o->server.ss_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
     if (fd < 0) {
         fail("socket: %s", strerror(errno));
         return -1;
     }
-    if (connect(fd, (const struct sockaddr *)server, sizeof *server) != 0 && errno != EINPROGRESS) {
+    if (connect(fd, (const struct sockaddr *)&o->server, o->server_len) != 0 && errno != EINPROGRESS) {
         fail("connect: %s", strerror(errno));
         close(fd);
         return -1;
@@ -281,7 +319,7 @@ static int run_stream(const struct options *o)
     double deadline = start + o->timeout_s;
     for (long i = 0; i < n; i++) {
         conns[i] =
-            (struct stream_conn){.fd = start_connect(&o->server),
+            (struct stream_conn){.fd = start_connect(o),
                                  .start = (size_t)(((unsigned long long)i * PATTERN_STRIDE) % PATTERN_LEN)};
         if (conns[i].fd < 0) {
             return 1;
@@ -372,7 +410,7 @@ static int rate_cycle(const struct options *o, long cycle, double deadline)
     const size_t size = (size_t)o->size;
     const size_t start = (size_t)(((unsigned long long)cycle * PATTERN_STRIDE) % PATTERN_LEN);
     const unsigned char *msg = pattern_at(start, 0);
-    int fd = start_connect(&o->server);
+    int fd = start_connect(o);
     if (fd < 0) {
         return -1;
     }
@@ -479,6 +517,88 @@ static int run_rate(const struct options *o)
     return 0;
 }
 
+static int send_all(int fd, const unsigned char *msg, size_t size, double deadline)
+{
+    size_t sent = 0;
+    while (sent < size) {
+        ssize_t w = send(fd, msg + sent, size - sent, MSG_NOSIGNAL);
+        if (w < 0 && (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR)) {
+            if (wait_fd(fd, POLLOUT, deadline, "send") != 0) {
+                return -1;
+            }
+            continue;
+        }
+        if (w < 0) {
+            return fail("send: %s", strerror(errno));
+        }
+        sent += (size_t)w;
+    }
+    return 0;
+}
+
+static int recv_exactly(int fd, unsigned char *buf, size_t size, double deadline)
+{
+    size_t got = 0;
+    while (got < size) {
+        ssize_t r = recv(fd, buf + got, size - got, 0);
+        if (r < 0 && (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR)) {
+            if (wait_fd(fd, POLLIN, deadline, "the echo") != 0) {
+                return -1;
+            }
+            continue;
+        }
+        if (r <= 0) {
+            return fail("recv: %s", r == 0 ? "the server closed the connection" : strerror(errno));
+        }
+        got += (size_t)r;
+    }
+    return 0;
+}
+
+static int run_pingpong(const struct options *o)
+{
+    static unsigned char buf[IO_CHUNK];
+    double *lat = calloc((size_t)o->count, sizeof *lat);
+    if (lat == NULL) {
+        return fail("out of memory");
+    }
+    double start = now_s(), deadline = start + o->timeout_s;
+    int fd = start_connect(o), one = 1, rc = 1;
+    if (fd < 0 || wait_fd(fd, POLLOUT, deadline, "connect") != 0) {
+        goto out;
+    }
+    if (connect_result(fd) != 0 || setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one) != 0) {
+        fail("connect: %s", strerror(connect_result(fd)));
+        goto out;
+    }
+    for (long i = 0; i < o->count; i++) {
+        const unsigned char *msg = pattern_at((size_t)i * PATTERN_STRIDE % PATTERN_LEN, 0);
+        double t0 = now_s();
+        if (send_all(fd, msg, (size_t)o->size, deadline) != 0 ||
+            recv_exactly(fd, buf, (size_t)o->size, deadline) != 0) {
+            goto out;
+        }
+        lat[i] = now_s() - t0;
+        if (memcmp(buf, msg, (size_t)o->size) != 0) {
+            fail("round trip %ld: the echo differs from the message", i);
+            goto out;
+        }
+    }
+    qsort(lat, (size_t)o->count, sizeof *lat, compare_double);
+    size_t p99 = (size_t)((double)(o->count - 1) * 0.99 + 0.5);
+    printf("bench mode=pingpong round_trips=%ld msg_bytes=%ld seconds=%.6f p50_us=%.1f p99_us=%.1f "
+           "max_us=%.1f verified=yes\n",
+           o->count, o->size, now_s() - start, lat[(size_t)(o->count - 1) / 2] * 1e6, lat[p99] * 1e6,
+           lat[o->count - 1] * 1e6);
+    rc = 0;
+out:
+    if (fd >= 0) {
+        close(fd);
+    }
+    free(lat);
+    return rc;
+}
+
 int main(int argc, char **argv)
 {
     struct options o;
@@ -488,7 +608,10 @@ int main(int argc, char **argv)
     signal(SIGPIPE, SIG_IGN);
     fill_pattern();
     if (o.mode == MODE_STREAM) {
-        return run_stream(&o);
+        return raise_fd_limit(o.conns) != 0 ? 1 : run_stream(&o);
+    }
+    if (o.mode == MODE_PINGPONG) {
+        return run_pingpong(&o);
     }
     return run_rate(&o);
 }

@@ -8,7 +8,9 @@
 #include "lwip/etharp.h"
 #include "lwip/pbuf.h"
 #include "lwip/stats.h"
+#include "lwiptap/guard.h"
 #include "lwiptap/log.h"
+#include "lwiptap/mem_budget.h"
 #include "tso_batch.h"
 
 #define ETH_HEADER_LEN 14
@@ -98,6 +100,14 @@ static void netif_link_input_frame(struct netif *netif, const uint8_t *frame, si
         LINK_STATS_INC(link.lenerr);
         LINK_STATS_INC(link.drop);
         log_debug("netif", "dropped a %zu-byte frame: not a valid Ethernet frame length", len);
+        return;
+    }
+    if (!mem_budget_admits_rx(len)) {
+        /* The peer sends it again once we have sent back (and freed) more. */
+        LINK_STATS_INC(link.memerr);
+        LINK_STATS_INC(link.drop);
+        guard_note(GUARD_RX_LOW_MEMORY, "%zu-byte frame dropped: %zu KiB of the %zu KiB memory limit in use", len,
+                   mem_budget_used() / 1024, mem_budget_limit() / 1024);
         return;
     }
     struct pbuf *p = pbuf_alloc(PBUF_RAW, (u16_t)len, PBUF_RAM);

@@ -22,6 +22,7 @@
 #include "lwip/tcp.h"
 #include "lwiptap/guard.h"
 #include "lwiptap/hooks.h"
+#include "lwiptap/mem_budget.h"
 
 #define TCP_OPT_EOL 0
 #define TCP_OPT_NOP 1
@@ -30,6 +31,10 @@
 #define TCP_OPT_SACK_PERM 4
 #define TCP_OPT_SACK 5
 #define TCP_OPT_TS 8
+
+/* The smallest window a connection opens with: four segments keep ACKs
+ * flowing and fast retransmit possible. */
+#define GUARD_MIN_WINDOW (4 * TCP_MSS)
 
 /* A flood then leaves each half-open pcb DEFAULT_MAX_HALF_OPEN / rate seconds
  * for its ACK (30 ms at 25k SYN/s), and a quarter of the pcbs for connections. */
@@ -52,6 +57,11 @@ static lwiptap_tcp_input_observer_fn input_observer;
 
 /* lwIP asserts on NULL callbacks: an empty set is how a slot is let go. */
 static const struct tcp_ext_arg_callbacks no_callbacks = {NULL, NULL};
+
+static unsigned pcbs_in_use(void)
+{
+    return (unsigned)lwip_stats.memp[MEMP_TCP_PCB]->used;
+}
 
 static void unlink_record(struct half_open *rec)
 {
@@ -85,6 +95,28 @@ static err_t on_passive_open(u8_t id, struct tcp_pcb_listen *lpcb, struct tcp_pc
 
 static const struct tcp_ext_arg_callbacks half_open_callbacks = {on_pcb_destroyed, on_passive_open};
 
+/* A connection keeps the window it opens with (the echo acknowledges input
+ * only as it writes it back), so the window is its share of a quarter of the
+ * memory limit: the whole TCP_WND for a few connections, a few segments each
+ * for 10,000, whose first flights together then still fit in memory. */
+static void size_initial_window(struct tcp_pcb *pcb)
+{
+    size_t share = mem_budget_limit() / 4 / ((size_t)pcbs_in_use() + 1);
+    tcpwnd_size_t wnd = (tcpwnd_size_t)LWIP_MIN(LWIP_MAX(share, (size_t)GUARD_MIN_WINDOW), (size_t)TCP_WND);
+    pcb->rcv_wnd = wnd;
+    pcb->rcv_ann_wnd = wnd;
+}
+
+void tcp_guard_restore_window(struct tcp_pcb *pcb)
+{
+    tcpwnd_size_t missing = TCP_WND_MAX(pcb) - pcb->rcv_wnd;
+    while (missing > 0) {
+        u16_t piece = (u16_t)LWIP_MIN(missing, 0xffffu);
+        tcp_recved(pcb, piece);
+        missing -= piece;
+    }
+}
+
 static err_t on_passive_open(u8_t id, struct tcp_pcb_listen *lpcb, struct tcp_pcb *cpcb)
 {
     LWIP_UNUSED_ARG(lpcb);
@@ -94,6 +126,7 @@ static err_t on_passive_open(u8_t id, struct tcp_pcb_listen *lpcb, struct tcp_pc
         return ERR_MEM;
     }
     free_records = rec->next;
+    size_initial_window(cpcb);
     rec->pcb = cpcb;
     rec->prev = oldest_first.prev;
     rec->next = &oldest_first;
@@ -133,10 +166,6 @@ static void evict_oldest_half_open(const char *why)
     tcp_abandon(victim, 0);
 }
 
-static unsigned pcbs_in_use(void)
-{
-    return (unsigned)lwip_stats.memp[MEMP_TCP_PCB]->used;
-}
 
 /* What tcp_alloc() does when its pool is empty, done here because with
  * --max-conns (or pools on malloc) the pool is not what runs out. A walk, but
@@ -165,6 +194,16 @@ static err_t admit_syn(struct tcp_pcb_listen *lpcb, const struct tcp_hdr *hdr, c
      * count is at most that many too high, and only for a moment. */
     while (ring_len >= max_half_open && oldest_half_open() != NULL) {
         evict_oldest_half_open("too many half-open connections");
+    }
+    /* Short of memory, lwIP's tcp_alloc() would make room by resetting an
+     * established connection (tcp_kill_prio): a SYN must never get that far.
+     * Dropped in silence, as by a full backlog: the client tries again. */
+    if (!mem_budget_admits_rx(MEM_BUDGET_LARGE_FRAME)) {
+        char remote[IPADDR_STRLEN_MAX];
+        ipaddr_ntoa_r(ip_current_src_addr(), remote, sizeof remote);
+        guard_note(GUARD_TCP_SYN_LOW_MEMORY, "SYN from %s:%u dropped: %zu KiB of the %zu KiB memory limit in use",
+                   remote, hdr->src, mem_budget_used() / 1024, mem_budget_limit() / 1024);
+        return ERR_ABRT;
     }
     if (pcbs_in_use() < max_conns) {
         return ERR_OK;

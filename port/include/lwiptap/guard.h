@@ -4,7 +4,10 @@
  *    IPv4/IPv6 fragments, the IPv6 header chain and ICMPv6;
  *  - tcp_guard (lwIP's TCP in-packet hook, after reassembly and checksum):
  *    TCP options, the MSS floor, and SYN admission (half-open eviction, RST at
- *    capacity).
+ *    capacity, no SYN while memory is short, each new connection's window
+ *    sized by the memory left for it).
+ * The netif driver adds one more: data frames dropped while memory is short
+ * (see mem_budget.h).
  * Every drop is counted by reason; the first of each kind is logged at WARN
  * and then at most once per GUARD_LOG_INTERVAL_MS, with the count in between. */
 #ifndef LWIPTAP_GUARD_H
@@ -40,6 +43,8 @@ enum guard_reason {
     GUARD_TCP_SYN_WINDOW_TINY,
     GUARD_TCP_HALF_OPEN_EVICTED,
     GUARD_TCP_SYN_REFUSED,
+    GUARD_TCP_SYN_LOW_MEMORY,
+    GUARD_RX_LOW_MEMORY,
     GUARD_REASON_COUNT
 };
 
@@ -71,6 +76,13 @@ struct tcp_guard_config {
 
 /* Sets the limits; 0 in a field keeps its default. Call after lwip_init(). */
 void tcp_guard_init(const struct tcp_guard_config *config);
+
+/* lwIP's tcp_close() takes a window below TCP_WND for unread input and
+ * resets instead of closing; a connection that opened with a smaller window
+ * (see tcp_guard.c) gets the rest before its close. Call once all its input
+ * is acknowledged with tcp_recved(). */
+struct tcp_pcb;
+void tcp_guard_restore_window(struct tcp_pcb *pcb);
 
 /* SYN_RCVD pcbs the guard is tracking: a walk, for tests and teardown checks. */
 unsigned tcp_guard_half_open(void);

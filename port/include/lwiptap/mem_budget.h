@@ -18,6 +18,8 @@ size_t mem_budget_used(void);
  * quarters of the limit only small frames (ACKs, control) get in, so that
  * queued input can never take the memory that sending it back needs. */
 int mem_budget_admits_rx(size_t len);
+/* A frame size that mem_budget_admits_rx() never counts as control traffic. */
+#define MEM_BUDGET_LARGE_FRAME 1514
 
 /* lwIP's MEM_CUSTOM_MALLOC and MEM_CUSTOM_CALLOC (see lwipopts.h). */
 void *lwiptap_mem_malloc(size_t size);
