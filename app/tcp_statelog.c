@@ -27,6 +27,7 @@ static u8_t ext_arg_id;
 static int initialized;
 static struct pcb_record dirty_list = {.dirty_prev = &dirty_list, .dirty_next = &dirty_list};
 static u32_t ticks_walked; /* tcp_ticks at the last comparison of every pcb */
+static uint64_t comparisons;
 static int enabled = 1;
 static enum statelog_cause context = STATELOG_CAUSE_APP;
 static int rx_flags = -2; /* -2: no frame is being handled; -1: a non-TCP frame */
@@ -146,6 +147,7 @@ static struct pcb_record *record_of(struct tcp_pcb *pcb, int *created)
 
 static void check_pcb(struct tcp_pcb *pcb, enum statelog_cause cause)
 {
+    comparisons++;
     int created;
     struct pcb_record *rec = record_of(pcb, &created);
     if (rec == NULL) {
@@ -191,6 +193,11 @@ void tcp_statelog_checkpoint(enum statelog_cause cause)
     while (dirty_list.dirty_next != &dirty_list) {
         check_pcb(dirty_list.dirty_next->pcb, cause);
     }
+}
+
+uint64_t tcp_statelog_comparisons(void)
+{
+    return comparisons;
 }
 
 void tcp_statelog_touch(struct tcp_pcb *pcb)

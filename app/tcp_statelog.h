@@ -20,6 +20,8 @@
 #ifndef LWIPTAP_TCP_STATELOG_H
 #define LWIPTAP_TCP_STATELOG_H
 
+#include <stdint.h>
+
 #include "lwip/tcp.h"
 #include "lwiptap/link.h"
 
@@ -42,6 +44,9 @@ void tcp_statelog_set_context(enum statelog_cause cause);
 /* Compares the pcbs that may have changed with their last logged state and
  * logs the differences. */
 void tcp_statelog_checkpoint(enum statelog_cause cause);
+
+/* How many pcb comparisons the log has made: what a frame costs it. */
+uint64_t tcp_statelog_comparisons(void);
 
 /* Marks pcb as one that may change next (before the call that may free it). */
 void tcp_statelog_touch(struct tcp_pcb *pcb);

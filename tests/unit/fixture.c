@@ -1,5 +1,7 @@
 #include "fixture.h"
 
+#include "gso_split.h"
+
 #include <stdlib.h>
 #include <string.h>
 
@@ -25,6 +27,12 @@ const uint8_t peer_mac[6] = {0x02, 0x00, 0x00, 0x00, 0x00, 0x01};
 struct fixture fx;
 
 static uint8_t frame_buf[LINK_MAX_FRAME];
+/* The super-frame lwIP-tap sent last, while its segments are read one by one. */
+static uint8_t super_frame[LINK_MAX_FRAME];
+static size_t super_len;
+static struct link_meta super_meta;
+static size_t super_next;
+static int offload_wanted;
 
 
 /* lwIP cannot be initialised twice in one process (its timer list would keep
@@ -53,6 +61,7 @@ static void bring_up_stack(void)
     ck_assert_mem_eq(cfg.mac, stack_mac, 6);
 
     fx.wire = fake_link_new();
+    fake_link_set_offload(fx.wire, offload_wanted);
     struct link *link = tcp_statelog_wrap(link_guard_new(fake_link_base(fx.wire), NETIF_LINK_DEFAULT_MTU));
     ck_assert_ptr_nonnull(link);
     ck_assert_msg(stack_up(&fx.stack, &cfg, link, err, sizeof err) == 0, "stack_up: %s", err);
@@ -178,10 +187,29 @@ static void answer_arp_request(const struct arp_frame *request)
     fixture_inject(frame, sizeof frame);
 }
 
+/* The next frame as the peer receives it: a super-frame comes in its segments. */
+static size_t next_wire_frame(void)
+{
+    for (;;) {
+        if (super_len > 0) {
+            size_t len = gso_segment(super_frame, super_len, &super_meta, super_next++, frame_buf, sizeof frame_buf);
+            if (len > 0) {
+                return len;
+            }
+            super_len = 0;
+        }
+        super_len = fake_link_pop_tx_meta(fx.wire, super_frame, sizeof super_frame, &super_meta);
+        super_next = 0;
+        if (super_len == 0) {
+            return 0;
+        }
+    }
+}
+
 int fixture_next_tcp(struct segment *s)
 {
     size_t len;
-    while ((len = fake_link_pop_tx(fx.wire, frame_buf, sizeof frame_buf)) > 0) {
+    while ((len = next_wire_frame()) > 0) {
         struct arp_frame arp;
         if (arp_frame_parse(frame_buf, len, &arp) == 0) {
             if (arp.op == ARP_REQUEST && arp.target_ip == PEER_IP) {
@@ -200,8 +228,36 @@ int fixture_next_tcp(struct segment *s)
 
 void fixture_discard_tx(void)
 {
-    while (fake_link_pop_tx(fx.wire, frame_buf, sizeof frame_buf) > 0) {
+    while (next_wire_frame() > 0) {
     }
+}
+
+void fixture_inject_meta(const uint8_t *frame, size_t len, const struct link_meta *meta)
+{
+    char err[LINK_ERR_LEN];
+    fake_link_push_rx_meta(fx.wire, frame, len, meta);
+    ck_assert_msg(netif_link_drain(&fx.stack.netif, err) >= 0, "netif_link_drain: %s", err);
+}
+
+static void fixture_setup_offload(void)
+{
+    offload_wanted = 1;
+    fixture_setup();
+}
+
+static void fixture_teardown_offload(void)
+{
+    fixture_teardown();
+    offload_wanted = 0;
+}
+
+void fixture_add_offload_test(Suite *s, const TTest *test)
+{
+    TCase *tc = tcase_create(test->name);
+    tcase_add_checked_fixture(tc, fixture_setup_offload, fixture_teardown_offload);
+    tcase_set_timeout(tc, TEST_TIMEOUT_S);
+    tcase_add_test(tc, test);
+    suite_add_tcase(s, tc);
 }
 
 const char *fixture_log(void)

@@ -54,6 +54,12 @@ void fixture_inject(const uint8_t *frame, size_t len);
  * ARP requests for the peer are answered on the way; other frames are skipped. */
 int fixture_next_tcp(struct segment *s);
 
+/* Puts a frame with offload fields on the wire (see struct link_meta). */
+void fixture_inject_meta(const uint8_t *frame, size_t len, const struct link_meta *meta);
+/* Like fixture_add_test, with a link that offers offloads (a tap with
+ * IFF_VNET_HDR): lwIP-tap's super-frames reach the peer cut into segments,
+ * as the kernel cuts them. */
+void fixture_add_offload_test(Suite *s, const TTest *test);
 /* Drops whatever lwIP sent so far. */
 void fixture_discard_tx(void);
 

@@ -11,6 +11,7 @@ Suite *frames_suite(void);
 Suite *guard_suite(void);
 Suite *handshake_suite(void);
 Suite *link_wrappers_suite(void);
+Suite *offload_suite(void);
 Suite *pools_suite(void);
 Suite *serial_suite(void);
 Suite *statelog_suite(void);

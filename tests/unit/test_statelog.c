@@ -165,10 +165,35 @@ START_TEST(disabled_log_stays_silent)
 }
 END_TEST
 
+/* A segment on one connection costs the log the same with 1 or 200 open:
+ * it compares the pcbs that frame may have changed, not every pcb. */
+START_TEST(a_frame_costs_the_same_with_many_connections)
+{
+    enum { OPEN = 200 };
+    static struct peer peers[OPEN];
+    for (int i = 0; i < OPEN; i++) {
+        peer_init(&peers[i], (uint16_t)(41000 + i), ECHO_PORT, PEER_ISS + (uint32_t)i * 100000u);
+        peer_connect(&peers[i]);
+    }
+    struct segment s;
+    uint64_t before = tcp_statelog_comparisons();
+    peer_send(&peers[OPEN / 2], TCPF_ACK | TCPF_PSH, "ping", 4);
+    ck_assert_int_eq(peer_recv(&peers[OPEN / 2], &s), 1);
+    ck_assert_uint_eq(s.payload_len, 4);
+    uint64_t spent = tcp_statelog_comparisons() - before;
+    ck_assert_msg(spent >= 1 && spent <= 4, "one data segment cost %llu comparisons with %d connections open",
+                  (unsigned long long)spent, OPEN);
+    /* Yet nothing escapes it: each close still shows. */
+    peer_send(&peers[0], TCPF_ACK | TCPF_FIN, NULL, 0);
+    ck_assert(strstr(fixture_log(), ":41000 ESTABLISHED -> CLOSE_WAIT via rx [F.]") != NULL);
+}
+END_TEST
+
 Suite *statelog_suite(void)
 {
     Suite *s = suite_create("statelog");
     fixture_add_test(s, passive_close);
+    fixture_add_test(s, a_frame_costs_the_same_with_many_connections);
     fixture_add_test(s, active_close_after_bye_ends_in_time_wait);
     fixture_add_test(s, reset_by_peer);
     fixture_add_test(s, stopping_a_service_closes_its_listener);
