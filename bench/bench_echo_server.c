@@ -12,12 +12,13 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <sys/resource.h>
 #include <unistd.h>
 
 #define PROG "bench-echo-server"
 #define CONN_BUF 65536
-#define MAX_CONNS 4096
-#define LISTEN_BACKLOG 1024
+#define MAX_CONNS 16384
+#define LISTEN_BACKLOG 4096
 
 struct conn {
     int fd;
@@ -171,6 +172,17 @@ int main(int argc, char **argv)
         }
     }
 
+    /* One descriptor per connection: lift the soft limit (often 1024). */
+    struct rlimit rl;
+    if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur < MAX_CONNS + 64) {
+        rl.rlim_cur = MAX_CONNS + 64;
+        if (rl.rlim_max < rl.rlim_cur) {
+            rl.rlim_max = rl.rlim_cur;
+        }
+        if (setrlimit(RLIMIT_NOFILE, &rl) != 0) {
+            fprintf(stderr, PROG ": warning: cannot raise the descriptor limit: %s\n", strerror(errno));
+        }
+    }
     struct sigaction sa;
     memset(&sa, 0, sizeof sa);
     sa.sa_handler = on_signal;

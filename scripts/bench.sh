@@ -1,23 +1,26 @@
 #!/usr/bin/env bash
-# Benchmark: lwIP-over-TAP (lwip-tap's echo port 7) against a kernel TCP
-# baseline (bench-echo-server over a veth pair), both measured in this run
-# with the same load client (bench-client), so the server's stack is the only
-# difference. Prints a table: median and spread (min-max) of R runs for each,
-# and the ratio lwIP / kernel.
+# Benchmark: lwip-tap (lwIP on a TAP, echo port 7) with the tap's offloads on
+# (the default) and off (--no-offload), against kernel TCP over a veth pair
+# (bench-echo-server), all three measured in this run with the same load
+# client (bench-client), so the server's stack is the only difference. Prints
+# medians and min-max of R runs, the ratios to the kernel and offload/no-offload,
+# and next to each figure what limits it.
 #
-#   sudo scripts/bench.sh [--mib N] [--conns M] [--parallel K] [--kib X] [--runs R]
+#   sudo scripts/bench.sh [--mib N] [--streams K] [--conns M] [--pings P]
+#                         [--scale S] [--runs R] [--tap-qlen Q]
 #
-#   --mib N       echo throughput: one connection echoes N MiB (default 64)
-#   --conns M     connection rate: M sequential connect/send/echo/close cycles (default 500)
-#   --parallel K  concurrent: K connections at once (at most 200) ... (default 50)
-#   --kib X       ... each echoing X KiB (default 1024)
-#   --runs R      repeat every measurement R times, report median and min-max (default 3)
-#   --tap-qlen Q  experiment: set tap0's txqueuelen to Q (default: the kernel's, 1000)
+#   --mib N      streaming: 1 connection and K connections each echo N MiB (default 64)
+#   --streams K  ... K connections at once (default 8)
+#   --conns M    connection rate: M sequential connect/send/echo/close cycles (default 500)
+#   --pings P    latency: P round trips of one 64-byte message on one connection (default 2000)
+#   --scale S    S connections at once, each echoing 64 KiB, measured once (default 10000; 0: skip)
+#   --runs R     repeat every other measurement R times (default 3)
+#   --tap-qlen Q experiment: set the taps' txqueuelen to Q (default: the kernel's, 1000)
 #
-# Needs root: it creates three network namespaces (lt-bench-{tap,kc,ks}-PID),
-# a tap in one and a veth pair between the other two, all on 192.0.2.0/24,
-# and nothing outside them. Everything is removed on exit. Exit status: 0 done,
-# 1 failure, 2 bad arguments, 77 not root (skipped).
+# Needs root: it creates four network namespaces (lt-bench-{tap,tapn,kc,ks}-PID),
+# a tap in each of the first two and a veth pair between the last two, all on
+# 192.0.2.0/24, and nothing outside them. Everything is removed on exit. Exit
+# status: 0 done, 1 failure, 2 bad arguments, 77 not root (skipped).
 #
 # Builds first (Release, in build-bench/), unless LWIPTAP_BENCH_BUILD_DIR names
 # a build tree to use as it is (the ctest smoke entry does that).
@@ -29,15 +32,18 @@ root=$(cd "$(dirname "$0")/.." && pwd)
 me=bench.sh
 
 MIB=64
+STREAMS=8
 CONNS=500
-PARALLEL=50
-KIB=1024
+PINGS=2000
+SCALE=10000
 RUNS=3
 TAP_QLEN=""
 MSG_BYTES=32
+PING_BYTES=64
+SCALE_KIB=64
 
 usage() {
-    sed -n '2,23p' "$0" | sed 's/^# \{0,1\}//'
+    sed -n '2,26p' "$0" | sed 's/^# \{0,1\}//'
 }
 
 die() {
@@ -61,17 +67,18 @@ while [ $# -gt 0 ]; do
         usage
         exit 0
         ;;
-    --mib | --conns | --parallel | --kib | --runs | --tap-qlen)
+    --mib | --streams | --conns | --pings | --scale | --runs | --tap-qlen)
         [ $# -ge 2 ] || {
             echo "$me: $1 needs a value" >&2
             exit 2
         }
         case $1 in
         --mib) int_arg "$1" "$2" 1 4096 && MIB=$INT ;;
+        --streams) int_arg "$1" "$2" 1 1000 && STREAMS=$INT ;;
         --conns) int_arg "$1" "$2" 1 20000 && CONNS=$INT ;;
-        # lwipopts.h has MEMP_NUM_TCP_PCB 256: leave room for closing ones.
-        --parallel) int_arg "$1" "$2" 1 200 && PARALLEL=$INT ;;
-        --kib) int_arg "$1" "$2" 1 1048576 && KIB=$INT ;;
+        --pings) int_arg "$1" "$2" 1 1000000 && PINGS=$INT ;;
+        # lwip-tap's --max-conns tops out at 16384.
+        --scale) int_arg "$1" "$2" 0 15000 && SCALE=$INT ;;
         --runs) int_arg "$1" "$2" 1 25 && RUNS=$INT ;;
         --tap-qlen) int_arg "$1" "$2" 1 1000000 && TAP_QLEN=$INT ;;
         esac
@@ -84,20 +91,20 @@ while [ $# -gt 0 ]; do
     esac
 done
 
-# Every cycle leaves its client port in TIME_WAIT for 60 s; a namespace has
-# about 28000 ephemeral ports (32768-60999).
-if [ $((CONNS * RUNS)) -gt 25000 ]; then
-    echo "$me: --conns x --runs must stay within 25000 (client ports left in TIME_WAIT)" >&2
+# Every cycle and every scale connection leaves a client port in TIME_WAIT for
+# 60 s; a namespace has about 28000 ephemeral ports (32768-60999).
+if [ $((CONNS * RUNS + SCALE)) -gt 25000 ]; then
+    echo "$me: --conns x --runs + --scale must stay within 25000 (client ports left in TIME_WAIT)" >&2
     exit 2
 fi
 # Per bench-client run: generous, assuming no worse than 2 MiB/s (sanitizer builds).
-biggest_mib=$(((PARALLEL * KIB + 1023) / 1024))
-[ "$biggest_mib" -gt "$MIB" ] || biggest_mib=$MIB
+biggest_mib=$((STREAMS * MIB))
 CLIENT_TIMEOUT=$((60 + biggest_mib / 2))
 [ "$CLIENT_TIMEOUT" -le 3600 ] || CLIENT_TIMEOUT=3600
+SCALE_TIMEOUT=900
 
 if [ "$(id -u)" -ne 0 ]; then
-    echo "$me: needs root: it creates network namespaces, a tap and a veth pair." >&2
+    echo "$me: needs root: it creates network namespaces, taps and a veth pair." >&2
     echo "$me: run: sudo scripts/bench.sh   (skipped, exit 77)" >&2
     exit 77
 fi
@@ -105,8 +112,7 @@ for c in ip timeout awk sort; do
     command -v "$c" >/dev/null 2>&1 || die "needs '$c' (scripts/setup.sh installs what is missing)"
 done
 
-LWIP_PID=""
-KSERVER_PID=""
+declare -A SERVER_PID # target -> pid
 WORK=$(mktemp -d "${TMPDIR:-/tmp}/lt-bench.XXXXXX")
 OK=0
 
@@ -162,25 +168,31 @@ sanitize=$(cache_get LWIPTAP_SANITIZE)
 
 # ------------------------------------------------------------------ network
 
-NS_TAP=lt-bench-tap-$$ # host side of tap0 (kernel client) + lwip-tap
-NS_KC=lt-bench-kc-$$   # kernel baseline: client end of the veth pair
-NS_KS=lt-bench-ks-$$   # kernel baseline: bench-echo-server
+NS_TAP=lt-bench-tap-$$   # tap0: host side (kernel client) + lwip-tap, offloads on
+NS_TAPN=lt-bench-tapn-$$ # tap0: host side (kernel client) + lwip-tap --no-offload
+NS_KC=lt-bench-kc-$$     # kernel baseline: client end of the veth pair
+NS_KS=lt-bench-ks-$$     # kernel baseline: bench-echo-server
 HOST_TAP=192.0.2.1
 LWIP_IP=192.0.2.2
 KC_IP=192.0.2.11
 KS_IP=192.0.2.12
 PORT=7
+TARGETS="lwip nooff kernel"
 
 ns_add() {
     sandbox_ns_add "$1" || die "cannot create network namespace $1"
     ip -n "$1" link set lo up
 }
 
-ns_add "$NS_TAP"
-ip -n "$NS_TAP" tuntap add dev tap0 mode tap
-ip -n "$NS_TAP" addr add "$HOST_TAP/24" dev tap0
-[ -z "$TAP_QLEN" ] || ip -n "$NS_TAP" link set tap0 txqueuelen "$TAP_QLEN"
-ip -n "$NS_TAP" link set tap0 up
+tap_ns() { # NS
+    ns_add "$1"
+    ip -n "$1" tuntap add dev tap0 mode tap
+    ip -n "$1" addr add "$HOST_TAP/24" dev tap0
+    [ -z "$TAP_QLEN" ] || ip -n "$1" link set tap0 txqueuelen "$TAP_QLEN"
+    ip -n "$1" link set tap0 up
+}
+tap_ns "$NS_TAP"
+tap_ns "$NS_TAPN"
 tap_qlen_now=$(ip -n "$NS_TAP" link show tap0 | sed -nE 's/.* qlen ([0-9]+).*/\1/p')
 
 ns_add "$NS_KC"
@@ -192,45 +204,53 @@ ip -n "$NS_KS" addr add "$KS_IP/24" dev veth-ks
 ip -n "$NS_KC" link set veth-kc up
 ip -n "$NS_KS" link set veth-ks up
 
-# lwip-tap without its per-segment TCP state log and per-connection log lines:
-# the benchmark measures the stack, not the logger.
+# lwip-tap without its TCP state log and per-connection log lines: the
+# benchmark measures the stack, not the logger. Room for the scale run.
+max_conns=$((SCALE + 1000))
+[ "$max_conns" -le 16384 ] || max_conns=16384
 sandbox_bg "$NS_TAP" "$bin/lwip-tap" --tap tap0 --ip "$LWIP_IP/24" --no-state-log --quiet \
-    </dev/null >"$WORK/lwip-tap.log" 2>&1
-LWIP_PID=$BG_PID
-
+    --max-conns "$max_conns" </dev/null >"$WORK/lwip-tap.log" 2>&1
+SERVER_PID[lwip]=$BG_PID
+sandbox_bg "$NS_TAPN" "$bin/lwip-tap" --tap tap0 --ip "$LWIP_IP/24" --no-state-log --quiet --no-offload \
+    --max-conns "$max_conns" </dev/null >"$WORK/lwip-tap-nooff.log" 2>&1
+SERVER_PID[nooff]=$BG_PID
 sandbox_bg "$NS_KS" "$bin/bench-echo-server" --bind "$KS_IP" --port "$PORT" \
     </dev/null >"$WORK/kernel-server.log" 2>&1
-KSERVER_PID=$BG_PID
+SERVER_PID[kernel]=$BG_PID
 
-# client TARGET ARGS...: runs bench-client against lwip or kernel; prints its result line.
+client_ns() { # TARGET: the namespace its client runs in
+    case $1 in
+    lwip) echo "$NS_TAP" ;;
+    nooff) echo "$NS_TAPN" ;;
+    kernel) echo "$NS_KC" ;;
+    esac
+}
+
+# client TARGET TIMEOUT ARGS...: runs bench-client against TARGET; prints its result line.
 client() {
-    local target=$1 ns host
-    shift
-    if [ "$target" = lwip ]; then
-        ns=$NS_TAP host=$LWIP_IP
-    else
-        ns=$NS_KC host=$KS_IP
-    fi
-    timeout $((CLIENT_TIMEOUT + 10)) ip netns exec "$ns" "$bin/bench-client" --host "$host" --port "$PORT" \
-        --timeout "$CLIENT_TIMEOUT" "$@" 2>>"$WORK/client-$target.err"
+    local target=$1 timeout_s=$2 host=$LWIP_IP
+    shift 2
+    [ "$target" != kernel ] || host=$KS_IP
+    timeout $((timeout_s + 10)) ip netns exec "$(client_ns "$target")" "$bin/bench-client" --host "$host" \
+        --port "$PORT" --timeout "$timeout_s" "$@" 2>>"$WORK/client-$target.err"
 }
 
 # Waits until the target answers one echo cycle (also resolves ARP).
 wait_ready() {
-    local target=$1 pid=$2
+    local target=$1
     for _ in $(seq 1 50); do
-        kill -0 "$pid" 2>/dev/null || die "the $target server exited at start-up"
-        if CLIENT_TIMEOUT=1 client "$target" rate --count 1 >/dev/null 2>&1; then
+        kill -0 "${SERVER_PID[$target]}" 2>/dev/null || die "the $target server exited at start-up"
+        if client "$target" 1 rate --count 1 >/dev/null 2>&1; then
             return 0
         fi
         sleep 0.2
     done
     die "the $target server did not answer an echo within 10 s"
 }
-wait_ready lwip "$LWIP_PID"
-wait_ready kernel "$KSERVER_PID"
-: >"$WORK/client-lwip.err"
-: >"$WORK/client-kernel.err"
+for t in $TARGETS; do
+    wait_ready "$t"
+    : >"$WORK/client-$t.err"
+done
 
 # ------------------------------------------------------------------ measuring
 
@@ -245,13 +265,16 @@ proc_cpu_ns() { # PID: nanoseconds the process has run on a CPU (scheduler accou
 cpu_ticks() { # all cores: busy and total jiffies
     awk '/^cpu / { t = 0; for (i = 2; i <= NF; i++) t += $i; print t - $5 - $6, t }' /proc/stat
 }
-tap_dropped() { # frames the kernel dropped on tap0 because lwip-tap had not read its queue
-    ip -n "$NS_TAP" -s link show tap0 | awk '/TX:/ { getline; print $4; exit }'
+tap_dropped() { # NS: frames the kernel dropped on tap0 because lwip-tap had not read its queue
+    ip -n "$1" -s link show tap0 | awk '/TX:/ { getline; print $4; exit }'
 }
 snmp_retrans() { # NS: TCP segments the namespace's kernel retransmitted
     # shellcheck disable=SC2016 # awk's $ fields, not the shell's
     ip netns exec "$1" awk '/^Tcp:/ { if (!h) { for (i = 1; i <= NF; i++) c[$i] = i; h = 1 } else print $c["RetransSegs"] }' \
         /proc/net/snmp
+}
+peak_rss_kib() { # PID
+    awk '/^VmHWM:/ { print $2 }' "/proc/$1/status"
 }
 
 declare -A SAMPLES # "metric target" -> space-separated values
@@ -263,77 +286,107 @@ add_sample() { # METRIC TARGET VALUE
 # measure TARGET KIND: one bench-client run, recording its figures and the
 # server process's and the machine's CPU use while it ran.
 measure() {
-    local target=$1 kind=$2 pid ns line p0 p1 c0 c1 r0 r1 d0 d1
-    if [ "$target" = lwip ]; then
-        pid=$LWIP_PID ns=$NS_TAP
-    else
-        pid=$KSERVER_PID ns=$NS_KC
-    fi
+    local target=$1 kind=$2 pid=${SERVER_PID[$1]} ns line p0 p1 c0 c1 r0 r1 d0=0 d1=0 bytes=0
+    ns=$(client_ns "$target")
     r0=$(snmp_retrans "$ns")
-    d0=$(tap_dropped)
+    [ "$target" = kernel ] || d0=$(tap_dropped "$ns")
     p0=$(proc_cpu_ns "$pid")
     c0=$(cpu_ticks)
     case $kind in
-    tput) line=$(client "$target" stream --conns 1 --bytes $((MIB * 1048576))) ||
-        die "echo throughput against $target failed" ;;
-    rate) line=$(client "$target" rate --count "$CONNS" --size "$MSG_BYTES") ||
+    tput1) line=$(client "$target" "$CLIENT_TIMEOUT" stream --conns 1 --bytes $((MIB << 20))) ||
+        die "1-connection stream against $target failed"
+        bytes=$((MIB << 20)) ;;
+    tputk) line=$(client "$target" "$CLIENT_TIMEOUT" stream --conns "$STREAMS" --bytes $((MIB << 20))) ||
+        die "$STREAMS-connection stream against $target failed"
+        bytes=$((STREAMS * (MIB << 20))) ;;
+    rate) line=$(client "$target" "$CLIENT_TIMEOUT" rate --count "$CONNS" --size "$MSG_BYTES") ||
         die "connection rate against $target failed" ;;
-    conc) line=$(client "$target" stream --conns "$PARALLEL" --bytes $((KIB * 1024))) ||
-        die "concurrent echo against $target failed" ;;
+    ping) line=$(client "$target" "$CLIENT_TIMEOUT" pingpong --count "$PINGS" --size "$PING_BYTES") ||
+        die "ping-pong against $target failed" ;;
+    scale) line=$(client "$target" "$SCALE_TIMEOUT" stream --conns "$SCALE" --bytes $((SCALE_KIB << 10))) ||
+        line="bench mode=stream seconds=0 verified=no"
+        bytes=$((SCALE * (SCALE_KIB << 10))) ;;
     esac
     p1=$(proc_cpu_ns "$pid")
     c1=$(cpu_ticks)
     r1=$(snmp_retrans "$ns")
-    d1=$(tap_dropped)
+    [ "$target" = kernel ] || d1=$(tap_dropped "$ns")
     kill -0 "$pid" 2>/dev/null || die "the $target server died during $kind"
-    [ "$(field "$line" verified)" = yes ] || die "unexpected bench-client output: $line"
+    if [ "$kind" = scale ]; then
+        add_sample scale_ok "$target" "$([ "$(field "$line" verified)" = yes ] && echo 1 || echo 0)"
+        add_sample scale_s "$target" "$(field "$line" seconds)"
+        add_sample scale_rss "$target" "$(awk -v k="$(peak_rss_kib "$pid")" 'BEGIN { printf "%.1f", k / 1024 }')"
+    else
+        [ "$(field "$line" verified)" = yes ] || die "unexpected bench-client output: $line"
+    fi
     local secs
     secs=$(field "$line" seconds)
     case $kind in
-    tput | conc) add_sample "$kind" "$target" "$(field "$line" mib_per_s)" ;;
-    rate)
-        add_sample rate "$target" "$(field "$line" conn_per_s)"
-        add_sample lat_mean "$target" "$(field "$line" mean_us)"
-        add_sample lat_p99 "$target" "$(field "$line" p99_us)"
+    tput1 | tputk) add_sample "$kind" "$target" "$(awk -v m="$(field "$line" mib_per_s)" \
+        'BEGIN { printf "%.3f", m * 8 * 1048576 / 1e9 }')" ;;
+    rate) add_sample rate "$target" "$(field "$line" conn_per_s)" ;;
+    ping)
+        add_sample ping_p50 "$target" "$(field "$line" p50_us)"
+        add_sample ping_p99 "$target" "$(field "$line" p99_us)"
         ;;
     esac
-    add_sample "srvcpu_$kind" "$target" "$(awk -v d=$((p1 - p0)) -v s="$secs" \
-        'BEGIN { printf "%.0f", 100 * d / 1e9 / s }')"
+    if [ "$bytes" -gt 0 ]; then
+        add_sample "cpu_gib_$kind" "$target" "$(awk -v d=$((p1 - p0)) -v b="$bytes" \
+            'BEGIN { printf "%.2f", d / 1e9 / (b / 1073741824) }')"
+    fi
+    if [ "$secs" != 0 ]; then
+        add_sample "srvcpu_$kind" "$target" "$(awk -v d=$((p1 - p0)) -v s="$secs" \
+            'BEGIN { printf "%.0f", 100 * d / 1e9 / s }')"
+    fi
     add_sample "cores_$kind" "$target" "$(awk -v a="$c0" -v b="$c1" -v n="$NPROC" \
         'BEGIN { split(a, x, " "); split(b, y, " "); t = y[2] - x[2];
                  printf "%.2f", (t > 0 ? n * (y[1] - x[1]) / t : 0) }')"
     add_sample "retx_$kind" "$target" $((r1 - r0))
-    [ "$target" = lwip ] && add_sample "drop_$kind" "$target" $((d1 - d0))
-    printf '  %-4s %-6s %s\n' "$kind" "$target" "${line#bench }" >&2
+    [ "$target" = kernel ] || add_sample "drop_$kind" "$target" $((d1 - d0))
+    printf '  %-5s %-6s %s\n' "$kind" "$target" "${line#bench }" >&2
 }
 
 started=$(date +%s)
 echo "$me: warming up, then $RUNS run(s) of each measurement" >&2
-for t in lwip kernel; do
-    client "$t" stream --conns 1 --bytes 1048576 >/dev/null || die "warm-up against $t failed"
-    client "$t" rate --count 20 --size "$MSG_BYTES" >/dev/null || die "warm-up against $t failed"
+for t in $TARGETS; do
+    client "$t" 60 stream --conns 1 --bytes 1048576 >/dev/null || die "warm-up against $t failed"
+    client "$t" 60 rate --count 20 --size "$MSG_BYTES" >/dev/null || die "warm-up against $t failed"
 done
 for r in $(seq 1 "$RUNS"); do
     echo "$me: run $r of $RUNS" >&2
-    # Alternate which target goes first, so a drift in the machine hits both.
-    if [ $((r % 2)) -eq 1 ]; then order="lwip kernel"; else order="kernel lwip"; fi
-    for kind in tput rate conc; do
+    # Rotate which target goes first, so a drift in the machine hits all of them.
+    case $((r % 3)) in
+    1) order="lwip nooff kernel" ;;
+    2) order="kernel lwip nooff" ;;
+    0) order="nooff kernel lwip" ;;
+    esac
+    for kind in tput1 tputk rate ping; do
         for t in $order; do
             measure "$t" "$kind"
         done
     done
 done
+if [ "$SCALE" -gt 0 ]; then
+    echo "$me: $SCALE connections at once, once per target" >&2
+    for t in kernel lwip nooff; do
+        measure "$t" scale
+    done
+fi
 elapsed=$(($(date +%s) - started))
 
 # A clean stop is part of the check: SIGTERM must close everything and exit 0.
-kill -TERM "$LWIP_PID" 2>/dev/null || true
-wait_pid "$LWIP_PID" 5
-lwip_rc=$WAIT_RC
-# 124 is also an exit status: only a process that is still there timed out.
-if [ "$lwip_rc" -eq 124 ] && kill -0 "$LWIP_PID" 2>/dev/null; then
-    lwip_rc=timeout
-fi
-lwip_warnings=$(grep -Ec ' (WARN|ERROR) ' "$WORK/lwip-tap.log" || true)
+declare -A STOP_RC WARNINGS
+for t in lwip nooff; do
+    kill -TERM "${SERVER_PID[$t]}" 2>/dev/null || true
+    wait_pid "${SERVER_PID[$t]}" 5
+    STOP_RC[$t]=$WAIT_RC
+    # 124 is also an exit status: only a process that is still there timed out.
+    if [ "$WAIT_RC" -eq 124 ] && kill -0 "${SERVER_PID[$t]}" 2>/dev/null; then
+        STOP_RC[$t]=timeout
+    fi
+done
+WARNINGS[lwip]=$(grep -Ec ' (WARN|ERROR) ' "$WORK/lwip-tap.log" || true)
+WARNINGS[nooff]=$(grep -Ec ' (WARN|ERROR) ' "$WORK/lwip-tap-nooff.log" || true)
 
 # ------------------------------------------------------------------ report
 
@@ -341,27 +394,32 @@ stats() { # VALUES... -> "median min max"
     printf '%s\n' "$@" | sort -g | awk '{ a[NR] = $1 }
         END { m = NR % 2 ? a[(NR + 1) / 2] : (a[NR / 2] + a[NR / 2 + 1]) / 2; print m, a[1], a[NR] }'
 }
-cell() { # METRIC TARGET FORMAT -> "median [min-max]"
+cell() { # METRIC TARGET FORMAT -> "median [min-max]", or "-"
     local s
+    [ -n "${SAMPLES["$1 $2"]:-}" ] || {
+        printf -- '-'
+        return
+    }
     # shellcheck disable=SC2086
     s=$(stats ${SAMPLES["$1 $2"]})
-    awk -v s="$s" -v f="$3" 'BEGIN { split(s, v, " "); printf f " [" f "-" f "]", v[1], v[2], v[3] }'
+    awk -v s="$s" -v f="$3" 'BEGIN { split(s, v, " ");
+        if (v[2] == v[3]) printf f, v[1]; else printf f " [" f "-" f "]", v[1], v[2], v[3] }'
 }
 median() { # METRIC TARGET
     # shellcheck disable=SC2086
     stats ${SAMPLES["$1 $2"]} | cut -d' ' -f1
 }
-ratio() { # METRIC
-    awk -v a="$(median "$1" lwip)" -v b="$(median "$1" kernel)" \
-        'BEGIN { if (b > 0) printf "%.3f", a / b; else printf "n/a" }'
+ratio() { # METRIC A B
+    awk -v a="$(median "$1" "$2")" -v b="$(median "$1" "$3")" \
+        'BEGIN { if (b > 0) printf "%.2fx", a / b; else printf "n/a" }'
 }
-row() { # LABEL UNIT METRIC FORMAT
-    printf '%-36s %-6s %-26s %-26s %s\n' "$1" "$2" "$(cell "$3" lwip "$4")" "$(cell "$3" kernel "$4")" "$(ratio "$3")"
+row() { # LABEL UNIT METRIC FORMAT LIMIT
+    printf '%-30s %-6s %-22s %-22s %-22s %-8s %-8s\n' "$1" "$2" "$(cell "$3" lwip "$4")" "$(cell "$3" nooff "$4")" \
+        "$(cell "$3" kernel "$4")" "$(ratio "$3" lwip kernel)" "$(ratio "$3" lwip nooff)"
+    [ -z "${5:-}" ] || printf '    limited by: %s\n' "$5"
 }
 diag() { # LABEL METRIC FORMAT
-    local k="-"
-    [ -z "${SAMPLES["$2 kernel"]:-}" ] || k=$(cell "$2" kernel "$3")
-    printf '%-44s %-26s %s\n' "$1" "$(cell "$2" lwip "$3")" "$k"
+    printf '  %-42s %-22s %-22s %s\n' "$1" "$(cell "$2" lwip "$3")" "$(cell "$2" nooff "$3")" "$(cell "$2" kernel "$3")"
 }
 opt() { # NAME: a #define from lwipopts.h, as written
     sed -nE "s/^#define $1 (.*)$/\1/p" "$root/port/include/lwipopts.h" | head -n1
@@ -369,30 +427,46 @@ opt() { # NAME: a #define from lwipopts.h, as written
 
 cpu_model=$(sed -n 's/^model name[[:space:]]*: //p' /proc/cpuinfo | head -n1)
 echo
-echo "lwip-tap benchmark: lwIP-over-TAP against kernel TCP over veth, same run, same client"
+echo "lwip-tap benchmark: lwIP on a TAP (offloads on, and --no-offload) against kernel TCP over veth;"
+echo "same run, same client (bench-client), payload goodput one way"
 echo "  machine:   nproc=$NPROC, kernel $(uname -r), ${cpu_model:-cpu model unknown}"
 echo "  lwip-tap:  build type ${build_type:-unset}, sanitizers ${sanitize:-OFF}, build tree $build"
-echo "             exit status $lwip_rc after SIGTERM, $lwip_warnings WARN/ERROR lines logged;" \
-    "tap0 txqueuelen ${tap_qlen_now:-?}"
-echo "  lwipopts:  TCP_MSS=$(opt TCP_MSS) TCP_WND=$(opt TCP_WND) TCP_SND_BUF=$(opt TCP_SND_BUF)" \
-    "TCP_SND_QUEUELEN=$(opt TCP_SND_QUEUELEN)"
-echo "  workload:  --mib $MIB --conns $CONNS --parallel $PARALLEL --kib $KIB --runs $RUNS" \
-    "(message $MSG_BYTES bytes); $elapsed s measuring"
+echo "             exit status after SIGTERM ${STOP_RC[lwip]} (offload) / ${STOP_RC[nooff]} (no offload);" \
+    "WARN/ERROR lines ${WARNINGS[lwip]} / ${WARNINGS[nooff]}; tap0 txqueuelen ${tap_qlen_now:-?}"
+echo "  lwipopts:  TCP_MSS=$(opt TCP_MSS) TCP_WND=$(opt TCP_WND) TCP_SND_BUF=$(opt TCP_SND_BUF)"
+echo "  workload:  --mib $MIB --streams $STREAMS --conns $CONNS --pings $PINGS --scale $SCALE --runs $RUNS" \
+    "(rate message $MSG_BYTES B, ping message $PING_BYTES B, scale $SCALE_KIB KiB each); $elapsed s measuring"
 echo
-printf '%-36s %-6s %-26s %-26s %s\n' "metric" "unit" "lwIP-over-TAP" "kernel (veth)" "ratio"
-printf '%-36s %-6s %-26s %-26s %s\n' "" "" "median [min-max]" "median [min-max]" "lwIP/kernel"
-row "echo throughput, 1 conn x $MIB MiB" "MiB/s" tput "%.1f"
-row "connection rate, $CONNS cycles" "conn/s" rate "%.0f"
-row "  cycle latency, mean" "us" lat_mean "%.0f"
-row "  cycle latency, p99" "us" lat_p99 "%.0f"
-row "concurrent, $PARALLEL conns x $KIB KiB" "MiB/s" conc "%.1f"
+printf '%-30s %-6s %-22s %-22s %-22s %-8s %-8s\n' "metric" "unit" "lwip-tap" "lwip-tap" "kernel (veth)" \
+    "lwip-tap/" "offload/"
+printf '%-30s %-6s %-22s %-22s %-22s %-8s %-8s\n' "" "" "offload" "--no-offload" "" "kernel" "no-offl."
+row "stream, 1 conn x $MIB MiB" "Gbit/s" tput1 "%.2f" \
+    "lwip-tap: one core (server CPU below ~100%): lwIP's per-segment work and the tap copies"
+row "stream, $STREAMS conns x $MIB MiB" "Gbit/s" tputk "%.2f" \
+    "the same single core, shared by $STREAMS connections; the kernel uses both cores"
+row "connection rate, $CONNS cycles" "conn/s" rate "%.0f" \
+    "wake-ups: about six per cycle between client and server, scheduler-bound on every target"
+row "ping-pong $PING_BYTES B, p50" "us" ping_p50 "%.0f" \
+    "two wake-ups per round trip; lwip-tap adds a poll() wake-up and a tap read and write each way"
+row "ping-pong $PING_BYTES B, p99" "us" ping_p99 "%.0f"
+if [ "$SCALE" -gt 0 ]; then
+    row "$SCALE conns x $SCALE_KIB KiB, time" "s" scale_s "%.1f" \
+        "lwip-tap: tap0's queue ($tap_qlen_now frames) overflows in the first burst; the host retransmits"
+    row "  completed without error" "1=yes" scale_ok "%.0f"
+    row "  server peak RSS" "MiB" scale_rss "%.1f" "lwip-tap: --mem-limit (48 MiB of lwIP memory by default)"
+fi
+row "server CPU per GiB, 1 conn" "s/GiB" cpu_gib_tput1 "%.2f" "scheduler run time of the server process"
+row "server CPU per GiB, $STREAMS conns" "s/GiB" cpu_gib_tputk "%.2f"
 echo
-printf '%-44s %-26s %s\n' "diagnostics, per measurement" "lwIP-over-TAP" "kernel (veth)"
-for kind in tput rate conc; do
+printf '  %-42s %-22s %-22s %s\n' "diagnostics, per measurement" "offload" "--no-offload" "kernel (veth)"
+for kind in tput1 tputk rate ping scale; do
+    [ "$kind" != scale ] || [ "$SCALE" -gt 0 ] || continue
     case $kind in
-    tput) what=throughput ;;
+    tput1) what="stream 1" ;;
+    tputk) what="stream $STREAMS" ;;
     rate) what="conn rate" ;;
-    conc) what=concurrent ;;
+    ping) what="ping-pong" ;;
+    scale) what="$SCALE conns" ;;
     esac
     diag "$what: server process CPU" "srvcpu_$kind" "%.0f%%"
     diag "$what: cores busy, whole machine" "cores_$kind" "%.2f"
@@ -402,27 +476,23 @@ done
 echo
 cat <<'NOTES'
 notes:
-  - ratio = lwIP / kernel: above 1 is better for MiB/s and conn/s, worse for latency.
-  - A cycle = connect, send one message, read its echo, half-close, wait for the
-    server's FIN, close: three round trips, both stacks' open and close paths.
+  - Ratios are of medians: above 1 is better for Gbit/s and conn/s, worse for us,
+    s/GiB and MiB.
+  - Gbit/s is payload goodput one way (each byte is also echoed back).
   - The kernel baseline is an upper bound: client and bench-echo-server are in two
-    namespaces joined by a veth pair, kernel TCP at both ends, no user-space hop,
-    and veth passes GSO/GRO super-segments (up to 64 KiB) instead of 1500-byte frames.
-  - lwIP-over-TAP pays, per direction, two tap copies (kernel -> lwip-tap read(),
-    lwip-tap -> kernel write(), one frame per system call) and one user-space
-    stack: lwIP in a single-threaded poll() loop, which also copies each payload
-    into and out of pbufs. Its client side is the same kernel TCP as the baseline's.
+    namespaces joined by a veth pair, kernel TCP at both ends, no user-space hop.
+  - lwip-tap with offloads reads and writes TCP super-frames of up to 64 KiB
+    (IFF_VNET_HDR, TSO both ways); with --no-offload one frame of at most 1514
+    bytes per system call. Its client side is the same kernel TCP as the baseline's.
   - lwip-tap ran with --no-state-log --quiet (no TCP state log, no per-connection lines).
-  - Connection rate swings between runs with where the scheduler puts the client
-    and the server: on one CPU a wake-up is a context switch, across CPUs it is an
-    inter-processor wake-up of an idle core, about six per cycle: the median can
-    move by a factor of 2-3 between invocations. Use more --runs to see it.
   - "server process CPU" (100% = one core) is the scheduler's run time of lwip-tap
-    or bench-echo-server per wall second; the kernel's softirq work may be charged
-    to any process. "cores busy" is from /proc/stat (10 ms ticks): coarse.
+    or bench-echo-server per wall second; kernel work done in the process's context
+    (the tap write that runs the client's TCP receive) is charged to it. "cores
+    busy" is from /proc/stat (10 ms ticks): coarse. The connection rate swings by
+    2-3x between invocations with where the scheduler puts client and server.
   - "frames dropped on tap0": frames the kernel discarded because tap0's queue
-    (txqueuelen frames) was full: lwip-tap had not read them yet.
-    Each one costs the client a retransmission.
+    (txqueuelen) was full: lwip-tap had not read them yet. Each costs the client a
+    retransmission.
 NOTES
 echo "$me: done"
 OK=1
