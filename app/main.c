@@ -10,6 +10,7 @@
 #include "cli.h"
 #include "console.h"
 #include "event_loop.h"
+#include "iperf_service.h"
 #include "lwip/init.h"
 #include "lwip/timeouts.h"
 #include "lwiptap/debug_flags.h"
@@ -28,6 +29,7 @@ struct app {
     struct stack stack;
     struct stream_service *echo;
     struct stream_service *serial;
+    void *iperf;
     int signal_fd;
 };
 
@@ -160,6 +162,17 @@ static int start_service(const struct stream_service_ops *ops, uint16_t port, st
     return 0;
 }
 
+static int start_iperf(struct app *app)
+{
+    err_t err;
+    app->iperf = iperf_service_start(&err);
+    if (app->iperf == NULL) {
+        log_error("lwip-tap", "cannot start the iperf server on port %u: %s", IPERF_SERVICE_PORT, lwip_strerr(err));
+        return -1;
+    }
+    return 0;
+}
+
 static void log_service_stats(const char *name, const struct stream_service *svc)
 {
     if (svc == NULL) {
@@ -177,7 +190,9 @@ static void shut_down(struct app *app)
     log_service_stats("serial", app->serial);
     stream_service_stop(app->echo);
     stream_service_stop(app->serial);
+    iperf_service_stop(app->iperf);
     app->echo = app->serial = NULL;
+    app->iperf = NULL;
     /* Let FIN exchanges finish, then reset whatever is left. */
     for (int waited = 0; waited < SHUTDOWN_GRACE_MS && stack_open_connections() > 0; waited += 50) {
         if (event_loop_run(&app->loop, 50, err) != 0) {
@@ -219,6 +234,7 @@ static int run(const struct lwiptap_config *cfg)
     event_loop_set_before_sleep(&app.loop, flush_link, &app);
     if (app.signal_fd < 0 || start_service(&echo_service_ops, cfg->echo_port, &app.echo) != 0 ||
         start_service(&serial_service_ops, cfg->serial_port, &app.serial) != 0 ||
+        (cfg->iperf && start_iperf(&app) != 0) ||
         event_loop_watch(&app.loop, link_wait_fd(link), on_link_ready, &app, err) != 0 ||
         event_loop_watch(&app.loop, app.signal_fd, on_signal, &app, err) != 0 ||
         console_start(&app.loop, err) != 0) {

@@ -13,6 +13,7 @@ message(STATUS "lwIP ${LWIP_VERSION_STRING} from ${LWIP_DIR}")
 add_library(lwip STATIC
   ${lwipcore_SRCS} ${lwipcore4_SRCS} ${lwipcore6_SRCS}
   "${LWIP_DIR}/src/netif/ethernet.c"
+  "${LWIP_DIR}/src/apps/lwiperf/lwiperf.c"
   "${LWIP_DIR}/src/api/err.c")
 target_include_directories(lwip SYSTEM PUBLIC
   "${CMAKE_SOURCE_DIR}/port/include"
