@@ -14,8 +14,9 @@
 
 #include "lwiptap/link.h"
 
-/* An IP packet's length is a 16-bit field. */
-#define TSO_MAX_FRAME (14 + 0xffff)
+/* Below what an IP packet's 16-bit length allows (14 + 0xffff), so that any
+ * super-frame fits a frame buffer of every link (LINK_MAX_FRAME). */
+#define TSO_MAX_FRAME LINK_MAX_FRAME
 
 /* Copies len bytes of the frame being added, from its offset, to dst. */
 typedef void (*tso_copy_fn)(const void *src, uint8_t *dst, size_t len, size_t offset);

@@ -40,7 +40,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 /* Past lwIP's IPv6 reassembly timeout (60 s), so no datagram survives teardown. */
 #define TEARDOWN_MS 65000
 
-enum op { OP_RAW, OP_CLOCK, OP_TCP, OP_IP4, OP_IP6, OP_ARP, OP_COUNT };
+/* OP_SUPER: a TCP super-frame as the local kernel hands one over with the
+ * tap's offloads (up to 16 KiB, partial checksum, so lwIP checks none). */
+enum op { OP_RAW, OP_CLOCK, OP_TCP, OP_IP4, OP_IP6, OP_ARP, OP_SUPER, OP_COUNT };
 
 static const uint8_t stack_mac[6] = {0x02, 0x00, 0x00, 0x00, 0x00, 0x02};
 static const uint8_t peer_mac[6] = {0x02, 0x00, 0x00, 0x00, 0x00, 0x01};
@@ -92,18 +94,23 @@ static struct {
 } h;
 
 
-static void inject(const uint8_t *frame, size_t len)
+static void inject_meta(const uint8_t *frame, size_t len, const struct link_meta *meta)
 {
     char err[LINK_ERR_LEN];
     if (len == 0) {
         return;
     }
-    fake_link_push_rx(h.wire, frame, len);
+    fake_link_push_rx_meta(h.wire, frame, len, meta);
     while (fake_link_rx_pending(h.wire) > 0) {
         if (netif_link_drain(&h.stack.netif, err) < 0) {
             abort();
         }
     }
+}
+
+static void inject(const uint8_t *frame, size_t len)
+{
+    inject_meta(frame, len, NULL);
 }
 
 static uint16_t get16(const uint8_t *p)
@@ -209,7 +216,7 @@ static void drain_tx(void)
     }
 }
 
-static void op_tcp(struct input *in)
+static void op_tcp(struct input *in, int super)
 {
     uint8_t sel = take8(in);
     unsigned idx = sel % CONNS;
@@ -222,10 +229,12 @@ static void op_tcp(struct input *in)
     uint8_t opts[40];
     size_t optlen = (size_t)(take8(in) % 11) * 4;
     take_bytes(in, opts, optlen);
-    static uint8_t payload[1460];
+    static uint8_t payload[16384];
     size_t len = take8(in);
-    if (len == 255) {
-        len = sizeof payload; /* a full segment, in a few bytes of input */
+    if (super) {
+        len = len * 64 + 1;
+    } else if (len == 255) {
+        len = 1460; /* a full segment, in a few bytes of input */
     }
     take_bytes(in, payload, len < 64 ? len : 64);
     for (size_t i = 64; i < len; i++) {
@@ -234,23 +243,28 @@ static void op_tcp(struct input *in)
     uint16_t dport = (idx & 1) ? 1234 : 7;
     uint32_t seq = c->peer_nxt + (uint32_t)(int32_t)seq_delta;
     uint32_t ack = c->stack_nxt + (uint32_t)(int32_t)ack_delta;
-    static uint8_t seg[1600], frame[WIRE_MAX_FRAME];
+    static uint8_t seg[sizeof payload + 100], frame[sizeof seg + 100];
     size_t seglen = wire_tcp((uint16_t)(PEER_PORT_BASE + idx), dport, seq, ack, flags, window, opts, optlen,
                              payload, len, seg, sizeof seg);
     size_t flen;
+    struct link_meta meta = {.csum = LINK_CSUM_PARTIAL, .csum_offset = 16, .gso_size = 1448};
     if (ipv6) {
-        struct wire_ip6 ip = {.next_header = 6, .upper_offset = 0, .upper_proto = 6};
+        struct wire_ip6 ip = {.next_header = 6, .upper_offset = super ? -1 : 0, .upper_proto = 6};
         memcpy(ip.src, h.peer6, 16);
         memcpy(ip.dst, h.stack6, 16);
         flen = wire_ip6(stack_mac, peer_mac, &ip, seg, seglen, frame, sizeof frame);
+        meta.csum_start = 14 + 40;
+        meta.gso_type = LINK_GSO_TCPV6;
     } else {
-        struct wire_ip4 ip = {.src = PEER_IP4, .dst = STACK_IP4, .proto = 6, .l4_checksum = 1};
+        struct wire_ip4 ip = {.src = PEER_IP4, .dst = STACK_IP4, .proto = 6, .l4_checksum = !super};
         flen = wire_ip4(stack_mac, peer_mac, &ip, seg, seglen, frame, sizeof frame);
+        meta.csum_start = 14 + 20;
+        meta.gso_type = LINK_GSO_TCPV4;
     }
     if (seq_delta == 0) {
         c->peer_nxt += (uint32_t)len + ((flags & 0x03) ? 1u : 0u);
     }
-    inject(frame, flen);
+    inject_meta(frame, flen, super ? &meta : NULL);
 }
 
 static void op_ip4(struct input *in)
@@ -340,6 +354,7 @@ static void set_up(void)
         abort();
     }
     h.wire = fake_link_new();
+    fake_link_set_offload(h.wire, 1); /* lwIP's output is coalesced, as on a tap with offloads */
     struct link *link = tcp_statelog_wrap(link_guard_new(fake_link_base(h.wire), 1500));
     if (link == NULL || stack_up(&h.stack, &cfg, link, err, sizeof err) != 0) {
         abort();
@@ -394,7 +409,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
             fake_clock_advance((uint32_t)take8(&in) * 20);
             break;
         case OP_TCP:
-            op_tcp(&in);
+            op_tcp(&in, 0);
+            break;
+        case OP_SUPER:
+            op_tcp(&in, 1);
             break;
         case OP_IP4:
             op_ip4(&in);

@@ -9,7 +9,7 @@ import os
 import struct
 import sys
 
-OP_RAW, OP_CLOCK, OP_TCP, OP_IP4, OP_IP6, OP_ARP = range(6)
+OP_RAW, OP_CLOCK, OP_TCP, OP_IP4, OP_IP6, OP_ARP, OP_SUPER = range(7)
 FIN, SYN, RST, PSH, ACK = 0x01, 0x02, 0x04, 0x08, 0x10
 STACK4 = bytes([192, 0, 2, 2])
 
@@ -34,6 +34,13 @@ def tcp(conn, flags, payload=b"", opts=b"", seq_delta=0, ack_delta=0, window=0xF
     sel = conn | (0x80 if ipv6 else 0)
     return (bytes([OP_TCP, sel, flags, seq_delta & 0xFF, ack_delta & 0xFF]) + struct.pack("!H", window)
             + bytes([len(opts) // 4]) + opts + bytes([len(payload)]) + payload)
+
+
+def super_tcp(conn, flags, units, payload=b"", opts=b"", ipv6=False):
+    """A super-frame of units * 64 + 1 bytes with a partial checksum (fuzz_stack.c's OP_SUPER):
+    its first 64 bytes come from the input, so payload is padded to 64."""
+    head = bytes([OP_SUPER]) + tcp(conn, flags, b"", opts, ipv6=ipv6)[1:-1]
+    return head + bytes([units]) + payload.ljust(64, b".")
 
 
 def clock(ticks):
@@ -74,6 +81,11 @@ def icmp6_echo(size):
 
 
 SEEDS = {
+    # Super-frames from the kernel (tap offloads): 8 KiB and 16 KiB in one segment, v4 and v6.
+    "echo_v4_super_frames": handshake(0) + super_tcp(0, PSH | ACK, 128, b"super", opt_ts(1002)) + clock(5)
+    + super_tcp(0, ACK, 255, b"", opt_ts(1003)) + clock(5) + tcp(0, FIN | ACK, opts=opt_ts(1004)),
+    "echo_v6_super_frame": handshake(2, ipv6=True) + super_tcp(2, PSH | ACK, 200, b"six", opt_ts(1002), ipv6=True)
+    + clock(5) + tcp(2, FIN | ACK, opts=opt_ts(1003), ipv6=True),
     # Ordinary conversations: the fuzzer's way past the handshake.
     "echo_v4_session": handshake(0) + tcp(0, PSH | ACK, b"hello\n", opt_ts(1002)) + clock(5)
     + tcp(0, ACK, opts=opt_ts(1003)) + tcp(0, FIN | ACK, opts=opt_ts(1004)) + clock(10) + tcp(0, ACK, opts=opt_ts(1005)),
