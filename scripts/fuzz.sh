@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Fuzzes the whole stack (tests/fuzz/fuzz_stack.c) with libFuzzer for SECONDS
-# (default 60), under ASan+UBSan with lwIP's pools and heap on malloc. Starts
+# (default 60), under ASan+UBSan (lwIP's pools and heap are on malloc). Starts
 # from the committed regression corpus plus freshly generated seeds; new
 # coverage goes to build-fuzz/corpus, crashes to build-fuzz/crashes. At the
 # end it prints libFuzzer's figures and the edge coverage of lwIP's tcp_in.c

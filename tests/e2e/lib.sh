@@ -149,7 +149,11 @@ ns_exec() {
 # and waits for its "lwip-tap: up on" line.
 lwip_start() {
     LWIP_LOG="$E2E_WORK/lwip-tap.log"
-    ns_bg "$LWIPTAP" --tap "$TAP" --ip "$LWIP4/24" --ip6 "$LWIP6/64" "$@" </dev/null 2>"$LWIP_LOG"
+    # LWIPTAP_E2E_EXTRA_OPTS: options every lwip-tap of the test gets (ctest
+    # runs some tests a second time with --no-offload this way).
+    local extra=()
+    read -r -a extra <<<"${LWIPTAP_E2E_EXTRA_OPTS:-}"
+    ns_bg "$LWIPTAP" --tap "$TAP" --ip "$LWIP4/24" --ip6 "$LWIP6/64" "${extra[@]}" "$@" </dev/null 2>"$LWIP_LOG"
     LWIP_PID=$BG_PID
     local t=0
     until grep -q 'lwip-tap: up on' "$LWIP_LOG" 2>/dev/null; do
