@@ -102,7 +102,8 @@ static const struct tcp_ext_arg_callbacks half_open_callbacks = {on_pcb_destroye
 static void size_initial_window(struct tcp_pcb *pcb)
 {
     size_t share = mem_budget_limit() / 4 / ((size_t)pcbs_in_use() + 1);
-    tcpwnd_size_t wnd = (tcpwnd_size_t)LWIP_MIN(LWIP_MAX(share, (size_t)GUARD_MIN_WINDOW), (size_t)TCP_WND);
+    /* Without window scaling (the SYN's options are parsed by now) 64 KiB at most. */
+    tcpwnd_size_t wnd = (tcpwnd_size_t)LWIP_MIN(LWIP_MAX(share, (size_t)GUARD_MIN_WINDOW), (size_t)TCP_WND_MAX(pcb));
     pcb->rcv_wnd = wnd;
     pcb->rcv_ann_wnd = wnd;
 }
@@ -252,7 +253,7 @@ static int option_length_ok(u8_t kind, u8_t len)
 }
 
 static enum option_verdict check_options(int syn, u16_t optlen, u16_t opt1len, const u8_t *opt1,
-                                         const u8_t *opt2, unsigned *mss_out)
+                                         const u8_t *opt2, unsigned *mss_out, int *wscale_out)
 {
     u16_t i = 0;
     while (i < optlen) {
@@ -270,6 +271,9 @@ static enum option_verdict check_options(int syn, u16_t optlen, u16_t opt1len, c
         u8_t len = opt_byte((u16_t)(i + 1), opt1len, opt1, opt2);
         if (!option_length_ok(kind, len) || i + len > optlen) {
             return OPTIONS_MALFORMED;
+        }
+        if (kind == TCP_OPT_WS) {
+            *wscale_out = 1;
         }
         if (kind == TCP_OPT_MSS) {
             if (!syn) {
@@ -300,8 +304,9 @@ err_t lwiptap_tcp_inpacket(struct tcp_pcb *pcb, struct tcp_hdr *hdr, u16_t optle
     u8_t flags = TCPH_FLAGS(hdr);
     int syn = (flags & TCP_SYN) != 0;
     unsigned mss = 0;
+    int wscale = 0;
     const u8_t *opt1 = (const u8_t *)hdr + TCP_HLEN;
-    enum option_verdict verdict = check_options(syn, optlen, opt1len, opt1, opt2, &mss);
+    enum option_verdict verdict = check_options(syn, optlen, opt1len, opt1, opt2, &mss, &wscale);
     if (verdict != OPTIONS_OK) {
         char peer[96];
         describe_peer(hdr, peer, sizeof peer);
@@ -323,6 +328,15 @@ err_t lwiptap_tcp_inpacket(struct tcp_pcb *pcb, struct tcp_hdr *hdr, u16_t optle
         char peer[96];
         describe_peer(hdr, peer, sizeof peer);
         guard_note(GUARD_TCP_SYN_WINDOW_TINY, "%s: SYN with a window of %u bytes, dropped", peer, hdr->wnd);
+        return ERR_ABRT;
+    }
+    if (syn && pcb->state == SYN_RCVD && wscale && !(pcb->flags & TF_WND_SCALE)) {
+        /* lwIP would take window scaling from a repeated SYN, asserting
+         * that the window is still its default, which the window sizing
+         * below has changed. A retransmitted SYN is meant to be the same. */
+        char peer[96];
+        describe_peer(hdr, peer, sizeof peer);
+        guard_note(GUARD_TCP_SYN_OPTIONS_CHANGED, "%s: repeated SYN adds window scaling, dropped", peer);
         return ERR_ABRT;
     }
     if (ext_id_allocated && pcb->state == LISTEN && syn && (flags & (TCP_ACK | TCP_RST)) == 0 &&

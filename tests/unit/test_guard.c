@@ -11,6 +11,7 @@
 #include "lwip/priv/tcp_priv.h"
 #include "lwip/stats.h"
 #include "lwiptap/guard.h"
+#include "lwiptap/mem_budget.h"
 #include "peer.h"
 #include "suites.h"
 #include "wire.h"
@@ -308,6 +309,28 @@ static void spoofed_syn(uint32_t n)
                  0);
 }
 
+/* Found by the fuzzer: a SYN without window scaling, then the same SYN with
+ * it, made lwIP assert that the window was still its default. */
+START_TEST(repeated_syn_adding_window_scaling_is_dropped)
+{
+    static const uint8_t mss[4] = {2, 4, 0x05, 0xb4};
+    static const uint8_t mss_ws[8] = {2, 4, 0x05, 0xb4, 1, 3, 3, 7};
+    /* Little memory: the connection opens with less than the default window. */
+    size_t saved = mem_budget_limit();
+    mem_budget_set_limit(256 * 1024);
+    send_raw_tcp(PEER_IP, 40500, ECHO_PORT, 1000, 0, TCPF_SYN, mss, sizeof mss, NULL, 0);
+    mem_budget_set_limit(saved);
+    struct segment s;
+    ck_assert_int_eq(fixture_next_tcp(&s), 1);
+    ck_assert_uint_eq(s.flags, TCPF_SYN | TCPF_ACK);
+    send_raw_tcp(PEER_IP, 40500, ECHO_PORT, 1000, 0, TCPF_SYN, mss_ws, sizeof mss_ws, NULL, 0);
+    ck_assert_uint_eq(guard_count(GUARD_TCP_SYN_OPTIONS_CHANGED), 1);
+    /* The handshake still completes, without window scaling. */
+    send_raw_tcp(PEER_IP, 40500, ECHO_PORT, 1001, s.seq + 1, TCPF_ACK, NULL, 0, NULL, 0);
+    ck_assert(log_has("SYN_RCVD -> ESTABLISHED"));
+}
+END_TEST
+
 /* 64 spoofed SYNs used to fill the backlog for 20 s. */
 START_TEST(syn_flood_leaves_room_for_a_real_client)
 {
@@ -414,6 +437,7 @@ Suite *guard_suite(void)
     fixture_add_test(s, fragmented_neighbour_discovery_is_dropped);
     fixture_add_test(s, overlapping_ipv4_fragments_drop_the_datagram);
     fixture_add_test(s, syn_flood_leaves_room_for_a_real_client);
+    fixture_add_test(s, repeated_syn_adding_window_scaling_is_dropped);
     fixture_add_test(s, syn_at_capacity_gets_rst_and_a_log_line);
     fixture_add_test(s, syn_at_capacity_reclaims_a_time_wait_slot);
     fixture_add_test(s, warnings_are_rate_limited_per_reason);
