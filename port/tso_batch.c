@@ -120,30 +120,55 @@ static uint16_t fold(uint32_t sum)
     return (uint16_t)sum;
 }
 
-/* Rewrites the first segment's headers for the whole super-frame. The TCP
- * checksum becomes the pseudo-header sum that the kernel completes for each
- * segment it cuts (or for the whole, when it delivers it uncut). */
+/* The TCP checksum field becomes the pseudo-header sum (not inverted) that
+ * the kernel completes for each segment it cuts, or for the whole frame. */
+static void set_partial_checksum(uint8_t *frame, size_t len, size_t l4_start, int ipv6, struct link_meta *meta)
+{
+    const uint8_t *ip = frame + ETH_HLEN;
+    uint32_t l4_len = (uint32_t)(len - l4_start);
+    uint32_t pseudo = (ipv6 ? sum16(ip + 8, 32, 0) : sum16(ip + 12, 8, 0)) + IP_PROTO_TCP + l4_len;
+    put16(frame + l4_start + TCP_CSUM_OFFSET, fold(pseudo));
+    memset(meta, 0, sizeof *meta);
+    meta->csum = LINK_CSUM_PARTIAL;
+    meta->csum_start = (uint16_t)l4_start;
+    meta->csum_offset = TCP_CSUM_OFFSET;
+}
+
+/* Rewrites the first segment's headers for the whole super-frame. */
 static void finish_super_frame(struct tso_batch *b, struct link_meta *meta)
 {
     uint8_t *ip = b->frame + ETH_HLEN;
-    size_t l4_len = b->len - b->l4_start;
-    uint32_t pseudo;
     if (b->ipv6) {
-        put16(ip + 4, (uint16_t)l4_len);
-        pseudo = sum16(ip + 8, 32, 0) + IP_PROTO_TCP + (uint32_t)l4_len;
+        put16(ip + 4, (uint16_t)(b->len - b->l4_start));
     } else {
         put16(ip + 2, (uint16_t)(b->len - ETH_HLEN));
         put16(ip + 10, 0);
         put16(ip + 10, (uint16_t)~fold(sum16(ip, IP4_HLEN, 0)));
-        pseudo = sum16(ip + 12, 8, 0) + IP_PROTO_TCP + (uint32_t)l4_len;
     }
-    put16(b->frame + b->l4_start + TCP_CSUM_OFFSET, fold(pseudo));
-    memset(meta, 0, sizeof *meta);
-    meta->csum = LINK_CSUM_PARTIAL;
-    meta->csum_start = (uint16_t)b->l4_start;
-    meta->csum_offset = TCP_CSUM_OFFSET;
+    set_partial_checksum(b->frame, b->len, b->l4_start, b->ipv6, meta);
     meta->gso_type = b->ipv6 ? LINK_GSO_TCPV6 : LINK_GSO_TCPV4;
     meta->gso_size = b->seg_size;
+}
+
+/* Where the TCP header of an outgoing TCP frame starts (lwIP sends no IPv6
+ * extension headers with TCP), or 0 for anything else. */
+static size_t tcp_start(const uint8_t *frame, size_t len, int *ipv6)
+{
+    if (len < ETH_HLEN + IP4_HLEN + TCP_HLEN) {
+        return 0;
+    }
+    const uint8_t *ip = frame + ETH_HLEN;
+    uint16_t type = get16(frame + 12);
+    if (type == 0x0800 && (ip[0] >> 4) == 4 && ip[9] == IP_PROTO_TCP && (get16(ip + 6) & 0x3fff) == 0) {
+        *ipv6 = 0;
+        size_t l4 = ETH_HLEN + (size_t)(ip[0] & 0x0f) * 4;
+        return l4 + TCP_HLEN <= len ? l4 : 0;
+    }
+    if (type == 0x86dd && len >= ETH_HLEN + IP6_HLEN + TCP_HLEN && ip[6] == IP_PROTO_TCP) {
+        *ipv6 = 1;
+        return ETH_HLEN + IP6_HLEN;
+    }
+    return 0;
 }
 
 int tso_batch_flush(struct tso_batch *b)
@@ -153,8 +178,13 @@ int tso_batch_flush(struct tso_batch *b)
     }
     struct link_meta meta;
     const struct link_meta *m = NULL;
+    int ipv6;
+    size_t l4;
     if (b->segs > 1) {
         finish_super_frame(b, &meta);
+        m = &meta;
+    } else if (b->tcp_csum_partial && (l4 = tcp_start(b->frame, b->len, &ipv6)) != 0) {
+        set_partial_checksum(b->frame, b->len, l4, ipv6, &meta);
         m = &meta;
     }
     size_t len = b->len;
@@ -185,6 +215,7 @@ int tso_batch_add(struct tso_batch *b, const uint8_t *head, size_t head_len, siz
     copy(src, b->frame, frame_len, 0);
     b->len = frame_len;
     if (!coalescable) {
+        b->segs = 1;
         return tso_batch_flush(b);
     }
     b->hdr_len = s.hdr_len;
@@ -197,8 +228,9 @@ int tso_batch_add(struct tso_batch *b, const uint8_t *head, size_t head_len, siz
     return 0;
 }
 
-void tso_batch_init(struct tso_batch *b, tso_emit_fn emit, void *emit_ctx)
+void tso_batch_init(struct tso_batch *b, tso_emit_fn emit, void *emit_ctx, int tcp_csum_partial)
 {
+    b->tcp_csum_partial = tcp_csum_partial;
     b->emit = emit;
     b->emit_ctx = emit_ctx;
     b->len = 0;

@@ -34,10 +34,14 @@ struct tso_batch {
     uint32_t next_seq;
     int ipv6;
     int closed; /* the last segment was short or pushed: nothing may follow */
+    /* lwIP leaves TCP checksums to the kernel (NETIF_CHECKSUM_GEN_TCP off):
+     * every TCP frame leaves with the partial checksum the kernel completes. */
+    int tcp_csum_partial;
     uint8_t frame[TSO_MAX_FRAME];
 };
 
-void tso_batch_init(struct tso_batch *b, tso_emit_fn emit, void *emit_ctx);
+/* tcp_csum_partial: see struct tso_batch. */
+void tso_batch_init(struct tso_batch *b, tso_emit_fn emit, void *emit_ctx, int tcp_csum_partial);
 
 /* Adds one frame of frame_len (at most TSO_MAX_FRAME) bytes. head holds its first head_len bytes
  * (all of its headers when it has any worth coalescing); copy fetches the
