@@ -25,7 +25,8 @@ static const char *report_name(enum lwiperf_report_type type)
 }
 
 static void on_report(void *arg, enum lwiperf_report_type type, const ip_addr_t *local_addr, u16_t local_port,
-                      const ip_addr_t *remote_addr, u16_t remote_port, u32_t bytes, u32_t ms, u32_t kbit_per_s)
+                      const ip_addr_t *remote_addr, u16_t remote_port, u32_t bytes, u32_t ms,
+                      u32_t kbit_per_s)
 {
     LWIP_UNUSED_ARG(arg);
     LWIP_UNUSED_ARG(local_addr);

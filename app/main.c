@@ -167,7 +167,8 @@ static int start_iperf(struct app *app)
     err_t err;
     app->iperf = iperf_service_start(&err);
     if (app->iperf == NULL) {
-        log_error("lwip-tap", "cannot start the iperf server on port %u: %s", IPERF_SERVICE_PORT, lwip_strerr(err));
+        log_error("lwip-tap", "cannot start the iperf server on port %u: %s", IPERF_SERVICE_PORT,
+                  lwip_strerr(err));
         return -1;
     }
     return 0;

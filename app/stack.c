@@ -85,10 +85,12 @@ void stack_log_stats(void)
     if (netif_default != NULL) {
         const struct netif_link *nl = netif_default->state;
         const struct netif_link_stats *o = &nl->stats;
-        log_info("stats", "offload %s: rx super-frames=%llu partial-csum=%llu; tx super-frames=%llu carrying %llu segments",
-                 nl->offload ? "on" : "off", (unsigned long long)o->rx_super_frames,
-                 (unsigned long long)o->rx_partial_csum, (unsigned long long)o->tx_super_frames,
-                 (unsigned long long)o->tx_segments_in_super_frames);
+        log_info(
+            "stats",
+            "offload %s: rx super-frames=%llu partial-csum=%llu; tx super-frames=%llu carrying %llu segments",
+            nl->offload ? "on" : "off", (unsigned long long)o->rx_super_frames,
+            (unsigned long long)o->rx_partial_csum, (unsigned long long)o->tx_super_frames,
+            (unsigned long long)o->tx_segments_in_super_frames);
     }
     log_info("stats", "memory used=%zu KiB peak=%zu KiB limit=%zu KiB refused=%u", mem_budget_used() / 1024,
              (size_t)lwip_stats.mem.max / 1024, mem_budget_limit() / 1024, (unsigned)lwip_stats.mem.err);

@@ -558,6 +558,9 @@ static int recv_exactly(int fd, unsigned char *buf, size_t size, double deadline
 static int run_pingpong(const struct options *o)
 {
     static unsigned char buf[IO_CHUNK];
+    if (o->count <= 0) {
+        return fail("pingpong needs --count");
+    }
     double *lat = calloc((size_t)o->count, sizeof *lat);
     if (lat == NULL) {
         return fail("out of memory");

@@ -101,12 +101,18 @@ static ssize_t tap_recv(struct link *self, uint8_t *buf, size_t cap, struct link
     }
 }
 
-static int tap_send(struct link *self, const uint8_t *frame, size_t len, const struct link_meta *meta, char *err)
+static int tap_send(struct link *self, const uint8_t *frame, size_t len, const struct link_meta *meta,
+                    char *err)
 {
     struct tap_link *tap = (struct tap_link *)self;
     struct virtio_net_hdr hdr;
     vnet_from_meta(meta, &hdr);
-    struct iovec iov[2] = {{&hdr, sizeof hdr}, {(void *)(uintptr_t)frame, len}};
+    /* writev() only reads the frame; iovec has no const. */
+    union {
+        const uint8_t *in;
+        void *base;
+    } frame_base = {frame};
+    struct iovec iov[2] = {{&hdr, sizeof hdr}, {frame_base.base, len}};
     const struct iovec *first = tap->vnet_hdr ? &iov[0] : &iov[1];
     ssize_t n;
     do {

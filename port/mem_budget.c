@@ -33,7 +33,8 @@ int mem_budget_admits_rx(size_t len)
 
 void *lwiptap_mem_malloc(size_t size)
 {
-    if (size > limit_bytes || mem_budget_used() > limit_bytes - size) {
+    /* As lwIP's own heap: nothing for nothing. */
+    if (size == 0 || size > limit_bytes || mem_budget_used() > limit_bytes - size) {
         return NULL;
     }
     return malloc(size);

@@ -106,8 +106,8 @@ static void netif_link_input_frame(struct netif *netif, const uint8_t *frame, si
         /* The peer sends it again once we have sent back (and freed) more. */
         LINK_STATS_INC(link.memerr);
         LINK_STATS_INC(link.drop);
-        guard_note(GUARD_RX_LOW_MEMORY, "%zu-byte frame dropped: %zu KiB of the %zu KiB memory limit in use", len,
-                   mem_budget_used() / 1024, mem_budget_limit() / 1024);
+        guard_note(GUARD_RX_LOW_MEMORY, "%zu-byte frame dropped: %zu KiB of the %zu KiB memory limit in use",
+                   len, mem_budget_used() / 1024, mem_budget_limit() / 1024);
         return;
     }
     struct pbuf *p = pbuf_alloc(PBUF_RAW, (u16_t)len, PBUF_RAM);

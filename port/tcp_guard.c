@@ -103,7 +103,8 @@ static void size_initial_window(struct tcp_pcb *pcb)
 {
     size_t share = mem_budget_limit() / 4 / ((size_t)pcbs_in_use() + 1);
     /* Without window scaling (the SYN's options are parsed by now) 64 KiB at most. */
-    tcpwnd_size_t wnd = (tcpwnd_size_t)LWIP_MIN(LWIP_MAX(share, (size_t)GUARD_MIN_WINDOW), (size_t)TCP_WND_MAX(pcb));
+    tcpwnd_size_t wnd =
+        (tcpwnd_size_t)LWIP_MIN(LWIP_MAX(share, (size_t)GUARD_MIN_WINDOW), (size_t)TCP_WND_MAX(pcb));
     pcb->rcv_wnd = wnd;
     pcb->rcv_ann_wnd = wnd;
 }
@@ -167,7 +168,6 @@ static void evict_oldest_half_open(const char *why)
     tcp_abandon(victim, 0);
 }
 
-
 /* What tcp_alloc() does when its pool is empty, done here because with
  * --max-conns (or pools on malloc) the pool is not what runs out. A walk, but
  * only at capacity, as lwIP's own. */
@@ -202,8 +202,9 @@ static err_t admit_syn(struct tcp_pcb_listen *lpcb, const struct tcp_hdr *hdr, c
     if (!mem_budget_admits_rx(MEM_BUDGET_LARGE_FRAME)) {
         char remote[IPADDR_STRLEN_MAX];
         ipaddr_ntoa_r(ip_current_src_addr(), remote, sizeof remote);
-        guard_note(GUARD_TCP_SYN_LOW_MEMORY, "SYN from %s:%u dropped: %zu KiB of the %zu KiB memory limit in use",
-                   remote, hdr->src, mem_budget_used() / 1024, mem_budget_limit() / 1024);
+        guard_note(GUARD_TCP_SYN_LOW_MEMORY,
+                   "SYN from %s:%u dropped: %zu KiB of the %zu KiB memory limit in use", remote, hdr->src,
+                   mem_budget_used() / 1024, mem_budget_limit() / 1024);
         return ERR_ABRT;
     }
     if (pcbs_in_use() < max_conns) {

@@ -100,7 +100,8 @@ static int continues_batch(const struct tso_batch *b, const uint8_t *h, const st
     }
     const uint8_t *tcp = h + s->l4_start, *ftcp = first + b->l4_start;
     return memcmp(tcp, ftcp, 4) == 0 && memcmp(tcp + 8, ftcp + 8, 5) == 0 &&
-           (tcp[13] & (uint8_t)~TCP_PSH) == (ftcp[13] & (uint8_t)~TCP_PSH) && memcmp(tcp + 14, ftcp + 14, 2) == 0 &&
+           (tcp[13] & (uint8_t)~TCP_PSH) == (ftcp[13] & (uint8_t)~TCP_PSH) &&
+           memcmp(tcp + 14, ftcp + 14, 2) == 0 &&
            memcmp(tcp + 18, ftcp + 18, s->hdr_len - s->l4_start - 18) == 0;
 }
 
@@ -122,7 +123,8 @@ static uint16_t fold(uint32_t sum)
 
 /* The TCP checksum field becomes the pseudo-header sum (not inverted) that
  * the kernel completes for each segment it cuts, or for the whole frame. */
-static void set_partial_checksum(uint8_t *frame, size_t len, size_t l4_start, int ipv6, struct link_meta *meta)
+static void set_partial_checksum(uint8_t *frame, size_t len, size_t l4_start, int ipv6,
+                                 struct link_meta *meta)
 {
     const uint8_t *ip = frame + ETH_HLEN;
     uint32_t l4_len = (uint32_t)(len - l4_start);
@@ -194,8 +196,8 @@ int tso_batch_flush(struct tso_batch *b)
     return rc;
 }
 
-int tso_batch_add(struct tso_batch *b, const uint8_t *head, size_t head_len, size_t frame_len, tso_copy_fn copy,
-                  const void *src)
+int tso_batch_add(struct tso_batch *b, const uint8_t *head, size_t head_len, size_t frame_len,
+                  tso_copy_fn copy, const void *src)
 {
     struct segment s;
     int coalescable = parse_data_segment(head, head_len, frame_len, &s);

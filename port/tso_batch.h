@@ -46,8 +46,8 @@ void tso_batch_init(struct tso_batch *b, tso_emit_fn emit, void *emit_ctx, int t
 /* Adds one frame of frame_len (at most TSO_MAX_FRAME) bytes. head holds its first head_len bytes
  * (all of its headers when it has any worth coalescing); copy fetches the
  * rest from src. Returns what emit returned for any frame it sent, else 0. */
-int tso_batch_add(struct tso_batch *b, const uint8_t *head, size_t head_len, size_t frame_len, tso_copy_fn copy,
-                  const void *src);
+int tso_batch_add(struct tso_batch *b, const uint8_t *head, size_t head_len, size_t frame_len,
+                  tso_copy_fn copy, const void *src);
 
 /* Sends the pending super-frame, if any. */
 int tso_batch_flush(struct tso_batch *b);

@@ -93,7 +93,6 @@ static struct {
     uint8_t frame[LINK_MAX_FRAME];
 } h;
 
-
 static void inject_meta(const uint8_t *frame, size_t len, const struct link_meta *meta)
 {
     char err[LINK_ERR_LEN];

@@ -94,7 +94,8 @@ static ssize_t fake_recv(struct link *self, uint8_t *buf, size_t cap, struct lin
     return (ssize_t)len;
 }
 
-static int fake_send(struct link *self, const uint8_t *frame, size_t len, const struct link_meta *meta, char *err)
+static int fake_send(struct link *self, const uint8_t *frame, size_t len, const struct link_meta *meta,
+                     char *err)
 {
     (void)err;
     struct fake_link *fl = (struct fake_link *)self;
@@ -147,7 +148,8 @@ void fake_link_push_rx(struct fake_link *fl, const uint8_t *frame, size_t len)
     queue_push(&fl->rx, frame, len, NULL);
 }
 
-void fake_link_push_rx_meta(struct fake_link *fl, const uint8_t *frame, size_t len, const struct link_meta *meta)
+void fake_link_push_rx_meta(struct fake_link *fl, const uint8_t *frame, size_t len,
+                            const struct link_meta *meta)
 {
     require(len > 0, "empty frame");
     queue_push(&fl->rx, frame, len, meta);

@@ -22,7 +22,8 @@ size_t fake_link_pop_tx(struct fake_link *fl, uint8_t *buf, size_t cap);
 size_t fake_link_rx_pending(const struct fake_link *fl);
 
 /* The same with the offload fields of a frame (see struct link_meta). */
-void fake_link_push_rx_meta(struct fake_link *fl, const uint8_t *frame, size_t len, const struct link_meta *meta);
+void fake_link_push_rx_meta(struct fake_link *fl, const uint8_t *frame, size_t len,
+                            const struct link_meta *meta);
 size_t fake_link_pop_tx_meta(struct fake_link *fl, uint8_t *buf, size_t cap, struct link_meta *meta);
 /* Whether the link reports LINK_CAP_OFFLOAD (default off); set before netif_add. */
 void fake_link_set_offload(struct fake_link *fl, int on);

@@ -34,7 +34,6 @@ static struct link_meta super_meta;
 static size_t super_next;
 static int offload_wanted;
 
-
 /* lwIP cannot be initialised twice in one process (its timer list would keep
  * pointers into re-initialised pools), which matters only with CK_FORK=no. */
 /* What lwIP's heap holds with no connection: its cyclic timers, which live
@@ -192,7 +191,8 @@ static size_t next_wire_frame(void)
 {
     for (;;) {
         if (super_len > 0) {
-            size_t len = gso_segment(super_frame, super_len, &super_meta, super_next++, frame_buf, sizeof frame_buf);
+            size_t len =
+                gso_segment(super_frame, super_len, &super_meta, super_next++, frame_buf, sizeof frame_buf);
             if (len > 0) {
                 return len;
             }

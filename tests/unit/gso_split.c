@@ -70,7 +70,8 @@ size_t gso_segment(const uint8_t *frame, size_t len, const struct link_meta *met
     }
     size_t l4 = meta->csum_start;
     size_t hdr = l4 + (size_t)(frame[l4 + 12] >> 4) * 4;
-    if (meta->csum != LINK_CSUM_PARTIAL || meta->csum_offset != 16 || get16(frame + l4 + 16) != pseudo_sum(frame, len, l4)) {
+    if (meta->csum != LINK_CSUM_PARTIAL || meta->csum_offset != 16 ||
+        get16(frame + l4 + 16) != pseudo_sum(frame, len, l4)) {
         fprintf(stderr, "%s: a super-frame without the partial checksum the kernel needs\n", __FILE__);
         abort();
     }

@@ -317,7 +317,7 @@ START_TEST(repeated_syn_adding_window_scaling_is_dropped)
     static const uint8_t mss_ws[8] = {2, 4, 0x05, 0xb4, 1, 3, 3, 7};
     /* Little memory: the connection opens with less than the default window. */
     size_t saved = mem_budget_limit();
-    mem_budget_set_limit(256 * 1024);
+    mem_budget_set_limit((size_t)256 * 1024);
     send_raw_tcp(PEER_IP, 40500, ECHO_PORT, 1000, 0, TCPF_SYN, mss, sizeof mss, NULL, 0);
     mem_budget_set_limit(saved);
     struct segment s;
@@ -334,7 +334,7 @@ END_TEST
 /* 64 spoofed SYNs used to fill the backlog for 20 s. */
 START_TEST(syn_flood_leaves_room_for_a_real_client)
 {
-    const uint32_t syns = MEMP_NUM_TCP_PCB * 3 / 4 + 2000;
+    const uint32_t syns = (uint32_t)MEMP_NUM_TCP_PCB * 3 / 4 + 2000;
     for (uint32_t n = 0; n < syns; n++) {
         spoofed_syn(n);
         ck_assert_uint_le(tcp_guard_half_open(), MEMP_NUM_TCP_PCB * 3 / 4);
