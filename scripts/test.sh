@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Installs what is missing, builds, and runs the whole ctest suite twice (a
-# normal build and an ASan+UBSan build on malloc pools), then a clang build
+# normal build and an ASan+UBSan build), then a clang build
 # that replays the fuzz corpus. Exits non-zero on any failure.
 # Run as root (sudo scripts/test.sh): the end-to-end tests create network
 # namespaces and taps, and skip themselves without root.
@@ -32,7 +32,7 @@ cmake --build build --target clang-format-check
 cmake --build build --target clang-tidy
 
 run_suite build -DCMAKE_BUILD_TYPE=RelWithDebInfo -DLWIPTAP_SANITIZE=OFF
-# Pools and heap on malloc() here, so that ASan sees overruns inside lwIP's pool elements too.
+# lwIP's pools and heap are on malloc(), so ASan sees overruns inside pool elements too.
 ASAN_OPTIONS=abort_on_error=1:detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
     run_suite build-asan -DCMAKE_BUILD_TYPE=Debug -DLWIPTAP_SANITIZE=ON
 
