@@ -17,7 +17,6 @@
  * one connection to 10,000, and ASan sees inside every element. The pool
  * sizes below then only bound lwIP's own per-pool arrays and the pool test. */
 #define MEM_ALIGNMENT 8
-#define MEM_SIZE (16 * 1024 * 1024)
 #include "lwiptap/mem_budget.h"
 #define MEM_CUSTOM_ALLOCATOR 1
 #define MEM_CUSTOM_MALLOC lwiptap_mem_malloc
