@@ -24,6 +24,7 @@
 #include "lwip/priv/tcp_priv.h"
 #include "lwip/stats.h"
 #include "lwip/timeouts.h"
+#include "lwiptap/debug_flags.h"
 #include "lwiptap/guard.h"
 #include "lwiptap/log.h"
 #include "services.h"
@@ -338,6 +339,13 @@ static void set_up(void)
         sink = getenv("FUZZ_LOG") != NULL ? stderr : fopen("/dev/null", "w");
         log_set_stream(sink);
         log_set_level(getenv("FUZZ_LOG") != NULL ? LOG_INFO : LOG_DEBUG);
+        /* FUZZ_DEBUG=tcp_in,tcp_out: lwIP's own debug output, as lwip-tap --debug. */
+        char why[128];
+        if (getenv("FUZZ_DEBUG") != NULL &&
+            lwiptap_debug_parse(getenv("FUZZ_DEBUG"), &lwiptap_debug_mask, why, sizeof why) != 0) {
+            fprintf(stderr, "fuzz: FUZZ_DEBUG: %s\n", why);
+            abort();
+        }
     }
     memset(&h.conns, 0, sizeof h.conns);
     guard_reset();
