@@ -221,7 +221,10 @@ static err_t conn_flush(struct stream_conn *conn)
     if (wrote) {
         tcp_output(pcb);
     }
-    if (conn->head == NULL && conn->finishing) {
+    /* Close only once lwIP holds nothing unacknowledged: after our FIN lwIP
+     * gives a connection in LAST_ACK 2 MSL (120 s) in all, however much data
+     * still waits for a lossy link, and then drops it with the data. */
+    if (conn->head == NULL && conn->finishing && tcp_sndqueuelen(pcb) == 0) {
         return conn_close(conn, "closed");
     }
     return ERR_OK;

@@ -37,6 +37,7 @@
 #define PATTERN_LEN 65521u
 #define PATTERN_STRIDE 7919u
 #define MAX_CONNS 16384
+#define MAX_PENDING_CONNECTS 256
 #define MAX_CYCLES 1000000L
 
 static unsigned char pattern[PATTERN_LEN + IO_CHUNK];
@@ -317,16 +318,22 @@ static int run_stream(const struct options *o)
     long n = o->conns, done = 0;
     double start = now_s();
     double deadline = start + o->timeout_s;
-    for (long i = 0; i < n; i++) {
-        conns[i] =
-            (struct stream_conn){.fd = start_connect(o),
-                                 .start = (size_t)(((unsigned long long)i * PATTERN_STRIDE) % PATTERN_LEN)};
-        if (conns[i].fd < 0) {
-            return 1;
-        }
-    }
+    /* Connections are opened as earlier ones complete their handshake, at most
+     * MAX_PENDING_CONNECTS at a time, as load generators ramp up: thousands of
+     * SYNs in one burst would only overflow the server's queue. */
+    long opened = 0, pending = 0;
     while (done < n) {
-        for (long i = 0; i < n; i++) {
+        while (opened < n && pending < MAX_PENDING_CONNECTS) {
+            long i = opened++;
+            conns[i] = (struct stream_conn){
+                .fd = start_connect(o),
+                .start = (size_t)(((unsigned long long)i * PATTERN_STRIDE) % PATTERN_LEN)};
+            if (conns[i].fd < 0) {
+                return 1;
+            }
+            pending++;
+        }
+        for (long i = 0; i < opened; i++) {
             const struct stream_conn *c = &conns[i];
             short ev = 0;
             if (!c->eof) {
@@ -337,7 +344,7 @@ static int run_stream(const struct options *o)
             }
             pfds[i] = (struct pollfd){.fd = c->eof ? -1 : c->fd, .events = ev};
         }
-        int ready = poll(pfds, (nfds_t)n, remaining_ms(deadline));
+        int ready = poll(pfds, (nfds_t)opened, remaining_ms(deadline));
         if (ready < 0 && errno != EINTR) {
             return fail("poll: %s", strerror(errno));
         }
@@ -349,7 +356,7 @@ static int run_stream(const struct options *o)
             return fail("timed out after %.0f s: %ld of %ld connections done, %llu of %llu bytes echoed",
                         o->timeout_s, done, n, got, o->bytes * (unsigned long long)n);
         }
-        for (long i = 0; i < n; i++) {
+        for (long i = 0; i < opened; i++) {
             struct stream_conn *c = &conns[i];
             if (pfds[i].revents == 0) {
                 continue;
@@ -360,6 +367,7 @@ static int run_stream(const struct options *o)
                     return fail("connect: %s", strerror(err));
                 }
                 c->connected = 1;
+                pending--;
             }
             if (pfds[i].revents & (POLLIN | POLLHUP | POLLERR)) {
                 if (stream_recv(c, o->bytes, buf) != 0) {

@@ -23,6 +23,7 @@ static const char *const reason_names[GUARD_REASON_COUNT] = {
     [GUARD_TCP_SYN_WINDOW_TINY] = "tcp_syn_window_below_2",
     [GUARD_TCP_SYN_OPTIONS_CHANGED] = "tcp_syn_repeat_adds_wscale",
     [GUARD_TCP_HALF_OPEN_EVICTED] = "tcp_half_open_evicted",
+    [GUARD_TCP_SYN_HALF_OPEN_BUSY] = "tcp_syn_dropped_half_open_young",
     [GUARD_TCP_SYN_REFUSED] = "tcp_syn_refused_at_capacity",
     [GUARD_TCP_SYN_LOW_MEMORY] = "tcp_syn_dropped_low_memory",
     [GUARD_RX_LOW_MEMORY] = "rx_data_dropped_low_memory",

@@ -21,6 +21,7 @@
 #include "lwip/stats.h"
 #include "lwip/tcp.h"
 #include "lwiptap/guard.h"
+#include "lwip/sys.h"
 #include "lwiptap/hooks.h"
 #include "lwiptap/mem_budget.h"
 
@@ -37,12 +38,16 @@
 #define GUARD_MIN_WINDOW (4 * TCP_MSS)
 
 /* A flood then leaves each half-open pcb DEFAULT_MAX_HALF_OPEN / rate seconds
- * for its ACK (30 ms at 25k SYN/s), and a quarter of the pcbs for connections. */
-#define DEFAULT_MAX_HALF_OPEN (MEMP_NUM_TCP_PCB * 3 / 4)
+ * for its ACK (80 ms at 25k SYN/s). Not more: lwIP finds a segment's pcb by
+ * walking all of them, so every spoofed SYN costs a walk over the half-open
+ * ones, and at 12,000 a flood of 25k SYN/s takes all of a core. */
+#define DEFAULT_MAX_HALF_OPEN GUARD_DEFAULT_MAX_HALF_OPEN
+#define HALF_OPEN_MIN_AGE_MS GUARD_HALF_OPEN_MIN_AGE_MS
 
 struct half_open {
     struct half_open *prev, *next;
     struct tcp_pcb *pcb;
+    u32_t born_ms;
 };
 
 static struct half_open records[MEMP_NUM_TCP_PCB];
@@ -130,6 +135,7 @@ static err_t on_passive_open(u8_t id, struct tcp_pcb_listen *lpcb, struct tcp_pc
     free_records = rec->next;
     size_initial_window(cpcb);
     rec->pcb = cpcb;
+    rec->born_ms = sys_now();
     rec->prev = oldest_first.prev;
     rec->next = &oldest_first;
     oldest_first.prev->next = rec;
@@ -142,17 +148,23 @@ static err_t on_passive_open(u8_t id, struct tcp_pcb_listen *lpcb, struct tcp_pc
 
 /* Established pcbs leave the ring lazily, here: each record is released once,
  * so this is O(1) amortised per SYN. The ring never outgrows the pcb pool. */
-static struct tcp_pcb *oldest_half_open(void)
+static struct half_open *oldest_half_open_record(void)
 {
     while (oldest_first.next != &oldest_first) {
         struct half_open *rec = oldest_first.next;
         LWIP_ASSERT("tcp_guard: a record in the ring has a pcb", rec->pcb != NULL);
         if (rec->pcb != NULL && rec->pcb->state == SYN_RCVD) {
-            return rec->pcb;
+            return rec;
         }
         release_record(rec);
     }
     return NULL;
+}
+
+static struct tcp_pcb *oldest_half_open(void)
+{
+    struct half_open *rec = oldest_half_open_record();
+    return rec != NULL ? rec->pcb : NULL;
 }
 
 static void evict_oldest_half_open(const char *why)
@@ -193,7 +205,18 @@ static err_t admit_syn(struct tcp_pcb_listen *lpcb, const struct tcp_hdr *hdr, c
     /* The ring also holds connections established since they were last at its
      * front; under a flood they reach it within max_half_open SYNs, so the
      * count is at most that many too high, and only for a moment. */
-    while (ring_len >= max_half_open && oldest_half_open() != NULL) {
+    struct half_open *oldest;
+    /* Finding the oldest releases established records, so the count is read again. */
+    while (ring_len >= max_half_open && (oldest = oldest_half_open_record()) != NULL &&
+           ring_len >= max_half_open) {
+        if ((u32_t)(sys_now() - oldest->born_ms) < HALF_OPEN_MIN_AGE_MS) {
+            char remote[IPADDR_STRLEN_MAX];
+            ipaddr_ntoa_r(ip_current_src_addr(), remote, sizeof remote);
+            guard_note(GUARD_TCP_SYN_HALF_OPEN_BUSY,
+                       "SYN from %s:%u dropped: %u half-open connections, none older than %u ms", remote,
+                       hdr->src, ring_len, (unsigned)HALF_OPEN_MIN_AGE_MS);
+            return ERR_ABRT;
+        }
         evict_oldest_half_open("too many half-open connections");
     }
     /* Short of memory, lwIP's tcp_alloc() would make room by resetting an

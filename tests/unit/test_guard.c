@@ -309,6 +309,25 @@ static void spoofed_syn(uint32_t n)
                  0);
 }
 
+/* A burst faster than handshakes can complete (10,000 clients at once) is
+ * not a flood: no half-open connection younger than the minimum age is
+ * evicted; the SYNs beyond the limit are dropped, for the clients to retry. */
+START_TEST(young_half_open_connections_are_not_evicted)
+{
+    for (uint32_t n = 0; n < GUARD_DEFAULT_MAX_HALF_OPEN + 100; n++) {
+        spoofed_syn(n);
+    }
+    ck_assert_uint_eq(tcp_guard_half_open(), GUARD_DEFAULT_MAX_HALF_OPEN);
+    ck_assert_uint_eq(guard_count(GUARD_TCP_HALF_OPEN_EVICTED), 0);
+    ck_assert_uint_eq(guard_count(GUARD_TCP_SYN_HALF_OPEN_BUSY), 100);
+    ck_assert(log_has("tcp_syn_dropped_half_open_young"));
+    fake_clock_advance(GUARD_HALF_OPEN_MIN_AGE_MS);
+    spoofed_syn(GUARD_DEFAULT_MAX_HALF_OPEN + 100);
+    ck_assert_uint_eq(guard_count(GUARD_TCP_HALF_OPEN_EVICTED), 1);
+    fixture_discard_tx();
+}
+END_TEST
+
 /* Found by the fuzzer: a SYN without window scaling, then the same SYN with
  * it, made lwIP assert that the window was still its default. */
 START_TEST(repeated_syn_adding_window_scaling_is_dropped)
@@ -334,10 +353,14 @@ END_TEST
 /* 64 spoofed SYNs used to fill the backlog for 20 s. */
 START_TEST(syn_flood_leaves_room_for_a_real_client)
 {
-    const uint32_t syns = (uint32_t)MEMP_NUM_TCP_PCB * 3 / 4 + 2000;
+    /* 20,000 SYN/s: the oldest half-open connection is 100 ms old at the limit. */
+    const uint32_t syns = GUARD_DEFAULT_MAX_HALF_OPEN + 2000;
     for (uint32_t n = 0; n < syns; n++) {
         spoofed_syn(n);
-        ck_assert_uint_le(tcp_guard_half_open(), MEMP_NUM_TCP_PCB * 3 / 4);
+        ck_assert_uint_le(tcp_guard_half_open(), GUARD_DEFAULT_MAX_HALF_OPEN);
+        if (n % 20 == 19) {
+            fake_clock_advance(1);
+        }
     }
     ck_assert_uint_ge(guard_count(GUARD_TCP_HALF_OPEN_EVICTED), 2000);
     fixture_discard_tx();
@@ -438,6 +461,7 @@ Suite *guard_suite(void)
     fixture_add_test(s, overlapping_ipv4_fragments_drop_the_datagram);
     fixture_add_test(s, syn_flood_leaves_room_for_a_real_client);
     fixture_add_test(s, repeated_syn_adding_window_scaling_is_dropped);
+    fixture_add_test(s, young_half_open_connections_are_not_evicted);
     fixture_add_test(s, syn_at_capacity_gets_rst_and_a_log_line);
     fixture_add_test(s, syn_at_capacity_reclaims_a_time_wait_slot);
     fixture_add_test(s, warnings_are_rate_limited_per_reason);

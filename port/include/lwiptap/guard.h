@@ -43,6 +43,7 @@ enum guard_reason {
     GUARD_TCP_SYN_WINDOW_TINY,
     GUARD_TCP_SYN_OPTIONS_CHANGED,
     GUARD_TCP_HALF_OPEN_EVICTED,
+    GUARD_TCP_SYN_HALF_OPEN_BUSY,
     GUARD_TCP_SYN_REFUSED,
     GUARD_TCP_SYN_LOW_MEMORY,
     GUARD_RX_LOW_MEMORY,
@@ -69,6 +70,13 @@ void guard_reset(void);
 struct link *link_guard_new(struct link *inner, uint16_t mtu);
 
 /* ---- the TCP stage ---- */
+
+/* Half-open connections kept at most (see tcp_guard.c for why not more). */
+#define GUARD_DEFAULT_MAX_HALF_OPEN 2048
+/* A half-open connection younger than this is never evicted: a burst of real
+ * clients (10,000 connecting at once) then has its new SYNs dropped, to be
+ * retried by the clients, rather than its handshakes reset mid-way. */
+#define GUARD_HALF_OPEN_MIN_AGE_MS 50
 
 struct tcp_guard_config {
     unsigned max_conns;     /* connection pcbs (not listeners) at which a SYN gets a RST */
