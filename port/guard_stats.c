@@ -9,6 +9,7 @@
 
 static const char *const reason_names[GUARD_REASON_COUNT] = {
     [GUARD_ARP_SHORT] = "arp_short",
+    [GUARD_IP_HEADER_SHORT] = "ip_shorter_than_header",
     [GUARD_IP_FRAG_OVERLAP] = "frag_overlap",
     [GUARD_IP_FRAG_POISONED] = "frag_of_dropped_datagram",
     [GUARD_IP6_CHAIN_MALFORMED] = "ip6_chain_malformed",

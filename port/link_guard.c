@@ -75,8 +75,13 @@ static int note_frag_verdict(enum frag_verdict v, const char *family)
 
 static int check_ipv4(struct guard_link *g, const uint8_t *ip, size_t len)
 {
-    /* lwIP validates the header itself; only well-formed fragments are tracked here. */
-    if (len < 20 || (ip[0] >> 4) != 4) {
+    /* ip4_input reads the length fields before it checks the packet is that long. */
+    if (len < 20) {
+        guard_note(GUARD_IP_HEADER_SHORT, "IPv4 packet of %zu bytes, shorter than its header: dropped", len);
+        return 0;
+    }
+    /* lwIP validates the rest of the header itself; only well-formed fragments are tracked here. */
+    if ((ip[0] >> 4) != 4) {
         return 1;
     }
     size_t hlen = (size_t)(ip[0] & 0x0f) * 4;
@@ -149,7 +154,12 @@ struct ip6_frag_info {
 
 static int check_ipv6(struct guard_link *g, const uint8_t *ip, size_t len)
 {
-    if (len < IP6_HLEN || (ip[0] >> 4) != 6) {
+    /* ip6_input reads the header before it checks the packet is that long. */
+    if (len < IP6_HLEN) {
+        guard_note(GUARD_IP_HEADER_SHORT, "IPv6 packet of %zu bytes, shorter than its header: dropped", len);
+        return 0;
+    }
+    if ((ip[0] >> 4) != 6) {
         return 1;
     }
     size_t end = IP6_HLEN + get16(ip + 4);

@@ -93,6 +93,25 @@ static void echo_through(struct peer *p, size_t total)
     free(data);
 }
 
+/* ip4_input and ip6_input read header fields before they check the length:
+ * with frames in exact-size buffers, ASan saw the overrun. */
+START_TEST(ip_packets_shorter_than_their_header_are_dropped)
+{
+    uint8_t frame[14 + 40] = {0};
+    memcpy(frame, stack_mac, 6);
+    memcpy(frame + 6, peer_mac, 6);
+    frame[12] = 0x08;
+    frame[14] = 0x45;
+    fixture_inject(frame, 14 + 3);
+    frame[12] = 0x86;
+    frame[13] = 0xdd;
+    frame[14] = 0x60;
+    fixture_inject(frame, 14 + 39);
+    ck_assert_uint_eq(guard_count(GUARD_IP_HEADER_SHORT), 2);
+    ck_assert(log_has("WARN guard: ip_shorter_than_header: IPv4 packet of 3 bytes"));
+}
+END_TEST
+
 START_TEST(short_arp_is_dropped_not_answered)
 {
     struct arp_frame request = {ARP_REQUEST, {0}, PEER_IP, {0}, STACK_IP};
@@ -461,6 +480,7 @@ Suite *guard_suite(void)
     fixture_add_test(s, overlapping_ipv4_fragments_drop_the_datagram);
     fixture_add_test(s, syn_flood_leaves_room_for_a_real_client);
     fixture_add_test(s, repeated_syn_adding_window_scaling_is_dropped);
+    fixture_add_test(s, ip_packets_shorter_than_their_header_are_dropped);
     fixture_add_test(s, young_half_open_connections_are_not_evicted);
     fixture_add_test(s, syn_at_capacity_gets_rst_and_a_log_line);
     fixture_add_test(s, syn_at_capacity_reclaims_a_time_wait_slot);
