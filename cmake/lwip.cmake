@@ -10,30 +10,47 @@ endif()
 include("${LWIP_DIR}/src/Filelists.cmake")
 message(STATUS "lwIP ${LWIP_VERSION_STRING} from ${LWIP_DIR}")
 
-# Our patches to lwIP (patches/*.patch, each for a defect no hook or guard of
-# ours can reach, each with a test that fails without it) are applied to
-# copies of the files they touch in the build tree: LWIP_DIR stays as it is.
-find_program(PATCH_PROGRAM patch REQUIRED)
-file(GLOB LWIPTAP_LWIP_PATCHES CONFIGURE_DEPENDS "${CMAKE_SOURCE_DIR}/patches/lwip-*.patch")
+# Our fixes to lwIP, each for a defect no hook or guard of ours can reach and
+# each with a test that fails without it. A fix is a snippet of our own code
+# (patches/*.c) inserted after one anchor line of an lwIP file, in a copy of
+# that file in the build tree: LWIP_DIR stays as it is, and no lwIP source is
+# kept in this repository.
 set(patched_root "${CMAKE_BINARY_DIR}/lwip-patched")
 file(REMOVE_RECURSE "${patched_root}")
-foreach(patch_file IN LISTS LWIPTAP_LWIP_PATCHES)
-  file(STRINGS "${patch_file}" patched_paths REGEX "^\\+\\+\\+ b/")
-  foreach(line IN LISTS patched_paths)
-    string(REGEX REPLACE "^\\+\\+\\+ b/([^\t ]+).*$" "\\1" rel "${line}")
-    if(NOT EXISTS "${patched_root}/${rel}")
-      get_filename_component(rel_dir "${rel}" DIRECTORY)
-      file(COPY "${LWIP_DIR}/${rel}" DESTINATION "${patched_root}/${rel_dir}")
-    endif()
-    list(APPEND lwip_patched_files "${rel}")
-  endforeach()
-  execute_process(COMMAND "${PATCH_PROGRAM}" -p1 --forward --batch -d "${patched_root}" -i "${patch_file}"
-                  RESULT_VARIABLE patch_rc OUTPUT_VARIABLE patch_out ERROR_VARIABLE patch_out)
-  if(NOT patch_rc EQUAL 0)
-    message(FATAL_ERROR "cannot apply ${patch_file} to lwIP ${LWIP_VERSION_STRING}:\n${patch_out}")
+set(lwip_patched_files)
+
+# lwiptap_fix_lwip(REL ANCHOR SNIPPET): inserts SNIPPET after the line of
+# LWIP_DIR/REL that contains ANCHOR, which must occur exactly once.
+function(lwiptap_fix_lwip rel anchor snippet)
+  set(copy "${patched_root}/${rel}")
+  if(NOT EXISTS "${copy}")
+    get_filename_component(copy_dir "${copy}" DIRECTORY)
+    file(COPY "${LWIP_DIR}/${rel}" DESTINATION "${copy_dir}")
   endif()
-  message(STATUS "lwIP patched: ${patch_file}")
-endforeach()
+  file(READ "${copy}" text)
+  string(FIND "${text}" "${anchor}" first)
+  string(FIND "${text}" "${anchor}" last REVERSE)
+  if(first EQUAL -1 OR NOT first EQUAL last)
+    message(FATAL_ERROR "cannot apply ${snippet} to lwIP ${LWIP_VERSION_STRING}: "
+                        "'${anchor}' is not in ${rel} exactly once")
+  endif()
+  string(SUBSTRING "${text}" ${first} -1 rest)
+  string(FIND "${rest}" "\n" eol)
+  math(EXPR cut "${first} + ${eol} + 1")
+  string(SUBSTRING "${text}" 0 ${cut} head)
+  string(SUBSTRING "${text}" ${cut} -1 tail)
+  file(READ "${CMAKE_SOURCE_DIR}/patches/${snippet}" insert)
+  file(WRITE "${copy}" "${head}${insert}${tail}")
+  set_property(DIRECTORY APPEND PROPERTY CMAKE_CONFIGURE_DEPENDS "${CMAKE_SOURCE_DIR}/patches/${snippet}")
+  set(lwip_patched_files ${lwip_patched_files} "${rel}" PARENT_SCOPE)
+  message(STATUS "lwIP fixed: ${rel} with patches/${snippet}")
+endfunction()
+
+# Found by our fuzzer: the persist timer outlives an unsent list that an ACK emptied.
+lwiptap_fix_lwip(src/core/tcp_in.c
+  "pcb->unsent = tcp_free_acked_segments(pcb, pcb->unsent, \"unsent\", pcb->unacked);"
+  tcp_in_persist_stop.c)
+
 set(lwip_all_srcs ${lwipcore_SRCS} ${lwipcore4_SRCS} ${lwipcore6_SRCS})
 list(REMOVE_DUPLICATES lwip_patched_files)
 foreach(rel IN LISTS lwip_patched_files)
