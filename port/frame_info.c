@@ -4,6 +4,8 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "lwiptap/byte_order.h"
+
 #define ETH_HLEN 14
 #define ETHERTYPE_IPV4 0x0800
 #define ETHERTYPE_ARP 0x0806
@@ -22,23 +24,13 @@ struct l3_view {
     size_t l4_len;
 };
 
-static uint16_t get16(const uint8_t *p)
-{
-    return (uint16_t)((p[0] << 8) | p[1]);
-}
-
-static uint32_t get32(const uint8_t *p)
-{
-    return ((uint32_t)p[0] << 24) | ((uint32_t)p[1] << 16) | ((uint32_t)p[2] << 8) | p[3];
-}
-
 /* Finds the layer-4 header; returns -1 for non-IP or truncated frames. */
 static int parse_l3(const uint8_t *frame, size_t len, struct l3_view *v)
 {
     if (len < ETH_HLEN) {
         return -1;
     }
-    uint16_t type = get16(frame + 12);
+    uint16_t type = get_be16(frame + 12);
     const uint8_t *ip = frame + ETH_HLEN;
     size_t ip_len = len - ETH_HLEN;
     if (type == ETHERTYPE_IPV4) {
@@ -46,12 +38,12 @@ static int parse_l3(const uint8_t *frame, size_t len, struct l3_view *v)
             return -1;
         }
         size_t hlen = (size_t)(ip[0] & 0x0f) * 4;
-        size_t total = get16(ip + 2);
+        size_t total = get_be16(ip + 2);
         if (hlen < 20 || total < hlen || total > ip_len) {
             return -1;
         }
         /* Later fragments carry no layer-4 header. */
-        if ((get16(ip + 6) & 0x1fff) != 0) {
+        if ((get_be16(ip + 6) & 0x1fff) != 0) {
             return -1;
         }
         v->family = AF_INET;
@@ -66,7 +58,7 @@ static int parse_l3(const uint8_t *frame, size_t len, struct l3_view *v)
         if (ip_len < 40 || (ip[0] >> 4) != 6) {
             return -1;
         }
-        size_t payload = get16(ip + 4);
+        size_t payload = get_be16(ip + 4);
         if (payload > ip_len - 40) {
             return -1;
         }
@@ -153,12 +145,12 @@ static void describe_tcp(const struct l3_view *v, char *out, size_t outlen)
         return;
     }
     const uint8_t *t = v->l4;
-    format_endpoint(v, v->src, get16(t), src, sizeof src);
-    format_endpoint(v, v->dst, get16(t + 2), dst, sizeof dst);
+    format_endpoint(v, v->src, get_be16(t), src, sizeof src);
+    format_endpoint(v, v->dst, get_be16(t + 2), dst, sizeof dst);
     frame_format_tcp_flags(t[13] & 0x3f, flags, sizeof flags);
     size_t payload = v->l4_len - (size_t)(t[12] >> 4) * 4;
     snprintf(out, outlen, "%s > %s: Flags [%s], seq %u, ack %u, win %u, length %zu", src, dst, flags,
-             get32(t + 4), get32(t + 8), get16(t + 14), payload);
+             get_be32(t + 4), get_be32(t + 8), get_be16(t + 14), payload);
 }
 
 static void describe_ip(const struct l3_view *v, char *out, size_t outlen)
@@ -169,8 +161,8 @@ static void describe_ip(const struct l3_view *v, char *out, size_t outlen)
         return;
     }
     if (v->proto == PROTO_UDP && v->l4_len >= 8) {
-        format_endpoint(v, v->src, get16(v->l4), src, sizeof src);
-        format_endpoint(v, v->dst, get16(v->l4 + 2), dst, sizeof dst);
+        format_endpoint(v, v->src, get_be16(v->l4), src, sizeof src);
+        format_endpoint(v, v->dst, get_be16(v->l4 + 2), dst, sizeof dst);
         snprintf(out, outlen, "%s > %s: UDP, length %zu", src, dst, v->l4_len - 8);
         return;
     }
@@ -202,14 +194,14 @@ static void describe_ip(const struct l3_view *v, char *out, size_t outlen)
 static void describe_arp(const uint8_t *frame, size_t len, char *out, size_t outlen)
 {
     const uint8_t *a = frame + ETH_HLEN;
-    if (len < ETH_HLEN + 28 || get16(a) != 1 || get16(a + 2) != ETHERTYPE_IPV4) {
+    if (len < ETH_HLEN + 28 || get_be16(a) != 1 || get_be16(a + 2) != ETHERTYPE_IPV4) {
         snprintf(out, outlen, "ARP, malformed or not Ethernet/IPv4, length %zu", len);
         return;
     }
     char sender[INET_ADDRSTRLEN], target[INET_ADDRSTRLEN];
     inet_ntop(AF_INET, a + 14, sender, sizeof sender);
     inet_ntop(AF_INET, a + 24, target, sizeof target);
-    uint16_t op = get16(a + 6);
+    uint16_t op = get_be16(a + 6);
     if (op == 1) {
         snprintf(out, outlen, "ARP, Request who-has %s tell %s", target, sender);
     } else if (op == 2) {
@@ -226,7 +218,7 @@ void frame_describe(const uint8_t *frame, size_t len, char *out, size_t outlen)
         snprintf(out, outlen, "malformed: %zu bytes is shorter than an Ethernet header", len);
         return;
     }
-    uint16_t type = get16(frame + 12);
+    uint16_t type = get_be16(frame + 12);
     if (type == ETHERTYPE_ARP) {
         describe_arp(frame, len, out, outlen);
         return;

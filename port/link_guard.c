@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "lwiptap/byte_order.h"
 #include "frag_tracker.h"
 #include "lwip/sys.h"
 #include "lwiptap/guard.h"
@@ -42,16 +43,6 @@ struct guard_link {
     struct frag_tracker frags;
 };
 
-static uint16_t get16(const uint8_t *p)
-{
-    return (uint16_t)((p[0] << 8) | p[1]);
-}
-
-static uint32_t get32(const uint8_t *p)
-{
-    return ((uint32_t)p[0] << 24) | ((uint32_t)p[1] << 16) | ((uint32_t)p[2] << 8) | p[3];
-}
-
 /* 1 when the frame passes, 0 when it was dropped (and counted). */
 static int note_frag_verdict(enum frag_verdict v, const char *family)
 {
@@ -85,8 +76,8 @@ static int check_ipv4(struct guard_link *g, const uint8_t *ip, size_t len)
         return 1;
     }
     size_t hlen = (size_t)(ip[0] & 0x0f) * 4;
-    size_t total = get16(ip + 2);
-    uint16_t frag = get16(ip + 6);
+    size_t total = get_be16(ip + 2);
+    uint16_t frag = get_be16(ip + 6);
     if (hlen < 20 || total < hlen || total > len || (frag & 0x3fff) == 0) {
         return 1;
     }
@@ -94,7 +85,7 @@ static int check_ipv4(struct guard_link *g, const uint8_t *ip, size_t len)
     memset(&key, 0, sizeof key);
     memcpy(key.src, ip + 12, 4);
     memcpy(key.dst, ip + 16, 4);
-    key.id = get16(ip + 4);
+    key.id = get_be16(ip + 4);
     key.family = 4;
     key.proto = ip[9];
     return note_frag_verdict(
@@ -109,7 +100,7 @@ static int check_icmp6(const struct guard_link *g, const uint8_t *icmp, size_t l
     }
     switch (icmp[0]) {
     case ICMP6_PTB: {
-        uint32_t mtu = get32(icmp + 4);
+        uint32_t mtu = get_be32(icmp + 4);
         if (mtu < GUARD_IPV6_MIN_MTU || mtu > g->mtu) {
             guard_note(GUARD_ICMP6_PTB_MTU, "Packet Too Big with MTU %u, outside %u..%u: dropped", mtu,
                        GUARD_IPV6_MIN_MTU, g->mtu);
@@ -162,7 +153,7 @@ static int check_ipv6(struct guard_link *g, const uint8_t *ip, size_t len)
     if ((ip[0] >> 4) != 6) {
         return 1;
     }
-    size_t end = IP6_HLEN + get16(ip + 4);
+    size_t end = IP6_HLEN + get_be16(ip + 4);
     if (end > len) {
         return 1; /* lwIP drops truncated packets */
     }
@@ -185,9 +176,9 @@ static int check_ipv6(struct guard_link *g, const uint8_t *ip, size_t len)
                 return 0;
             }
             frag.present = 1;
-            frag.offset = get16(h + 2) >> 3;
+            frag.offset = get_be16(h + 2) >> 3;
             frag.more = h[3] & 1;
-            frag.id = get32(h + 4);
+            frag.id = get_be32(h + 4);
             frag.fragmentable_start = off + 8;
             nh = h[0];
             off += 8;
@@ -239,7 +230,7 @@ static int frame_passes(struct guard_link *g, const uint8_t *frame, size_t len)
     if (len < ETH_HLEN) {
         return 1; /* the netif driver counts runts */
     }
-    uint16_t type = get16(frame + 12);
+    uint16_t type = get_be16(frame + 12);
     const uint8_t *payload = frame + ETH_HLEN;
     size_t payload_len = len - ETH_HLEN;
     switch (type) {

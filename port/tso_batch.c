@@ -2,6 +2,8 @@
 
 #include <string.h>
 
+#include "lwiptap/byte_order.h"
+
 #define ETH_HLEN 14
 #define IP4_HLEN 20
 #define IP6_HLEN 40
@@ -23,22 +25,6 @@ struct segment {
     uint8_t flags;
 };
 
-static uint16_t get16(const uint8_t *p)
-{
-    return (uint16_t)((p[0] << 8) | p[1]);
-}
-
-static uint32_t get32(const uint8_t *p)
-{
-    return ((uint32_t)p[0] << 24) | ((uint32_t)p[1] << 16) | ((uint32_t)p[2] << 8) | p[3];
-}
-
-static void put16(uint8_t *p, uint16_t v)
-{
-    p[0] = (uint8_t)(v >> 8);
-    p[1] = (uint8_t)v;
-}
-
 /* 1 for a TCP segment with data and nothing but ACK (and PSH) set, in an IP
  * packet without options or extension headers that fills the frame exactly. */
 static int parse_data_segment(const uint8_t *h, size_t head_len, size_t frame_len, struct segment *s)
@@ -47,17 +33,17 @@ static int parse_data_segment(const uint8_t *h, size_t head_len, size_t frame_le
         return 0;
     }
     const uint8_t *ip = h + ETH_HLEN;
-    uint16_t type = get16(h + 12);
+    uint16_t type = get_be16(h + 12);
     if (type == 0x0800) {
-        if (ip[0] != 0x45 || (get16(ip + 6) & 0x3fff) != 0 || ip[9] != IP_PROTO_TCP ||
-            (size_t)get16(ip + 2) + ETH_HLEN != frame_len) {
+        if (ip[0] != 0x45 || (get_be16(ip + 6) & 0x3fff) != 0 || ip[9] != IP_PROTO_TCP ||
+            (size_t)get_be16(ip + 2) + ETH_HLEN != frame_len) {
             return 0;
         }
         s->ipv6 = 0;
         s->l4_start = ETH_HLEN + IP4_HLEN;
     } else if (type == 0x86dd) {
         if (head_len < ETH_HLEN + IP6_HLEN + TCP_HLEN || (ip[0] >> 4) != 6 || ip[6] != IP_PROTO_TCP ||
-            (size_t)get16(ip + 4) + ETH_HLEN + IP6_HLEN != frame_len) {
+            (size_t)get_be16(ip + 4) + ETH_HLEN + IP6_HLEN != frame_len) {
             return 0;
         }
         s->ipv6 = 1;
@@ -74,7 +60,7 @@ static int parse_data_segment(const uint8_t *h, size_t head_len, size_t frame_le
         return 0;
     }
     s->payload = frame_len - s->hdr_len;
-    s->seq = get32(tcp + 4);
+    s->seq = get_be32(tcp + 4);
     return 1;
 }
 
@@ -108,7 +94,7 @@ static int continues_batch(const struct tso_batch *b, const uint8_t *h, const st
 static uint32_t sum16(const uint8_t *p, size_t len, uint32_t sum)
 {
     for (size_t i = 0; i + 1 < len; i += 2) {
-        sum += get16(p + i);
+        sum += get_be16(p + i);
     }
     return sum;
 }
@@ -129,7 +115,7 @@ static void set_partial_checksum(uint8_t *frame, size_t len, size_t l4_start, in
     const uint8_t *ip = frame + ETH_HLEN;
     uint32_t l4_len = (uint32_t)(len - l4_start);
     uint32_t pseudo = (ipv6 ? sum16(ip + 8, 32, 0) : sum16(ip + 12, 8, 0)) + IP_PROTO_TCP + l4_len;
-    put16(frame + l4_start + TCP_CSUM_OFFSET, fold(pseudo));
+    put_be16(frame + l4_start + TCP_CSUM_OFFSET, fold(pseudo));
     memset(meta, 0, sizeof *meta);
     meta->csum = LINK_CSUM_PARTIAL;
     meta->csum_start = (uint16_t)l4_start;
@@ -141,11 +127,11 @@ static void finish_super_frame(struct tso_batch *b, struct link_meta *meta)
 {
     uint8_t *ip = b->frame + ETH_HLEN;
     if (b->ipv6) {
-        put16(ip + 4, (uint16_t)(b->len - b->l4_start));
+        put_be16(ip + 4, (uint16_t)(b->len - b->l4_start));
     } else {
-        put16(ip + 2, (uint16_t)(b->len - ETH_HLEN));
-        put16(ip + 10, 0);
-        put16(ip + 10, (uint16_t)~fold(sum16(ip, IP4_HLEN, 0)));
+        put_be16(ip + 2, (uint16_t)(b->len - ETH_HLEN));
+        put_be16(ip + 10, 0);
+        put_be16(ip + 10, (uint16_t)~fold(sum16(ip, IP4_HLEN, 0)));
     }
     set_partial_checksum(b->frame, b->len, b->l4_start, b->ipv6, meta);
     meta->gso_type = b->ipv6 ? LINK_GSO_TCPV6 : LINK_GSO_TCPV4;
@@ -160,8 +146,8 @@ static size_t tcp_start(const uint8_t *frame, size_t len, int *ipv6)
         return 0;
     }
     const uint8_t *ip = frame + ETH_HLEN;
-    uint16_t type = get16(frame + 12);
-    if (type == 0x0800 && (ip[0] >> 4) == 4 && ip[9] == IP_PROTO_TCP && (get16(ip + 6) & 0x3fff) == 0) {
+    uint16_t type = get_be16(frame + 12);
+    if (type == 0x0800 && (ip[0] >> 4) == 4 && ip[9] == IP_PROTO_TCP && (get_be16(ip + 6) & 0x3fff) == 0) {
         *ipv6 = 0;
         size_t l4 = ETH_HLEN + (size_t)(ip[0] & 0x0f) * 4;
         return l4 + TCP_HLEN <= len ? l4 : 0;

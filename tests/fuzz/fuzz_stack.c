@@ -15,6 +15,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "lwiptap/byte_order.h"
 #include "arp_frame.h"
 #include "cli.h"
 #include "fake_clock.h"
@@ -113,16 +114,6 @@ static void inject(const uint8_t *frame, size_t len)
     inject_meta(frame, len, NULL);
 }
 
-static uint16_t get16(const uint8_t *p)
-{
-    return (uint16_t)((p[0] << 8) | p[1]);
-}
-
-static uint32_t get32(const uint8_t *p)
-{
-    return ((uint32_t)get16(p) << 16) | get16(p + 2);
-}
-
 static void answer_arp(const struct arp_frame *req, uint8_t *buf)
 {
     struct arp_frame reply = {ARP_REPLY, {0}, req->target_ip, {0}, req->sender_ip};
@@ -150,14 +141,14 @@ static void note_tcp(const uint8_t *tcp, size_t len)
     if (len < 20) {
         return;
     }
-    uint16_t dport = get16(tcp + 2);
+    uint16_t dport = get_be16(tcp + 2);
     if (dport < PEER_PORT_BASE || dport >= PEER_PORT_BASE + CONNS) {
         return;
     }
     size_t hlen = (size_t)(tcp[12] >> 4) * 4;
     size_t payload = len > hlen ? len - hlen : 0;
     uint8_t flags = tcp[13];
-    uint32_t end = get32(tcp + 4) + (uint32_t)payload + ((flags & 0x03) ? 1u : 0u);
+    uint32_t end = get_be32(tcp + 4) + (uint32_t)payload + ((flags & 0x03) ? 1u : 0u);
     struct conn *c = &h.conns[dport - PEER_PORT_BASE];
     if ((int32_t)(end - c->stack_nxt) > 0 || (flags & 0x02)) {
         c->stack_nxt = end;
@@ -184,15 +175,15 @@ static void drain_tx(void)
             if (len < 14 + 20) {
                 continue;
             }
-            uint16_t type = get16(h.frame + 12);
+            uint16_t type = get_be16(h.frame + 12);
             const uint8_t *ip = h.frame + 14;
             if (type == 0x0800 && ip[9] == 6) {
-                size_t hl = (size_t)(ip[0] & 15) * 4, total = get16(ip + 2);
+                size_t hl = (size_t)(ip[0] & 15) * 4, total = get_be16(ip + 2);
                 if (total <= len - 14 && total >= hl) {
                     note_tcp(ip + hl, total - hl);
                 }
             } else if (type == 0x86dd && len >= 14 + 40) {
-                size_t plen = get16(ip + 4);
+                size_t plen = get_be16(ip + 4);
                 if (plen > len - 54) {
                     continue;
                 }

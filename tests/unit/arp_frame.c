@@ -2,7 +2,7 @@
 
 #include <string.h>
 
-#include "byte_order.h"
+#include "lwiptap/byte_order.h"
 
 #define ETHERTYPE_ARP 0x0806
 #define ETHERTYPE_IPV4 0x0800

@@ -4,7 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "byte_order.h"
+#include "lwiptap/byte_order.h"
 
 /* Used by Check tests and by the fuzzer alike, so no ck_assert here: an abort
  * is reported by both. */

@@ -5,7 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "byte_order.h"
+#include "lwiptap/byte_order.h"
 #include "fixture.h"
 #include "lwip/stats.h"
 #include "lwiptap/frame_info.h"

@@ -1,6 +1,6 @@
 /* Network byte order reads and writes on raw frame bytes. */
-#ifndef UNIT_BYTE_ORDER_H
-#define UNIT_BYTE_ORDER_H
+#ifndef LWIPTAP_BYTE_ORDER_H
+#define LWIPTAP_BYTE_ORDER_H
 
 #include <stdint.h>
 
