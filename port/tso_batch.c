@@ -25,30 +25,42 @@ struct segment {
     uint8_t flags;
 };
 
+/* Where the TCP header of an outgoing TCP frame starts (lwIP sends no IPv6
+ * extension headers with TCP), or 0 for anything else. */
+static size_t tcp_start(const uint8_t *frame, size_t len, int *ipv6)
+{
+    if (len < ETH_HLEN + IP4_HLEN + TCP_HLEN) {
+        return 0;
+    }
+    const uint8_t *ip = frame + ETH_HLEN;
+    uint16_t type = get_be16(frame + 12);
+    if (type == 0x0800 && (ip[0] >> 4) == 4 && ip[9] == IP_PROTO_TCP && (get_be16(ip + 6) & 0x3fff) == 0) {
+        *ipv6 = 0;
+        size_t l4 = ETH_HLEN + (size_t)(ip[0] & 0x0f) * 4;
+        return l4 + TCP_HLEN <= len ? l4 : 0;
+    }
+    if (type == 0x86dd && len >= ETH_HLEN + IP6_HLEN + TCP_HLEN && (ip[0] >> 4) == 6 &&
+        ip[6] == IP_PROTO_TCP) {
+        *ipv6 = 1;
+        return ETH_HLEN + IP6_HLEN;
+    }
+    return 0;
+}
+
 /* 1 for a TCP segment with data and nothing but ACK (and PSH) set, in an IP
- * packet without options or extension headers that fills the frame exactly. */
+ * packet without options that fills the frame exactly. */
 static int parse_data_segment(const uint8_t *h, size_t head_len, size_t frame_len, struct segment *s)
 {
-    if (head_len < ETH_HLEN + IP4_HLEN + TCP_HLEN || head_len > frame_len) {
+    if (head_len > frame_len) {
+        return 0;
+    }
+    s->l4_start = tcp_start(h, head_len, &s->ipv6);
+    if (s->l4_start == 0) {
         return 0;
     }
     const uint8_t *ip = h + ETH_HLEN;
-    uint16_t type = get_be16(h + 12);
-    if (type == 0x0800) {
-        if (ip[0] != 0x45 || (get_be16(ip + 6) & 0x3fff) != 0 || ip[9] != IP_PROTO_TCP ||
-            (size_t)get_be16(ip + 2) + ETH_HLEN != frame_len) {
-            return 0;
-        }
-        s->ipv6 = 0;
-        s->l4_start = ETH_HLEN + IP4_HLEN;
-    } else if (type == 0x86dd) {
-        if (head_len < ETH_HLEN + IP6_HLEN + TCP_HLEN || (ip[0] >> 4) != 6 || ip[6] != IP_PROTO_TCP ||
-            (size_t)get_be16(ip + 4) + ETH_HLEN + IP6_HLEN != frame_len) {
-            return 0;
-        }
-        s->ipv6 = 1;
-        s->l4_start = ETH_HLEN + IP6_HLEN;
-    } else {
+    size_t ip_len = s->ipv6 ? (size_t)get_be16(ip + 4) + IP6_HLEN : ip[0] == 0x45 ? get_be16(ip + 2) : 0;
+    if (ip_len + ETH_HLEN != frame_len) {
         return 0;
     }
     const uint8_t *tcp = h + s->l4_start;
@@ -136,27 +148,6 @@ static void finish_super_frame(struct tso_batch *b, struct link_meta *meta)
     set_partial_checksum(b->frame, b->len, b->l4_start, b->ipv6, meta);
     meta->gso_type = b->ipv6 ? LINK_GSO_TCPV6 : LINK_GSO_TCPV4;
     meta->gso_size = b->seg_size;
-}
-
-/* Where the TCP header of an outgoing TCP frame starts (lwIP sends no IPv6
- * extension headers with TCP), or 0 for anything else. */
-static size_t tcp_start(const uint8_t *frame, size_t len, int *ipv6)
-{
-    if (len < ETH_HLEN + IP4_HLEN + TCP_HLEN) {
-        return 0;
-    }
-    const uint8_t *ip = frame + ETH_HLEN;
-    uint16_t type = get_be16(frame + 12);
-    if (type == 0x0800 && (ip[0] >> 4) == 4 && ip[9] == IP_PROTO_TCP && (get_be16(ip + 6) & 0x3fff) == 0) {
-        *ipv6 = 0;
-        size_t l4 = ETH_HLEN + (size_t)(ip[0] & 0x0f) * 4;
-        return l4 + TCP_HLEN <= len ? l4 : 0;
-    }
-    if (type == 0x86dd && len >= ETH_HLEN + IP6_HLEN + TCP_HLEN && ip[6] == IP_PROTO_TCP) {
-        *ipv6 = 1;
-        return ETH_HLEN + IP6_HLEN;
-    }
-    return 0;
 }
 
 int tso_batch_flush(struct tso_batch *b)
