@@ -221,10 +221,6 @@ void tcp_statelog_probe(struct tcp_pcb *pcb, int app_action)
     }
 }
 
-static void segment_delivered(struct tcp_pcb *pcb)
-{
-    tcp_statelog_touch(pcb);
-}
 
 static void observe_frame(void *ctx, enum link_event event, const uint8_t *frame, size_t len,
                           const struct link_meta *meta)
@@ -269,5 +265,5 @@ void tcp_statelog_init(void)
     context = STATELOG_CAUSE_APP;
     rx_flags = -2;
     ticks_walked = tcp_ticks;
-    lwiptap_tcp_set_input_observer(segment_delivered);
+    lwiptap_tcp_set_input_observer(tcp_statelog_touch);
 }
