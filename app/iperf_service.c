@@ -1,8 +1,6 @@
 #include "iperf_service.h"
 
-#include <ctype.h>
-#include <stdio.h>
-
+#include "endpoint.h"
 #include "lwip/apps/lwiperf.h"
 #include "lwip/ip_addr.h"
 #include "lwiptap/log.h"
@@ -31,14 +29,9 @@ static void on_report(void *arg, enum lwiperf_report_type type, const ip_addr_t 
     LWIP_UNUSED_ARG(arg);
     LWIP_UNUSED_ARG(local_addr);
     LWIP_UNUSED_ARG(local_port);
-    char addr[IPADDR_STRLEN_MAX], remote[IPADDR_STRLEN_MAX + 2];
-    ipaddr_ntoa_r(remote_addr, addr, sizeof addr);
-    for (char *c = addr; *c != '\0'; c++) {
-        *c = (char)tolower((unsigned char)*c);
-    }
-    /* The state log's notation: [2001:db8::1]:port for IPv6. */
-    snprintf(remote, sizeof remote, IP_IS_V6(remote_addr) ? "[%s]" : "%s", addr);
-    log_info("iperf", "%s:%u %s: %lu bytes in %lu ms, %lu kbit/s", remote, remote_port, report_name(type),
+    char remote[ENDPOINT_STRLEN];
+    endpoint_format(remote_addr, remote_port, remote, sizeof remote);
+    log_info("iperf", "%s %s: %lu bytes in %lu ms, %lu kbit/s", remote, report_name(type),
              (unsigned long)bytes, (unsigned long)ms, (unsigned long)kbit_per_s);
 }
 

@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "endpoint.h"
 #include "lwip/tcp.h"
 #include "lwiptap/guard.h"
 #include "lwiptap/log.h"
@@ -34,7 +35,7 @@ struct stream_conn {
     int finishing;
     uint64_t bytes_in;
     uint64_t bytes_out;
-    char peer[IPADDR_STRLEN_MAX + 8];
+    char peer[ENDPOINT_STRLEN];
 };
 
 struct stream_service {
@@ -337,10 +338,7 @@ static err_t on_accept(void *arg, struct tcp_pcb *pcb, err_t err)
     }
     conn->svc = svc;
     conn->pcb = pcb;
-    char addr[IPADDR_STRLEN_MAX];
-    ipaddr_ntoa_r(&pcb->remote_ip, addr, sizeof addr);
-    snprintf(conn->peer, sizeof conn->peer, IP_IS_V6(&pcb->remote_ip) ? "[%s]:%u" : "%s:%u", addr,
-             pcb->remote_port);
+    endpoint_format(&pcb->remote_ip, pcb->remote_port, conn->peer, sizeof conn->peer);
     conn->next = svc->conns;
     if (svc->conns != NULL) {
         svc->conns->prev = conn;

@@ -3,14 +3,13 @@
 #include <stdio.h>
 #include <stdlib.h>
 
+#include "endpoint.h"
 #include "lwip/ip_addr.h"
 #include "lwip/priv/tcp_priv.h"
 #include "lwip/tcp.h"
 #include "lwiptap/frame_info.h"
 #include "lwiptap/hooks.h"
 #include "lwiptap/log.h"
-
-#define ENDPOINT_LEN 56
 
 /* What the log last said about one pcb; lives in the pcb's ext-arg slot. */
 struct pcb_record {
@@ -19,8 +18,8 @@ struct pcb_record {
     /* On the list of pcbs to compare at the next checkpoint, when dirty. */
     struct pcb_record *dirty_prev, *dirty_next;
     int dirty;
-    char local[ENDPOINT_LEN];
-    char remote[ENDPOINT_LEN];
+    char local[ENDPOINT_STRLEN];
+    char remote[ENDPOINT_STRLEN];
 };
 
 static u8_t ext_arg_id;
@@ -31,29 +30,6 @@ static uint64_t comparisons;
 static int enabled = 1;
 static enum statelog_cause context = STATELOG_CAUSE_APP;
 static int rx_flags = -2; /* -2: no frame is being handled; -1: a non-TCP frame */
-
-static void format_endpoint(const ip_addr_t *ip, u16_t port, char *out, size_t outlen)
-{
-    char addr[IPADDR_STRLEN_MAX];
-    if (ip_addr_isany(ip)) {
-        snprintf(out, outlen, "*");
-    } else if (IP_IS_V6(ip)) {
-        ipaddr_ntoa_r(ip, addr, sizeof addr);
-        snprintf(out, outlen, "[%s]", addr);
-    } else {
-        ipaddr_ntoa_r(ip, addr, sizeof addr);
-        snprintf(out, outlen, "%s", addr);
-    }
-    size_t used = 0;
-    while (used < outlen && out[used] != '\0') {
-        used++;
-    }
-    if (port == 0) {
-        snprintf(out + used, outlen - used, ":*");
-    } else {
-        snprintf(out + used, outlen - used, ":%u", port);
-    }
-}
 
 static void describe_cause(enum statelog_cause cause, char *out, size_t outlen)
 {
@@ -160,11 +136,11 @@ static void check_pcb(struct tcp_pcb *pcb, enum statelog_cause cause)
     if (rec->state == pcb->state) {
         return;
     }
-    format_endpoint(&pcb->local_ip, pcb->local_port, rec->local, sizeof rec->local);
+    endpoint_format(&pcb->local_ip, pcb->local_port, rec->local, sizeof rec->local);
     if (pcb->state == LISTEN) {
         snprintf(rec->remote, sizeof rec->remote, "*:*");
     } else {
-        format_endpoint(&pcb->remote_ip, pcb->remote_port, rec->remote, sizeof rec->remote);
+        endpoint_format(&pcb->remote_ip, pcb->remote_port, rec->remote, sizeof rec->remote);
     }
     log_transition(rec, pcb->state, cause);
     rec->state = pcb->state;
@@ -220,7 +196,6 @@ void tcp_statelog_probe(struct tcp_pcb *pcb, int app_action)
         tcp_statelog_checkpoint(app_action ? STATELOG_CAUSE_APP : STATELOG_CAUSE_CONTEXT);
     }
 }
-
 
 static void observe_frame(void *ctx, enum link_event event, const uint8_t *frame, size_t len,
                           const struct link_meta *meta)

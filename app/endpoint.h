@@ -1,0 +1,15 @@
+/* One notation for a TCP endpoint in every log line: 192.0.2.1:40000,
+ * [2001:DB8::1]:40000, and * for a wildcard address or port (a listener). */
+#ifndef LWIPTAP_ENDPOINT_H
+#define LWIPTAP_ENDPOINT_H
+
+#include <stddef.h>
+
+#include "lwip/ip_addr.h"
+
+/* Room for the longest endpoint: an IPv6 address in brackets and a port. */
+#define ENDPOINT_STRLEN (IPADDR_STRLEN_MAX + 8)
+
+void endpoint_format(const ip_addr_t *ip, u16_t port, char *out, size_t outlen);
+
+#endif
