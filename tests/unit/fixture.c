@@ -148,13 +148,18 @@ void fixture_teardown(void)
     assert_everything_freed();
 }
 
-void fixture_add_test(Suite *s, const TTest *test)
+static void add_test_case(Suite *s, const TTest *test, SFun setup, SFun teardown)
 {
     TCase *tc = tcase_create(test->name);
-    tcase_add_checked_fixture(tc, fixture_setup, fixture_teardown);
+    tcase_add_checked_fixture(tc, setup, teardown);
     tcase_set_timeout(tc, TEST_TIMEOUT_S);
     tcase_add_test(tc, test);
     suite_add_tcase(s, tc);
+}
+
+void fixture_add_test(Suite *s, const TTest *test)
+{
+    add_test_case(s, test, fixture_setup, fixture_teardown);
 }
 
 void fixture_segment_from_peer(struct segment *s, uint16_t src_port, uint16_t dst_port)
@@ -253,11 +258,7 @@ static void fixture_teardown_offload(void)
 
 void fixture_add_offload_test(Suite *s, const TTest *test)
 {
-    TCase *tc = tcase_create(test->name);
-    tcase_add_checked_fixture(tc, fixture_setup_offload, fixture_teardown_offload);
-    tcase_set_timeout(tc, TEST_TIMEOUT_S);
-    tcase_add_test(tc, test);
-    suite_add_tcase(s, tc);
+    add_test_case(s, test, fixture_setup_offload, fixture_teardown_offload);
 }
 
 const char *fixture_log(void)
