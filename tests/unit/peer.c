@@ -149,3 +149,28 @@ size_t peer_max_payload(const struct peer *p)
 {
     return (size_t)p->lwip_mss - (p->timestamps ? TS_OPTION_SPACE : 0);
 }
+
+void peer_pump(struct peer *p, const uint8_t *data, size_t total, size_t want, int whole_segments)
+{
+    struct segment s;
+    const size_t seg = peer_max_payload(p);
+    size_t sent = 0;
+    uint32_t acked = p->rcv_nxt;
+    for (int stalls = 0; p->stream_len < want;) {
+        int progress = 0;
+        while (sent < total && peer_send_room(p) >= (whole_segments ? seg : 1)) {
+            size_t n = total - sent < seg ? total - sent : seg;
+            n = n < peer_send_room(p) ? n : peer_send_room(p);
+            peer_send(p, TCPF_ACK, data + sent, n);
+            sent += n;
+            progress = 1;
+        }
+        while (peer_recv(p, &s)) {
+            progress = 1;
+        }
+        progress |= peer_ack_new_data(p, &acked);
+        if (!progress) {
+            fixture_wait_for_timer(&stalls);
+        }
+    }
+}

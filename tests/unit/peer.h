@@ -52,6 +52,12 @@ void peer_connect(struct peer *p);
 /* Acknowledges lwIP's data if more arrived since *acked; returns 1 if it did. */
 int peer_ack_new_data(struct peer *p, uint32_t *acked);
 
+/* Sends data[0..total) as lwIP's window lets it in, a segment at most at a
+ * time (only whole segments when whole_segments is set, the peer waiting for
+ * room), reads and acknowledges lwIP's output as it comes, until
+ * p->stream_len reaches want; a stalled exchange fails the test. */
+void peer_pump(struct peer *p, const uint8_t *data, size_t total, size_t want, int whole_segments);
+
 void peer_freeze_acks(struct peer *p);
 void peer_thaw_acks(struct peer *p);
 

@@ -19,11 +19,6 @@
 #define PEER_ISS 5000u
 #define SPOOF_BASE 0xc0000264u /* 192.0.2.100: nobody answers ARP for it */
 
-static size_t min_size(size_t a, size_t b)
-{
-    return a < b ? a : b;
-}
-
 /* A TCP segment from the peer with raw option bytes. */
 static void send_raw_tcp(uint32_t src_ip, uint16_t sport, uint16_t dport, uint32_t seq, uint32_t ack,
                          uint8_t flags, const uint8_t *opts, size_t optlen, const void *data, size_t len)
@@ -66,27 +61,9 @@ static int log_has(const char *needle)
 static void echo_through(struct peer *p, size_t total)
 {
     uint8_t *data = make_pattern(total);
-    struct segment s;
     p->stream = malloc(total);
     p->stream_cap = total;
-    size_t sent = 0;
-    uint32_t acked = p->snd_una;
-    for (int stalls = 0; p->stream_len < total;) {
-        int progress = 0;
-        while (peer_send_room(p) > 0 && sent < total) {
-            size_t n = min_size(min_size(peer_send_room(p), peer_max_payload(p)), total - sent);
-            peer_send(p, TCPF_ACK, data + sent, n);
-            sent += n;
-            progress = 1;
-        }
-        while (peer_recv(p, &s)) {
-            progress = 1;
-        }
-        progress |= peer_ack_new_data(p, &acked);
-        if (!progress) {
-            fixture_wait_for_timer(&stalls);
-        }
-    }
+    peer_pump(p, data, total, total, 0);
     ck_assert_int_eq(memcmp(p->stream, data, total), 0);
     free(p->stream);
     p->stream = NULL;

@@ -55,23 +55,6 @@ static const struct link_meta partial_super = {
     .gso_type = LINK_GSO_TCPV4,
 };
 
-/* Reads lwIP's echo until len bytes are back, acknowledging as the peer goes. */
-static void read_echo(struct peer *p, size_t len)
-{
-    struct segment s;
-    uint32_t acked = p->snd_una;
-    for (int stalls = 0; p->stream_len < len;) {
-        int progress = 0;
-        while (peer_recv(p, &s)) {
-            progress = 1;
-        }
-        progress |= peer_ack_new_data(p, &acked);
-        if (!progress) {
-            fixture_wait_for_timer(&stalls);
-        }
-    }
-}
-
 START_TEST(super_frame_with_partial_checksum_is_one_segment_and_echoes_as_super_frames)
 {
     struct peer p;
@@ -93,7 +76,7 @@ START_TEST(super_frame_with_partial_checksum_is_one_segment_and_echoes_as_super_
     ck_assert_uint_eq(lwip_stats.tcp.chkerr, 0);
     ck_assert_uint_eq(nl->stats.rx_super_frames, 1);
     ck_assert_uint_eq(nl->stats.rx_partial_csum, 1);
-    read_echo(&p, len);
+    peer_pump(&p, NULL, 0, len, 0);
     ck_assert_mem_eq(p.stream, data, len);
     ck_assert_uint_eq(p.snd_una, p.snd_nxt);
     /* The echo of one super-frame left in one drain pass: coalesced. */
@@ -158,7 +141,7 @@ START_TEST(without_offload_every_frame_is_plain)
     for (size_t sent = 0; sent < len; sent += seg) {
         peer_send(&p, TCPF_ACK, data + sent, seg);
     }
-    read_echo(&p, len);
+    peer_pump(&p, NULL, 0, len, 0);
     ck_assert_mem_eq(p.stream, data, len);
     ck_assert_uint_eq(fake_link_tx_super_frames(fx.wire), 0);
     ck_assert_uint_eq(fx.stack.link_state.stats.tx_super_frames, 0);
@@ -186,7 +169,7 @@ START_TEST(data_is_dropped_while_memory_is_short)
     p.stream = malloc(seg);
     p.stream_cap = seg;
     peer_send_at(&p, seq, TCPF_ACK, data, seg);
-    read_echo(&p, seg);
+    peer_pump(&p, NULL, 0, seg, 0);
     ck_assert_mem_eq(p.stream, data, seg);
     free(p.stream);
     p.stream = NULL;

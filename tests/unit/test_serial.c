@@ -61,32 +61,6 @@ START_TEST(prefixes_chunks_and_closes_on_bye)
 }
 END_TEST
 
-/* Sends total bytes in full-size segments, each one chunk (the peer waits for
- * room for a whole segment), and acknowledges lwIP's output as it comes, until
- * stream_len bytes have come back. */
-static void stream_through(struct peer *p, const uint8_t *data, size_t total, size_t stream_len)
-{
-    struct segment s;
-    const size_t seg = peer_max_payload(p);
-    size_t sent = 0;
-    uint32_t acked = p->rcv_nxt;
-    for (int stalls = 0; p->stream_len < stream_len;) {
-        int progress = 0;
-        while (sent < total && peer_send_room(p) >= seg) {
-            peer_send(p, TCPF_ACK, data + sent, seg);
-            sent += seg;
-            progress = 1;
-        }
-        while (peer_recv(p, &s)) {
-            progress = 1;
-        }
-        progress |= peer_ack_new_data(p, &acked);
-        if (!progress) {
-            fixture_wait_for_timer(&stalls);
-        }
-    }
-}
-
 START_TEST(long_stream_comes_back_whole_and_in_order)
 {
     struct peer p;
@@ -111,7 +85,7 @@ START_TEST(long_stream_comes_back_whole_and_in_order)
     p.stream = malloc(cap);
     p.stream_cap = cap;
 
-    stream_through(&p, data, total, expected_len);
+    peer_pump(&p, data, total, expected_len, 1);
     ck_assert_uint_eq(p.stream_len, expected_len);
     ck_assert_int_eq(memcmp(p.stream, expected, expected_len), 0);
     free(p.stream);
@@ -148,7 +122,7 @@ START_TEST(reassembled_64k_chunk_comes_back_whole)
 
     p.stream = malloc(MAX_CHUNK + 1);
     p.stream_cap = MAX_CHUNK + 1;
-    stream_through(&p, NULL, 0, MAX_CHUNK + 1);
+    peer_pump(&p, NULL, 0, MAX_CHUNK + 1, 1);
     ck_assert_uint_eq(p.stream[0], '0');
     ck_assert_int_eq(memcmp(p.stream + 1, data, MAX_CHUNK), 0);
     free(p.stream);
