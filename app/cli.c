@@ -11,8 +11,15 @@
 #include "lwip/opt.h"
 #include "lwiptap/debug_flags.h"
 #include "lwiptap/mem_budget.h"
+#include "lwiptap/tcp_msl.h"
 
 #define LWIPTAP_VERSION "0.1.0"
+#define CLI_DEFAULT_TIMEOUT_S 10u
+#define CLI_MSL_MIN_MS 100u
+#define CLI_MSL_MAX_MS 600000UL
+#define CLI_KEEP_INTERVAL_DEFAULT_S 75u /* lwIP's TCP_KEEPINTVL_DEFAULT */
+#define CLI_KEEP_COUNT_DEFAULT 9u       /* lwIP's TCP_KEEPCNT_DEFAULT */
+#define CLI_KEEP_MAX_S 86400u
 
 enum long_only_option {
     OPT_TAP = 256,
@@ -32,6 +39,14 @@ enum long_only_option {
     OPT_NO_OFFLOAD,
     OPT_MEM_LIMIT,
     OPT_IPERF,
+    OPT_CONNECT,
+    OPT_TIMEOUT,
+    OPT_STAY,
+    OPT_MSL,
+    OPT_HALF_CLOSE,
+    OPT_ABORT_AFTER,
+    OPT_KEEPALIVE,
+    OPT_CROSS_FINS,
     OPT_VERSION,
 };
 
@@ -53,6 +68,14 @@ static const struct option long_options[] = {
     {"no-offload", no_argument, NULL, OPT_NO_OFFLOAD},
     {"mem-limit", required_argument, NULL, OPT_MEM_LIMIT},
     {"iperf", no_argument, NULL, OPT_IPERF},
+    {"connect", required_argument, NULL, OPT_CONNECT},
+    {"timeout", required_argument, NULL, OPT_TIMEOUT},
+    {"stay", no_argument, NULL, OPT_STAY},
+    {"msl", required_argument, NULL, OPT_MSL},
+    {"half-close", no_argument, NULL, OPT_HALF_CLOSE},
+    {"abort-after", required_argument, NULL, OPT_ABORT_AFTER},
+    {"keepalive", required_argument, NULL, OPT_KEEPALIVE},
+    {"cross-fins", no_argument, NULL, OPT_CROSS_FINS},
     {"verbose", no_argument, NULL, 'v'},
     {"quiet", no_argument, NULL, 'q'},
     {"help", no_argument, NULL, 'h'},
@@ -88,13 +111,38 @@ void cli_usage(FILE *out)
             "                      kernel (default: TCP super-frames and partial checksums\n"
             "                      through IFF_VNET_HDR, where the kernel offers them)\n"
             "  --iperf             run lwIP's iperf2 server (lwiperf) on TCP port 5001\n"
+            "\n"
+            "Connection lifecycle:\n"
+            "  --connect HOST:PORT lwIP opens a connection (IPv6 as [ADDR]:PORT) and sends\n"
+            "                      each line of standard input as one message, printing\n"
+            "                      each reply before the next line; \"bye\" or the end of\n"
+            "                      input closes it, and then lwip-tap exits\n"
+            "  --timeout S         --connect: longest wait for the SYN-ACK and for each\n"
+            "                      reply (default %u, 0 for none)\n"
+            "  --stay              keep serving after the --connect session\n"
+            "  --msl MS            maximum segment lifetime: TIME_WAIT lasts 2 MSL\n"
+            "                      (%u to %lu, default %lu, lwIP's own)\n"
+            "  --half-close        the services send FIN after their first answer and\n"
+            "                      keep receiving until the peer closes\n"
+            "  --abort-after BYTES the services reset (RST) a connection once it has\n"
+            "                      sent them this many bytes\n"
+            "  --keepalive IDLE[,INTVL[,COUNT]]\n"
+            "                      keepalive probes after IDLE seconds of silence, every\n"
+            "                      INTVL seconds (default %u); COUNT unanswered (default %u)\n"
+            "                      reset the connection\n"
+            "  --cross-fins        hold lwIP's first FIN until the peer's FIN arrives, so\n"
+            "                      that both cross on the wire: a simultaneous close\n"
+            "\n"
             "  --no-state-log      do not log TCP state transitions\n"
             "  -v, --verbose       log debug messages too\n"
             "  -q, --quiet         log only warnings and errors\n"
             "  -h, --help          show this help\n"
             "      --version       show the version\n",
             lwiptap_debug_names(), (unsigned)MEMP_NUM_TCP_PCB, (unsigned)MEMP_NUM_TCP_PCB,
-            (unsigned)MEM_BUDGET_MIN_MIB, (unsigned)MEM_BUDGET_MAX_MIB, (unsigned)MEM_BUDGET_DEFAULT_MIB);
+            (unsigned)MEM_BUDGET_MIN_MIB, (unsigned)MEM_BUDGET_MAX_MIB, (unsigned)MEM_BUDGET_DEFAULT_MIB,
+            (unsigned)CLI_DEFAULT_TIMEOUT_S, (unsigned)CLI_MSL_MIN_MS, CLI_MSL_MAX_MS,
+            LWIPTAP_TCP_MSL_DEFAULT_MS, (unsigned)CLI_KEEP_INTERVAL_DEFAULT_S,
+            (unsigned)CLI_KEEP_COUNT_DEFAULT);
 }
 
 static void fail(char *err, size_t errlen, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
@@ -270,6 +318,72 @@ static int parse_percent(const char *text, double *value, char *err, size_t errl
     return 0;
 }
 
+/* HOST:PORT with an IPv4 address, or [ADDR]:PORT with an IPv6 one: lwIP
+ * resolves no names. */
+static int parse_connect(const char *text, struct lwiptap_config *cfg, char *err, size_t errlen)
+{
+    char host[INET6_ADDRSTRLEN + 2];
+    const char *port_text;
+    int v6 = text[0] == '[';
+    const char *colon = v6 ? strstr(text, "]:") : strrchr(text, ':');
+    size_t host_len = colon == NULL ? 0 : (size_t)(colon - text) - (size_t)v6;
+    if (colon == NULL || host_len == 0 || host_len >= sizeof host) {
+        fail(err, errlen,
+             "invalid --connect '%s': expected ADDR:PORT, e.g. 192.0.2.1:1234 or [2001:db8::1]:1234", text);
+        return -1;
+    }
+    memcpy(host, text + v6, host_len);
+    host[host_len] = '\0';
+    port_text = colon + 1 + v6;
+    if (!ipaddr_aton(host, &cfg->connect_ip) || IP_IS_V6(&cfg->connect_ip) != v6) {
+        fail(err, errlen,
+             "invalid --connect '%s': '%s' is not an %s address (lwIP resolves no names; IPv6 goes in "
+             "brackets)",
+             text, host, v6 ? "IPv6" : "IPv4");
+        return -1;
+    }
+    unsigned long port;
+    if (parse_uint(port_text, 65535, &port) != 0 || port == 0) {
+        fail(err, errlen, "invalid port in --connect '%s': expected 1 to 65535", text);
+        return -1;
+    }
+    cfg->connect_port = (uint16_t)port;
+    cfg->has_connect = 1;
+    return 0;
+}
+
+/* IDLE[,INTVL[,COUNT]], seconds and a count. */
+static int parse_keepalive(const char *text, struct lwiptap_config *cfg, char *err, size_t errlen)
+{
+    unsigned long v[3] = {0, CLI_KEEP_INTERVAL_DEFAULT_S, CLI_KEEP_COUNT_DEFAULT};
+    char buf[64];
+    if (strlen(text) >= sizeof buf) {
+        goto bad;
+    }
+    memcpy(buf, text, strlen(text) + 1);
+    char *save = NULL;
+    size_t n = 0;
+    for (char *field = strtok_r(buf, ",", &save); field != NULL; field = strtok_r(NULL, ",", &save)) {
+        if (n == 3 || parse_uint(field, CLI_KEEP_MAX_S, &v[n]) != 0 || v[n] == 0) {
+            goto bad;
+        }
+        n++;
+    }
+    if (n == 0 || text[strlen(text) - 1] == ',' || v[2] > 255) {
+        goto bad;
+    }
+    cfg->keep_idle_ms = (uint32_t)v[0] * 1000u;
+    cfg->keep_interval_ms = (uint32_t)v[1] * 1000u;
+    cfg->keep_count = (uint32_t)v[2];
+    return 0;
+bad:
+    fail(err, errlen,
+         "invalid --keepalive '%s': expected IDLE[,INTVL[,COUNT]], seconds from 1 to %u and a count from 1 "
+         "to 255, e.g. 2,1,3",
+         text, CLI_KEEP_MAX_S);
+    return -1;
+}
+
 static void set_defaults(struct lwiptap_config *cfg)
 {
     static const uint8_t default_mac[6] = {0x02, 0x00, 0x00, 0x00, 0x00, 0x02};
@@ -283,6 +397,8 @@ static void set_defaults(struct lwiptap_config *cfg)
     cfg->max_conns = MEMP_NUM_TCP_PCB;
     cfg->offload = 1;
     cfg->mem_limit_mib = MEM_BUDGET_DEFAULT_MIB;
+    cfg->timeout_ms = CLI_DEFAULT_TIMEOUT_S * 1000u;
+    cfg->msl_ms = LWIPTAP_TCP_MSL_DEFAULT_MS;
 }
 
 static int check_combination(struct lwiptap_config *cfg, int has_ip, const char *gw_text, char *err,
@@ -306,6 +422,14 @@ static int check_combination(struct lwiptap_config *cfg, int has_ip, const char 
             fail(err, errlen, "invalid --gw '%s': must be another address inside the --ip subnet", gw_text);
             return -1;
         }
+    }
+    if (cfg->has_connect && IP_IS_V6(&cfg->connect_ip) && !cfg->has_ip6) {
+        fail(err, errlen, "--connect to an IPv6 address needs --ip6 ADDR/64 for lwIP");
+        return -1;
+    }
+    if (cfg->stay && !cfg->has_connect) {
+        fail(err, errlen, "--stay only makes sense with --connect");
+        return -1;
     }
     if (cfg->echo_port != 0 && cfg->echo_port == cfg->serial_port) {
         fail(err, errlen, "--echo-port and --serial-port are both %u: they must differ", cfg->echo_port);
@@ -387,6 +511,54 @@ enum cli_result cli_parse(int argc, char **argv, struct lwiptap_config *cfg, FIL
             break;
         case OPT_IPERF:
             cfg->iperf = 1;
+            break;
+        case OPT_CONNECT:
+            rc = parse_connect(optarg, cfg, err, errlen);
+            break;
+        case OPT_TIMEOUT: {
+            unsigned long sec = 0;
+            if (parse_uint(optarg, 3600, &sec) != 0) {
+                fail(err, errlen, "invalid --timeout '%s': expected seconds from 0 (none) to 3600", optarg);
+                rc = -1;
+            }
+            cfg->timeout_ms = (uint32_t)sec * 1000u;
+            break;
+        }
+        case OPT_STAY:
+            cfg->stay = 1;
+            break;
+        case OPT_MSL: {
+            unsigned long ms = 0;
+            if (parse_uint(optarg, CLI_MSL_MAX_MS, &ms) != 0 || ms < CLI_MSL_MIN_MS) {
+                fail(err, errlen, "invalid --msl '%s': expected milliseconds from %u to %lu", optarg,
+                     CLI_MSL_MIN_MS, CLI_MSL_MAX_MS);
+                rc = -1;
+            }
+            cfg->msl_ms = ms;
+            cfg->msl_given = 1;
+            break;
+        }
+        case OPT_HALF_CLOSE:
+            cfg->half_close = 1;
+            break;
+        case OPT_ABORT_AFTER: {
+            unsigned long long bytes = 0;
+            char *end = NULL;
+            errno = 0;
+            bytes = optarg[0] >= '0' && optarg[0] <= '9' ? strtoull(optarg, &end, 10) : 0;
+            if (bytes == 0 || errno != 0 || *end != '\0') {
+                fail(err, errlen, "invalid --abort-after '%s': expected a number of bytes, at least 1",
+                     optarg);
+                rc = -1;
+            }
+            cfg->abort_after = bytes;
+            break;
+        }
+        case OPT_KEEPALIVE:
+            rc = parse_keepalive(optarg, cfg, err, errlen);
+            break;
+        case OPT_CROSS_FINS:
+            cfg->cross_fins = 1;
             break;
         case OPT_MEM_LIMIT: {
             unsigned long mib = 0;

@@ -31,6 +31,20 @@ struct lwiptap_config {
     unsigned mem_limit_mib;
     int offload; /* ask the tap for TCP super-frames and partial checksums */
     int iperf;   /* lwIP's lwiperf server on port 5001 */
+    /* --connect: lwIP opens a connection to connect_ip:connect_port itself. */
+    int has_connect;
+    ip_addr_t connect_ip;
+    uint16_t connect_port;
+    uint32_t timeout_ms;  /* --connect: for the SYN-ACK and each reply */
+    int stay;             /* keep serving after the --connect session */
+    unsigned long msl_ms; /* TIME_WAIT = 2 MSL */
+    int msl_given;
+    int half_close;        /* services: FIN after the first answer, keep receiving */
+    uint64_t abort_after;  /* services: RST once this many bytes came in; 0 never */
+    uint32_t keep_idle_ms; /* 0: keepalive off */
+    uint32_t keep_interval_ms;
+    uint32_t keep_count;
+    int cross_fins; /* hold our first FIN until the peer's: a simultaneous close */
 };
 
 enum cli_result {

@@ -58,6 +58,37 @@ static int poll_timeout(uint32_t limit_ms, uint32_t started)
     return sleep == SYS_TIMEOUTS_SLEEPTIME_INFINITE ? -1 : (int)sleep;
 }
 
+int event_loop_dispatch(struct event_loop *loop, int timeout_ms, char *err)
+{
+    struct pollfd fds[EVENT_LOOP_MAX_WATCHES];
+    int n = loop->count;
+    for (int i = 0; i < n; i++) {
+        fds[i] = (struct pollfd){.fd = loop->watches[i].fd, .events = POLLIN};
+    }
+    int ready = poll(fds, (nfds_t)n, timeout_ms);
+    if (ready < 0) {
+        if (errno == EINTR) {
+            return 0;
+        }
+        snprintf(err, EVENT_LOOP_ERR_LEN, "poll: %s", strerror(errno));
+        return -1;
+    }
+    /* Handlers may unwatch descriptors, so dispatch from the snapshot. */
+    for (int i = 0; i < n && ready > 0; i++) {
+        if (fds[i].revents == 0) {
+            continue;
+        }
+        ready--;
+        for (int w = 0; w < loop->count; w++) {
+            if (loop->watches[w].fd == fds[i].fd) {
+                loop->watches[w].handler(loop, fds[i].fd, loop->watches[w].ctx);
+                break;
+            }
+        }
+    }
+    return 0;
+}
+
 int event_loop_run(struct event_loop *loop, uint32_t limit_ms, char *err)
 {
     uint32_t started = sys_now();
@@ -70,31 +101,8 @@ int event_loop_run(struct event_loop *loop, uint32_t limit_ms, char *err)
         if (limit_ms != 0 && sys_now() - started >= limit_ms) {
             break;
         }
-        struct pollfd fds[EVENT_LOOP_MAX_WATCHES];
-        int n = loop->count;
-        for (int i = 0; i < n; i++) {
-            fds[i] = (struct pollfd){.fd = loop->watches[i].fd, .events = POLLIN};
-        }
-        int ready = poll(fds, (nfds_t)n, poll_timeout(limit_ms, started));
-        if (ready < 0) {
-            if (errno == EINTR) {
-                continue;
-            }
-            snprintf(err, EVENT_LOOP_ERR_LEN, "poll: %s", strerror(errno));
+        if (event_loop_dispatch(loop, poll_timeout(limit_ms, started), err) != 0) {
             return -1;
-        }
-        /* Handlers may unwatch descriptors, so dispatch from the snapshot. */
-        for (int i = 0; i < n && ready > 0; i++) {
-            if (fds[i].revents == 0) {
-                continue;
-            }
-            ready--;
-            for (int w = 0; w < loop->count; w++) {
-                if (loop->watches[w].fd == fds[i].fd) {
-                    loop->watches[w].handler(loop, fds[i].fd, loop->watches[w].ctx);
-                    break;
-                }
-            }
         }
     }
     return 0;

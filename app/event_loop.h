@@ -36,6 +36,11 @@ void event_loop_unwatch(struct event_loop *loop, int fd);
 void event_loop_set_before_sleep(struct event_loop *loop, void (*fn)(void *ctx), void *ctx);
 void event_loop_stop(struct event_loop *loop);
 
+/* One wait of at most timeout_ms (-1: no limit) and the handlers of every
+ * ready descriptor, without timers: a pass of event_loop_run, and what unit
+ * tests with a fake clock drive. */
+int event_loop_dispatch(struct event_loop *loop, int timeout_ms, char *err);
+
 /* Runs passes until event_loop_stop() or, when limit_ms is not 0, until that
  * much time has passed. Returns -1 with err filled if poll() fails. */
 int event_loop_run(struct event_loop *loop, uint32_t limit_ms, char *err);

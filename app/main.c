@@ -8,6 +8,7 @@
 #include <unistd.h>
 
 #include "cli.h"
+#include "connect_session.h"
 #include "console.h"
 #include "event_loop.h"
 #include "iperf_service.h"
@@ -17,6 +18,7 @@
 #include "lwiptap/guard.h"
 #include "lwiptap/log.h"
 #include "lwiptap/mem_budget.h"
+#include "lwiptap/tcp_msl.h"
 #include "services.h"
 #include "stack.h"
 #include "tcp_statelog.h"
@@ -30,6 +32,9 @@ struct app {
     struct stream_service *echo;
     struct stream_service *serial;
     void *iperf;
+    struct connect_session *session;
+    int stay;
+    int exit_status;
     int signal_fd;
 };
 
@@ -123,6 +128,9 @@ static struct link *build_link(const struct lwiptap_config *cfg, char *err)
      * behind it, so the state log, tracer and pcap see exactly the frames the
      * stack sees. */
     struct link *chain = link;
+    if (cfg->cross_fins && push_wrapper(&chain, link_fin_cross_new(chain)) != 0) {
+        goto out_of_memory;
+    }
     if (cfg->drop_percent > 0.0) {
         struct link_fault_config fault = {cfg->drop_percent, cfg->drop_percent, cfg->seed};
         if (push_wrapper(&chain, link_fault_new(chain, &fault)) != 0) {
@@ -148,7 +156,14 @@ out_of_memory:
     return NULL;
 }
 
-static int start_service(const struct stream_service_ops *ops, uint16_t port, struct stream_service **svc)
+static struct keepalive_config keepalive_of(const struct lwiptap_config *cfg)
+{
+    struct keepalive_config ka = {cfg->keep_idle_ms, cfg->keep_interval_ms, cfg->keep_count};
+    return ka;
+}
+
+static int start_service(const struct lwiptap_config *cfg, const struct stream_service_ops *ops,
+                         uint16_t port, struct stream_service **svc)
 {
     if (port == 0) {
         return 0;
@@ -157,6 +172,46 @@ static int start_service(const struct stream_service_ops *ops, uint16_t port, st
     *svc = stream_service_start(ops, port, &err);
     if (*svc == NULL) {
         log_error("lwip-tap", "cannot start %s service on port %u: %s", ops->name, port, lwip_strerr(err));
+        return -1;
+    }
+    struct stream_service_options opts = {cfg->half_close, cfg->abort_after, keepalive_of(cfg)};
+    stream_service_set_options(*svc, &opts);
+    return 0;
+}
+
+static void session_over(void *ctx, int status)
+{
+    struct app *app = ctx;
+    app->exit_status = status;
+    if (app->stay) {
+        log_info("lwip-tap", "the --connect session is over; still serving (--stay)");
+    } else {
+        event_loop_stop(&app->loop);
+    }
+}
+
+/* Half a minute is what a lesson can wait for TIME_WAIT to end. */
+#define SESSION_TIME_WAIT_PATIENCE_MS 30000u
+
+static int start_session(struct app *app, const struct lwiptap_config *cfg)
+{
+    struct connect_session_config sc = {
+        .ip = cfg->connect_ip,
+        .port = cfg->connect_port,
+        .timeout_ms = cfg->timeout_ms,
+        .wait_time_wait_ms = SESSION_TIME_WAIT_PATIENCE_MS,
+        .keepalive = keepalive_of(cfg),
+        .input_fd = STDIN_FILENO,
+        .output = stdout,
+        .probe = tcp_statelog_probe,
+        .on_done = session_over,
+        .ctx = app,
+    };
+    char err[256];
+    app->stay = cfg->stay;
+    app->session = connect_session_start(&app->loop, &sc, err, sizeof err);
+    if (app->session == NULL) {
+        log_error("connect", "%s", err);
         return -1;
     }
     return 0;
@@ -194,6 +249,8 @@ static void shut_down(struct app *app)
     iperf_service_stop(app->iperf);
     app->echo = app->serial = NULL;
     app->iperf = NULL;
+    connect_session_free(app->session);
+    app->session = NULL;
     /* Let FIN exchanges finish, then reset whatever is left. */
     for (int waited = 0; waited < SHUTDOWN_GRACE_MS && stack_open_connections() > 0; waited += 50) {
         if (event_loop_run(&app->loop, 50, err) != 0) {
@@ -219,6 +276,7 @@ static int run(const struct lwiptap_config *cfg)
         return 1;
     }
     mem_budget_set_limit((size_t)cfg->mem_limit_mib << 20);
+    lwiptap_tcp_set_msl(cfg->msl_ms);
     lwip_init();
     struct tcp_guard_config guard = {.max_conns = cfg->max_conns};
     tcp_guard_init(&guard);
@@ -233,12 +291,12 @@ static int run(const struct lwiptap_config *cfg)
     app.signal_fd = open_signal_fd(err, sizeof err);
     event_loop_init(&app.loop, run_lwip_timers);
     event_loop_set_before_sleep(&app.loop, flush_link, &app);
-    if (app.signal_fd < 0 || start_service(&echo_service_ops, cfg->echo_port, &app.echo) != 0 ||
-        start_service(&serial_service_ops, cfg->serial_port, &app.serial) != 0 ||
+    if (app.signal_fd < 0 || start_service(cfg, &echo_service_ops, cfg->echo_port, &app.echo) != 0 ||
+        start_service(cfg, &serial_service_ops, cfg->serial_port, &app.serial) != 0 ||
         (cfg->iperf && start_iperf(&app) != 0) ||
         event_loop_watch(&app.loop, link_wait_fd(link), on_link_ready, &app, err) != 0 ||
         event_loop_watch(&app.loop, app.signal_fd, on_signal, &app, err) != 0 ||
-        console_start(&app.loop, err) != 0) {
+        (!cfg->has_connect && console_start(&app.loop, err) != 0)) {
         if (app.signal_fd < 0 || err[0] != '\0') {
             log_error("lwip-tap", "%s", err);
         }
@@ -249,10 +307,16 @@ static int run(const struct lwiptap_config *cfg)
     ip4addr_ntoa_r(&cfg->ip4, ip, sizeof ip);
     log_info("lwip-tap", "up on %s: %s, echo port %u, serial port %u, offload %s", cfg->tap, ip,
              cfg->echo_port, cfg->serial_port, app.stack.link_state.offload ? "on" : "off");
+    /* The session reads stdin, so the console does not. */
+    if (cfg->has_connect && start_session(&app, cfg) != 0) {
+        shut_down(&app);
+        return 1;
+    }
     int rc = event_loop_run(&app.loop, 0, err) == 0 ? 0 : 1;
     if (rc != 0) {
         log_error("lwip-tap", "%s", err);
     }
+    rc = rc != 0 ? rc : app.exit_status;
     shut_down(&app);
     close(app.signal_fd);
     return rc;

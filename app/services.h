@@ -7,8 +7,9 @@
 /* RFC 862 echo: every byte back, in order. */
 extern const struct stream_service_ops echo_service_ops;
 
-/* The original TCPServer's protocol: each chunk comes back prefixed with the
- * connection's serial number (0, 1, ...); a chunk starting "bye" closes. */
+/* The original TCPServer's protocol: each message comes back prefixed with the
+ * connection's serial number (0, 1, ...); a message starting "bye" closes.
+ * A message ends at a newline, or at the end of a chunk of bare words. */
 extern const struct stream_service_ops serial_service_ops;
 
 #endif

@@ -31,8 +31,10 @@ struct stream_conn {
     struct out_chunk *head;
     struct out_chunk *tail;
     uint32_t uncredited; /* received, not yet acknowledged with tcp_recved() */
-    uint32_t chunks_answered;
+    struct stream_line_state lines;
     int finishing;
+    int tx_shut; /* half-closed: our FIN is queued, input is still taken */
+    u8_t keepalive_probes_seen;
     uint64_t bytes_in;
     uint64_t bytes_out;
     char peer[ENDPOINT_STRLEN];
@@ -43,6 +45,7 @@ struct stream_service {
     struct tcp_pcb *listener;
     struct stream_conn *conns;
     struct stream_service_stats stats;
+    struct stream_service_options opts;
 };
 
 static stream_probe_fn probe_hook;
@@ -139,11 +142,31 @@ static err_t conn_abort(struct stream_conn *conn, const char *why)
 {
     struct tcp_pcb *pcb = conn->pcb;
     about_to_act_on(pcb);
+    /* The RST is our decision, whatever frame is being handled. */
+    probe(PROBE_APP_BEGIN);
     detach_callbacks(pcb);
     conn_release(conn, why);
     tcp_abort(pcb);
-    probe(1);
+    probe(PROBE_APP_END);
     return ERR_ABRT;
+}
+
+/* Our FIN goes out behind the answer; what the peer sends from now on is
+ * still received (and counted), until its own FIN ends the connection. */
+static err_t conn_half_close(struct stream_conn *conn)
+{
+    struct tcp_pcb *pcb = conn->pcb;
+    about_to_act_on(pcb);
+    err_t err = tcp_shutdown(pcb, 0, 1);
+    if (err != ERR_OK) {
+        return conn_abort(conn, "aborted: tcp_shutdown failed");
+    }
+    conn->tx_shut = 1;
+    tcp_output(pcb);
+    probe(1);
+    log_info(conn->svc->ops->name, "%s half-closed: our FIN is sent, still receiving (--half-close)",
+             conn->peer);
+    return ERR_OK;
 }
 
 /* Writes up to room bytes of c to lwIP; returns how many, or -1 on ERR_MEM
@@ -219,6 +242,10 @@ static err_t conn_flush(struct stream_conn *conn)
         }
     }
     credit(conn, credit_now);
+    if (conn->head == NULL && conn->svc->opts.half_close && !conn->tx_shut && !conn->finishing &&
+        conn->bytes_out > 0) {
+        return conn_half_close(conn);
+    }
     if (wrote) {
         tcp_output(pcb);
     }
@@ -249,8 +276,72 @@ err_t stream_conn_queue(struct stream_conn *conn, const char *prefix, size_t pre
         conn->head = c;
     }
     conn->tail = c;
-    conn->chunks_answered++;
     return ERR_OK;
+}
+
+static void free_out_chunks(struct out_chunk *c)
+{
+    while (c != NULL) {
+        struct out_chunk *next = c->next;
+        pbuf_free(c->data);
+        free(c);
+        c = next;
+    }
+}
+
+/* A copy of one piece, or NULL when memory is short. */
+static struct out_chunk *copy_piece(struct pbuf *chunk, const struct stream_piece *piece)
+{
+    struct out_chunk *c = calloc(1, sizeof *c);
+    struct pbuf *data = c != NULL ? pbuf_alloc(PBUF_RAW, piece->len, PBUF_RAM) : NULL;
+    if (data == NULL) {
+        free(c);
+        return NULL;
+    }
+    pbuf_copy_partial(chunk, data->payload, piece->len, piece->offset);
+    c->data = data;
+    memcpy(c->prefix, piece->prefix, piece->prefix_len);
+    c->prefix_len = piece->prefix_len;
+    return c;
+}
+
+err_t stream_conn_queue_pieces(struct stream_conn *conn, struct pbuf *chunk,
+                               const struct stream_piece *pieces, size_t count)
+{
+    if (count == 1 && pieces[0].offset == 0 && pieces[0].len == chunk->tot_len) {
+        return stream_conn_queue(conn, pieces[0].prefix, pieces[0].prefix_len, chunk);
+    }
+    struct out_chunk *head = NULL, **link = &head, *last = NULL;
+    uint32_t queued = 0;
+    for (size_t i = 0; i < count; i++) {
+        LWIP_ASSERT("stream_conn_queue_pieces: inside the chunk",
+                    (uint32_t)pieces[i].offset + pieces[i].len <= chunk->tot_len);
+        struct out_chunk *c = copy_piece(chunk, &pieces[i]);
+        if (c == NULL) {
+            free_out_chunks(head);
+            return ERR_MEM;
+        }
+        *link = last = c;
+        link = &c->next;
+        queued += pieces[i].len;
+    }
+    if (head != NULL) {
+        if (conn->tail != NULL) {
+            conn->tail->next = head;
+        } else {
+            conn->head = head;
+        }
+        conn->tail = last;
+    }
+    uint32_t dropped = chunk->tot_len - queued;
+    pbuf_free(chunk);
+    credit(conn, dropped);
+    return ERR_OK;
+}
+
+struct stream_line_state *stream_conn_lines(struct stream_conn *conn)
+{
+    return &conn->lines;
 }
 
 void stream_conn_consume(struct stream_conn *conn, struct pbuf *chunk)
@@ -263,11 +354,6 @@ void stream_conn_consume(struct stream_conn *conn, struct pbuf *chunk)
 void stream_conn_finish(struct stream_conn *conn)
 {
     conn->finishing = 1;
-}
-
-uint32_t stream_conn_chunks_answered(const struct stream_conn *conn)
-{
-    return conn->chunks_answered;
 }
 
 static err_t on_recv(void *arg, struct tcp_pcb *pcb, struct pbuf *p, err_t err)
@@ -285,7 +371,18 @@ static err_t on_recv(void *arg, struct tcp_pcb *pcb, struct pbuf *p, err_t err)
     LWIP_UNUSED_ARG(err);
     uint32_t len = p->tot_len;
     conn->uncredited += len;
-    if (conn->finishing) {
+    uint64_t limit = conn->svc->opts.abort_after;
+    if (limit != 0 && conn->bytes_in + len >= limit) {
+        pbuf_free(p);
+        conn->uncredited -= len;
+        conn->bytes_in += len;
+        conn->svc->stats.bytes_in += len;
+        char why[64];
+        snprintf(why, sizeof why, "reset: --abort-after %llu reached", (unsigned long long)limit);
+        return conn_abort(conn, why);
+    }
+    if (conn->finishing || conn->tx_shut) {
+        conn->bytes_in += conn->tx_shut ? len : 0;
         stream_conn_consume(conn, p);
         return ERR_OK;
     }
@@ -309,9 +406,16 @@ static err_t on_sent(void *arg, struct tcp_pcb *pcb, u16_t len)
 
 static err_t on_poll(void *arg, struct tcp_pcb *pcb)
 {
-    LWIP_UNUSED_ARG(pcb);
+    struct stream_conn *conn = arg;
     probe(0);
-    return conn_flush(arg);
+    if (pcb->keep_cnt_sent != conn->keepalive_probes_seen) {
+        conn->keepalive_probes_seen = pcb->keep_cnt_sent;
+        if (pcb->keep_cnt_sent > 0) {
+            log_info(conn->svc->ops->name, "%s idle: keepalive probe %u of %u sent", conn->peer,
+                     (unsigned)pcb->keep_cnt_sent, (unsigned)pcb->keep_cnt);
+        }
+    }
+    return conn_flush(conn);
 }
 
 static void on_error(void *arg, err_t err)
@@ -319,8 +423,13 @@ static void on_error(void *arg, err_t err)
     struct stream_conn *conn = arg;
     probe(0);
     /* lwIP has already freed the pcb. */
-    char how[64];
-    snprintf(how, sizeof how, "lost (%s)", lwip_strerr(err));
+    char how[96];
+    if (err == ERR_ABRT && conn->keepalive_probes_seen > 0) {
+        snprintf(how, sizeof how, "lost: the peer answered none of %u keepalive probes (lwIP sent RST)",
+                 (unsigned)conn->keepalive_probes_seen);
+    } else {
+        snprintf(how, sizeof how, "lost (%s)", lwip_strerr(err));
+    }
     conn_release(conn, how);
 }
 
@@ -352,6 +461,7 @@ static err_t on_accept(void *arg, struct tcp_pcb *pcb, err_t err)
     tcp_sent(pcb, on_sent);
     tcp_err(pcb, on_error);
     tcp_poll(pcb, on_poll, STREAM_POLL_INTERVAL);
+    keepalive_apply(pcb, &svc->opts.keepalive);
     log_info(svc->ops->name, "%s connected", conn->peer);
     return ERR_OK;
 }
@@ -413,4 +523,9 @@ void stream_service_stop(struct stream_service *svc)
 const struct stream_service_stats *stream_service_stats(const struct stream_service *svc)
 {
     return &svc->stats;
+}
+
+void stream_service_set_options(struct stream_service *svc, const struct stream_service_options *opts)
+{
+    svc->opts = *opts;
 }

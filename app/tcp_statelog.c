@@ -10,6 +10,7 @@
 #include "lwiptap/frame_info.h"
 #include "lwiptap/hooks.h"
 #include "lwiptap/log.h"
+#include "stream_service.h"
 
 /* What the log last said about one pcb; lives in the pcb's ext-arg slot. */
 struct pcb_record {
@@ -136,10 +137,13 @@ static void check_pcb(struct tcp_pcb *pcb, enum statelog_cause cause)
     if (rec->state == pcb->state) {
         return;
     }
-    endpoint_format(&pcb->local_ip, pcb->local_port, rec->local, sizeof rec->local);
+    /* lwIP clears the ports of a pcb it takes off its lists: keep the last names. */
+    if (pcb->state != CLOSED || rec->local[0] == '\0') {
+        endpoint_format(&pcb->local_ip, pcb->local_port, rec->local, sizeof rec->local);
+    }
     if (pcb->state == LISTEN) {
         snprintf(rec->remote, sizeof rec->remote, "*:*");
-    } else {
+    } else if (pcb->state != CLOSED || rec->remote[0] == '\0') {
         endpoint_format(&pcb->remote_ip, pcb->remote_port, rec->remote, sizeof rec->remote);
     }
     log_transition(rec, pcb->state, cause);
@@ -190,8 +194,20 @@ void tcp_statelog_touch(struct tcp_pcb *pcb)
 
 void tcp_statelog_probe(struct tcp_pcb *pcb, int app_action)
 {
+    static enum statelog_cause saved_context = STATELOG_CAUSE_APP;
+    static int saved_rx_flags = -2;
     if (pcb != NULL) {
         tcp_statelog_touch(pcb);
+    } else if (app_action == PROBE_APP_BEGIN) {
+        tcp_statelog_checkpoint(STATELOG_CAUSE_CONTEXT);
+        saved_context = context;
+        saved_rx_flags = rx_flags;
+        context = STATELOG_CAUSE_APP;
+        rx_flags = -2;
+    } else if (app_action == PROBE_APP_END) {
+        tcp_statelog_checkpoint(STATELOG_CAUSE_APP);
+        context = saved_context;
+        rx_flags = saved_rx_flags;
     } else {
         tcp_statelog_checkpoint(app_action ? STATELOG_CAUSE_APP : STATELOG_CAUSE_CONTEXT);
     }

@@ -52,8 +52,9 @@ uint64_t tcp_statelog_comparisons(void);
 void tcp_statelog_touch(struct tcp_pcb *pcb);
 
 /* The services' probe (stream_service_set_probe): with a pcb, that pcb is
- * about to be acted on; without, a checkpoint, blamed on the app when
- * app_action is set and on the context otherwise. */
+ * about to be acted on; without, a checkpoint, blamed on the app for
+ * PROBE_APP and on the context otherwise; PROBE_APP_BEGIN/END bracket an app
+ * action run from a timer. */
 void tcp_statelog_probe(struct tcp_pcb *pcb, int app_action);
 
 #endif

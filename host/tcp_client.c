@@ -24,6 +24,7 @@ struct session {
     const char *host;
     int port;
     int timeout_ms;
+    bool classic; /* the original TCPClient's prompts */
     struct bytebuf reply;
 };
 
@@ -40,13 +41,16 @@ enum transfer_result { TRANSFER_DONE, TRANSFER_CLOSED, TRANSFER_TIMEOUT, TRANSFE
 static void usage(FILE *to)
 {
     fprintf(to,
-            "usage: " PROG " [--timeout SECONDS] HOST PORT\n"
+            "usage: " PROG " [--timeout SECONDS] [--classic] HOST PORT\n"
             "       " PROG " --help | --version\n"
             "Connects to HOST (a name, IPv4 or IPv6 address) on TCP PORT, sends each\n"
             "line read from standard input and prints the server's reply to it.\n"
-            "A line starting with \"bye\", or the end of input, ends the session.\n"
+            "A line starting with \"bye\" is sent and ends the session; the end of\n"
+            "input (Ctrl-D) ends it without sending anything: a FIN, like nc -N.\n"
             "  --timeout SECONDS  give up after this long without progress, connecting\n"
-            "                     or waiting on the server (default %d)\n",
+            "                     or waiting on the server (default %d)\n"
+            "  --classic          the original TCPClient's prompts and reply lines:\n"
+            "                     'Please input the info:' / 'The info from server is: ...'\n",
             DEFAULT_TIMEOUT_MS / 1000);
 }
 
@@ -121,6 +125,8 @@ static int print_reply(struct session *s)
     struct bytebuf *r = &s->reply;
     size_t len = bytebuf_len(r);
     if (len > 0) {
+        if (s->classic)
+            fputs("The info from server is: ", stdout);
         fwrite(r->data + r->start, 1, len, stdout);
         if (r->data[r->end - 1] != '\n')
             putchar('\n');
@@ -160,7 +166,8 @@ static int exchange(struct session *s, const char *line, size_t len)
     return 1;
 }
 
-/* Half-closes and waits for the server's close, so neither side is left
+/* Sends line (which may be empty), half-closes and waits for the server's
+ * close, so neither side is left
  * with unread data that would turn the close into a reset. */
 static int say_bye(struct session *s, const char *line, size_t len)
 {
@@ -190,7 +197,10 @@ static int run_session(struct session *s, bool interactive)
     size_t cap = 0;
     int status = KEEP_GOING;
     while (status == KEEP_GOING) {
-        if (interactive) {
+        if (s->classic) {
+            fputs("Please input the info:\n", stdout);
+            fflush(stdout);
+        } else if (interactive) {
             fputs("> ", stdout);
             fflush(stdout);
         }
@@ -199,8 +209,8 @@ static int run_session(struct session *s, bool interactive)
             fprintf(stderr, PROG ": reading standard input: %s\n", strerror(errno));
             status = 1;
         } else if (len < 0) {
-            /* Scripts that just stop writing still get a clean close. */
-            status = say_bye(s, "bye\n", 4);
+            /* Nothing is sent: on the echo port "bye" would be data. */
+            status = say_bye(s, "", 0);
         } else if (len >= 3 && memcmp(line, "bye", 3) == 0) {
             status = say_bye(s, line, (size_t)len);
         } else {
@@ -229,6 +239,7 @@ int main(int argc, char **argv)
         {"help", no_argument, NULL, 'h'},
         {"version", no_argument, NULL, 'V'},
         {"timeout", required_argument, NULL, 't'},
+        {"classic", no_argument, NULL, 'c'},
         {NULL, 0, NULL, 0},
     };
     struct session s = {.fd = -1, .timeout_ms = DEFAULT_TIMEOUT_MS};
@@ -242,6 +253,9 @@ int main(int argc, char **argv)
         case 'V':
             printf(PROG " (lwip-tap) " LWIPTAP_VERSION "\n");
             return 0;
+        case 'c':
+            s.classic = true;
+            break;
         case 't':
             s.timeout_ms = parse_timeout_ms(optarg);
             if (s.timeout_ms < 0) {

@@ -28,13 +28,15 @@ struct conn {
     int fd;
     unsigned long long replies;
     struct bytebuf out;
-    const char *ending; /* why input stopped; NULL while still reading */
-    int error;          /* errno that ended it: drop without flushing */
+    const char *ending;    /* why input stopped; NULL while still reading */
+    int error;             /* errno that ended it: drop without flushing */
+    long long close_at_ms; /* with --close-delay: when the flushed connection closes */
     char peer[PEER_LEN];
 };
 
 struct server {
     int listen_fd;
+    int close_delay_ms;         /* how long a finished connection stays open */
     long long accept_resume_ms; /* nonzero while accepting is paused */
     struct conn *conns;
     size_t n_conns;
@@ -51,11 +53,14 @@ static void on_signal(int sig)
 
 static void usage(FILE *to)
 {
-    fprintf(to, "usage: " PROG " [--bind ADDR] PORT\n"
+    fprintf(to, "usage: " PROG " [--bind ADDR] [--close-delay MS] PORT\n"
                 "       " PROG " --help | --version\n"
                 "Serial echo server: answers every chunk received on a connection with\n"
                 "the connection's reply count (from 0) followed by the chunk; a chunk\n"
                 "starting with \"bye\" closes the connection. PORT 0 picks a free port.\n"
+                "  --close-delay MS  keep a finished connection (bye, or the client's FIN)\n"
+                "                    open this long before closing it: a client that\n"
+                "                    closed first then sits in FIN_WAIT_2 meanwhile\n"
                 "  --bind ADDR  IPv4 or IPv6 address to listen on (default: :: dual-stack)\n");
 }
 
@@ -141,7 +146,11 @@ static void service_conn(struct server *srv, size_t i, short revents, char *chun
     /* Errors and hang-ups also surface here, as failed sends. */
     if (!c->error)
         flush_output(c);
-    if (c->ending && (c->error || bytebuf_len(&c->out) == 0))
+    if (!c->ending || (!c->error && bytebuf_len(&c->out) > 0))
+        return;
+    if (!c->error && srv->close_delay_ms > 0 && c->close_at_ms == 0)
+        c->close_at_ms = monotonic_ms() + srv->close_delay_ms;
+    if (c->error || c->close_at_ms == 0 || monotonic_ms() >= c->close_at_ms)
         drop_conn(srv, i);
 }
 
@@ -198,8 +207,10 @@ static struct timespec *prepare_poll(struct server *srv, struct timespec *timeou
     long long wait_ms = -1;
     if (srv->accept_resume_ms) {
         wait_ms = srv->accept_resume_ms - monotonic_ms();
-        if (wait_ms <= 0)
+        if (wait_ms <= 0) {
             srv->accept_resume_ms = 0;
+            wait_ms = -1;
+        }
     }
     srv->pfds[0] = (struct pollfd){
         .fd = srv->accept_resume_ms ? -1 : srv->listen_fd,
@@ -207,12 +218,17 @@ static struct timespec *prepare_poll(struct server *srv, struct timespec *timeou
     };
     for (size_t i = 0; i < srv->n_conns; i++) {
         const struct conn *c = &srv->conns[i];
+        if (c->close_at_ms) {
+            long long left = c->close_at_ms - monotonic_ms();
+            left = left < 0 ? 0 : left;
+            wait_ms = wait_ms < 0 || left < wait_ms ? left : wait_ms;
+        }
         srv->pfds[i + 1] = (struct pollfd){
-            .fd = c->fd,
+            .fd = c->close_at_ms ? -1 : c->fd,
             .events = (short)((wants_input(c) ? POLLIN : 0) | (bytebuf_len(&c->out) > 0 ? POLLOUT : 0)),
         };
     }
-    if (!srv->accept_resume_ms)
+    if (wait_ms < 0)
         return NULL;
     timeout->tv_sec = wait_ms / 1000;
     timeout->tv_nsec = wait_ms % 1000 * 1000000;
@@ -241,7 +257,10 @@ static int serve(struct server *srv, const sigset_t *run_mask)
         if (srv->pfds[0].revents)
             accept_all(srv);
     }
-    fprintf(stderr, PROG ": %s, shutting down\n", stop_signal == SIGINT ? "SIGINT" : "SIGTERM");
+    fprintf(stderr, PROG ": %s, shutting down\n",
+            stop_signal == SIGINT   ? "SIGINT"
+            : stop_signal == SIGHUP ? "SIGHUP"
+                                    : "SIGTERM");
     return 0;
 }
 
@@ -255,12 +274,16 @@ static int install_signals(sigset_t *run_mask)
     sigemptyset(&stop_set);
     sigaddset(&stop_set, SIGINT);
     sigaddset(&stop_set, SIGTERM);
+    /* A closed terminal (SIGHUP) stops the server as cleanly as SIGTERM. */
+    sigaddset(&stop_set, SIGHUP);
     /* Sends use MSG_NOSIGNAL; this covers a log reader going away. */
     if (sigaction(SIGPIPE, &ignore, NULL) < 0 || sigaction(SIGINT, &sa, NULL) < 0 ||
-        sigaction(SIGTERM, &sa, NULL) < 0 || sigprocmask(SIG_BLOCK, &stop_set, run_mask) < 0)
+        sigaction(SIGTERM, &sa, NULL) < 0 || sigaction(SIGHUP, &sa, NULL) < 0 ||
+        sigprocmask(SIG_BLOCK, &stop_set, run_mask) < 0)
         return -1;
     sigdelset(run_mask, SIGINT);
     sigdelset(run_mask, SIGTERM);
+    sigdelset(run_mask, SIGHUP);
     return 0;
 }
 
@@ -303,9 +326,11 @@ int main(int argc, char **argv)
         {"help", no_argument, NULL, 'h'},
         {"version", no_argument, NULL, 'V'},
         {"bind", required_argument, NULL, 'b'},
+        {"close-delay", required_argument, NULL, 'd'},
         {NULL, 0, NULL, 0},
     };
     const char *bindaddr = NULL;
+    int close_delay_ms = 0;
     int opt;
     opterr = 0; /* getopt would name the program by its full path */
     while ((opt = getopt_long(argc, argv, ":h", options, NULL)) != -1) {
@@ -319,6 +344,18 @@ int main(int argc, char **argv)
         case 'b':
             bindaddr = optarg;
             break;
+        case 'd': {
+            char *end;
+            errno = 0;
+            long ms = strtol(optarg, &end, 10);
+            if (errno != 0 || end == optarg || *end != '\0' || ms < 0 || ms > 600000) {
+                fprintf(stderr, PROG ": invalid --close-delay '%s' (expected 0-600000 ms)\n", optarg);
+                usage(stderr);
+                return 2;
+            }
+            close_delay_ms = (int)ms;
+            break;
+        }
         default:
             fprintf(stderr, PROG ": unknown option or missing value: '%s'\n", argv[optind - 1]);
             usage(stderr);
@@ -342,7 +379,7 @@ int main(int argc, char **argv)
         fprintf(stderr, PROG ": signals: %s\n", strerror(errno));
         return 1;
     }
-    struct server srv = {.listen_fd = -1};
+    struct server srv = {.listen_fd = -1, .close_delay_ms = close_delay_ms};
     int status = start_listening(&srv, bindaddr, port) < 0 ? 1 : serve(&srv, &run_mask);
     stop_server(&srv);
     return status;

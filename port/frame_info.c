@@ -92,6 +92,17 @@ int frame_tcp_flags(const uint8_t *frame, size_t len)
     return v.l4[13] & 0x3f;
 }
 
+int frame_tcp_ports(const uint8_t *frame, size_t len, uint16_t *src_port, uint16_t *dst_port)
+{
+    struct l3_view v;
+    if (parse_l3(frame, len, &v) != 0 || v.proto != PROTO_TCP || v.l4_len < 20) {
+        return -1;
+    }
+    *src_port = get_be16(v.l4);
+    *dst_port = get_be16(v.l4 + 2);
+    return v.l4[13] & 0x3f;
+}
+
 void frame_format_tcp_flags(int flags, char *out, size_t outlen)
 {
     char buf[8];

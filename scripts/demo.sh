@@ -4,7 +4,9 @@
 # watches the wire; then it prints, section by section, what happened on the
 # wire and in lwIP's TCP state machine.
 #
-#   sudo scripts/demo.sh
+#   sudo scripts/demo.sh           the default run: handshake, data, teardown
+#   sudo scripts/demo.sh LESSON    one behaviour of TCP (scripts/lessons/LESSON.sh)
+#   scripts/demo.sh --list         the lessons
 #
 # Everything happens inside a private network namespace (lt-demo-<pid>) that
 # the script creates and deletes again; nothing outside it is touched.
@@ -17,11 +19,52 @@
 #   LWIPTAP_BUILD_DIR=DIR      build directory to use (default: <repo>/build)
 #
 # Exit code: 0 if the handshake, the echo replies and the teardown were all
-# seen, 1 otherwise (or if anything failed on the way).
+# seen (for a lesson: if what it explains happened), 1 otherwise (or if
+# anything failed on the way), 2 for an unknown lesson.
 
 set -uo pipefail
 
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+# In the order a course would take them.
+LESSONS=(active-open passive-close active-close half-close simultaneous-close abort reset time-wait
+    keepalive zero-window loss)
+
+list_lessons() {
+    local name summary
+    printf 'Lessons (sudo scripts/demo.sh LESSON):\n'
+    for name in "${LESSONS[@]}"; do
+        summary=$(sed -n 's/^# lesson: //p' "$root/scripts/lessons/$name.sh")
+        printf '  %-20s %s\n' "$name" "$summary"
+    done
+}
+
+LESSON=""
+case "${1:-}" in
+"") ;;
+--list)
+    list_lessons
+    exit 0
+    ;;
+-h | --help)
+    sed -n '2,/^$/s/^# \{0,1\}//p' "$0"
+    list_lessons
+    exit 0
+    ;;
+*)
+    for name in "${LESSONS[@]}"; do
+        [ "$1" != "$name" ] || LESSON=$1
+    done
+    if [ -z "$LESSON" ]; then
+        printf 'demo: unknown lesson %s\n' "'$1'" >&2
+        list_lessons >&2
+        exit 2
+    fi
+    ;;
+esac
+if [ $# -gt 1 ]; then
+    printf 'demo: one lesson at a time (got %s arguments)\n' "$#" >&2
+    exit 2
+fi
 # shellcheck source=scripts/lib/sandbox.sh
 . "$root/scripts/lib/sandbox.sh" || exit 1
 build=${LWIPTAP_BUILD_DIR:-$root/build}
@@ -123,20 +166,24 @@ for tool in ip tcpdump nc ping; do
 done
 
 WORK=$(mktemp -d "${TMPDIR:-/tmp}/lt-demo.XXXXXX")
+if [ -n "$LESSON" ]; then
+    TCP_SERVER=$build/bin/tcp-server
+    [ -x "$TCP_SERVER" ] || die "$TCP_SERVER not found: build first (or unset LWIPTAP_DEMO_SKIP_BUILD)"
+    # shellcheck source=scripts/lessons/lib.sh
+    . "$root/scripts/lessons/lib.sh"
+    # shellcheck source=/dev/null
+    . "$root/scripts/lessons/$LESSON.sh"
+    lesson_setup
+    lesson_main
+    exit $?
+fi
 LOG=$WORK/lwip-tap.log
 CAPTURE=$WORK/capture.txt
 
 # ------------------------------------------------------------------ network
 
 NS=lt-demo-$$
-sandbox_ns_add "$NS" || die "cannot create network namespace"
-{
-    ip -n "$NS" link set lo up &&
-        ip -n "$NS" tuntap add dev tap0 mode tap &&
-        ip -n "$NS" addr add "$HOST4/24" dev tap0 &&
-        ip -n "$NS" addr add "$HOST6/64" dev tap0 nodad &&
-        ip -n "$NS" link set tap0 up
-} || die "cannot set up tap0 in namespace $NS"
+sandbox_tap_ns "$NS" "$HOST4" "$HOST6" || die "cannot set up tap0 in a network namespace ($NS)"
 
 ns_bg "$LWIPTAP" --tap tap0 --ip "$LWIP4/24" --ip6 "$LWIP6/64" </dev/null 2>"$LOG"
 LWIP_PID=$BG_PID

@@ -97,9 +97,14 @@
  * evicting the oldest, well beyond the 255 that lwIP's u8_t counter allows. */
 #define TCP_LISTEN_BACKLOG 0
 #define LWIP_TCP_KEEPALIVE 1
-/* Two slots: the TCP state log (each pcb's last state) and the guard's
- * half-open tracking. */
-#define LWIP_TCP_PCB_NUM_EXT_ARGS 2
+/* TIME_WAIT lasts 2 MSL. lwIP's 60 s makes a lesson wait two minutes, so the
+ * MSL is a variable that --msl sets (port/tcp_msl.c); lwIP only ever uses it
+ * in C expressions, never in #if. */
+extern unsigned long lwiptap_tcp_msl_ms;
+#define TCP_MSL lwiptap_tcp_msl_ms
+/* Three slots: the TCP state log (each pcb's last state), the guard's
+ * half-open tracking, and the --connect session (when its pcb is freed). */
+#define LWIP_TCP_PCB_NUM_EXT_ARGS 3
 #define LWIP_CALLBACK_API 1
 /* lwIP's default ISN is a counter (6510, 6510+n, ...); RFC 9293 3.4.1 wants it unpredictable. */
 #define LWIP_HOOK_TCP_ISN(local_ip, local_port, remote_ip, remote_port) ((u32_t)lwiptap_random())

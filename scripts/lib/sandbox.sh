@@ -23,6 +23,17 @@ sandbox_ns_add() {
     SANDBOX_NAMESPACES+=("$1")
 }
 
+# sandbox_tap_ns NS HOST4 HOST6: namespace NS (deleted at teardown) with tap0
+# up and the host side's addresses HOST4/24 and HOST6/64 on it.
+sandbox_tap_ns() {
+    sandbox_ns_add "$1" || return
+    ip -n "$1" link set lo up &&
+        ip -n "$1" tuntap add dev tap0 mode tap &&
+        ip -n "$1" addr add "$2/24" dev tap0 &&
+        ip -n "$1" addr add "$3/64" dev tap0 nodad &&
+        ip -n "$1" link set tap0 up
+}
+
 # Has process $1, started by the caller, stopped at teardown.
 sandbox_track() {
     SANDBOX_PIDS+=("$1")

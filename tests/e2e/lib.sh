@@ -241,6 +241,17 @@ assert_same_file() { # expected actual what
 ($(stat -c %s "$1") vs $(stat -c %s "$2") bytes; $(cmp "$1" "$2" 2>&1 | head -1))"
 }
 
+# The namespace a script named in its output $1 (lt-<kind>-<pid>, $2 = kind)
+# is gone again: it removed what it created.
+assert_namespace_gone() { # output kind
+    local ns
+    ns=$(grep -oE "lt-$2-[0-9]+" "$1" | head -n1) || true
+    [ -n "$ns" ] || fail "the $2 did not name its namespace"
+    if ip netns list | awk '{print $1}' | grep -qx "$ns"; then
+        fail "the $2 left its namespace $ns behind"
+    fi
+}
+
 # Checks that the state log shows the transitions $2.. in this order for the
 # connection whose remote end is $1 (e.g. 192.0.2.1:40000); each argument is
 # "FROM -> TO". Other lines may come between them.

@@ -27,10 +27,5 @@ assert_file_contains "$out" '^    lwIP answers:  1world$' "demo transcript"
 assert_file_contains "$out" "$LWIP4\.1234 > $HOST4\.[0-9]+: Flags \[S\.\].*mss 1460" "demo SYN-ACK line"
 assert_file_contains "$out" 'ESTABLISHED -> FIN_WAIT_1 via app' "demo state log"
 assert_file_contains "$out" '^OK: ' "demo verdict"
-# No leftovers: the namespace the demo created is gone again.
-demo_ns=$(grep -oE 'lt-demo-[0-9]+' "$out" | head -n1) || true
-[ -n "$demo_ns" ] || fail "the demo did not name its namespace"
-if ip netns list | awk '{print $1}' | grep -qx "$demo_ns"; then
-    fail "the demo left its namespace $demo_ns behind"
-fi
+assert_namespace_gone "$out" demo
 e2e_pass

@@ -27,7 +27,7 @@ expect_grep "^tcp-client: invalid port 'abc'" "$WORK/err" "message naming the ba
 for help in --help -h; do
     run "$CLIENT" "$help"
     expect_status 0 "tcp-client $help"
-    expect_grep '^usage: tcp-client \[--timeout SECONDS\] HOST PORT$' "$WORK/out" "$help output"
+    expect_grep '^usage: tcp-client \[--timeout SECONDS\] \[--classic\] HOST PORT$' "$WORK/out" "$help output"
 done
 run "$CLIENT" --version
 expect_status 0 "tcp-client --version"

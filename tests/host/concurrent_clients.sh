@@ -44,4 +44,4 @@ for ((i = 0; i < n; i++)); do
     ((status == 0)) || fail "client $i exit status $status: $(cat "$WORK/err$i")"
     expect_file "$WORK/out$i" "0c$i-first"$'\n'"1c$i-second"$'\n' "client $i output"
 done
-wait_for "every close" test "$(grep -c 'after 2 replies: bye$' "$SERVER_LOG")" -eq "$n"
+wait_for "every close" test "$(grep -c 'after 2 replies: end of input$' "$SERVER_LOG")" -eq "$n"

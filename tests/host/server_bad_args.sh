@@ -23,7 +23,7 @@ expect_grep "^tcp-server: invalid port 'abc'" "$WORK/err" "message naming the ba
 for help in --help -h; do
     run "$SERVER" "$help"
     expect_status 0 "tcp-server $help"
-    expect_grep '^usage: tcp-server \[--bind ADDR\] PORT$' "$WORK/out" "$help output"
+    expect_grep '^usage: tcp-server \[--bind ADDR\] \[--close-delay MS\] PORT$' "$WORK/out" "$help output"
 done
 run "$SERVER" --version
 expect_status 0 "tcp-server --version"

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# SIGTERM and SIGINT stop the server with status 0 and close its
+# SIGTERM, SIGINT and SIGHUP stop the server with status 0 and close its
 # connections; a client still talking then hears the close and exits 1.
 source "$(dirname "$0")/lib.sh"
 
@@ -32,3 +32,11 @@ status=0
 wait "$SERVER_PID" || status=$?
 ((status == 0)) || fail "server exit status $status after SIGINT"
 expect_grep '^tcp-server: SIGINT, shutting down$' "$SERVER_LOG" "server log"
+
+# A closed terminal (SIGHUP) is a stop request too, not a crash.
+start_server
+kill -HUP "$SERVER_PID"
+status=0
+wait "$SERVER_PID" || status=$?
+((status == 0)) || fail "server exit status $status after SIGHUP"
+expect_grep '^tcp-server: SIGHUP, shutting down$' "$SERVER_LOG" "server log"

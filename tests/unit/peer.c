@@ -77,6 +77,14 @@ static void take_data(struct peer *p, const struct segment *s)
     p->rcv_nxt = end;
 }
 
+static void take_syn(struct peer *p, const struct segment *s)
+{
+    p->rcv_nxt = s->seq + 1;
+    p->lwip_wscale = s->opts.wscale >= 0 ? s->opts.wscale : 0;
+    p->timestamps = s->opts.timestamps;
+    p->lwip_mss = s->opts.mss;
+}
+
 int peer_recv(struct peer *p, struct segment *s)
 {
     while (fixture_next_tcp(s)) {
@@ -84,10 +92,7 @@ int peer_recv(struct peer *p, struct segment *s)
             continue;
         }
         if (s->flags & TCPF_SYN) {
-            p->rcv_nxt = s->seq + 1;
-            p->lwip_wscale = s->opts.wscale >= 0 ? s->opts.wscale : 0;
-            p->timestamps = s->opts.timestamps;
-            p->lwip_mss = s->opts.mss;
+            take_syn(p, s);
         } else {
             take_data(p, s);
             if ((s->flags & TCPF_FIN) && s->seq + (uint32_t)s->payload_len == p->rcv_nxt) {
@@ -105,6 +110,23 @@ int peer_recv(struct peer *p, struct segment *s)
         return 1;
     }
     return 0;
+}
+
+void peer_accept(struct peer *p, uint16_t port, uint32_t iss, int refuse)
+{
+    struct segment s;
+    ck_assert_msg(fixture_next_tcp(&s), "lwIP sent no SYN");
+    ck_assert_uint_eq(s.flags, TCPF_SYN);
+    ck_assert_uint_eq(s.dst_port, port);
+    peer_init(p, port, s.src_port, iss);
+    take_syn(p, &s);
+    p->ts_recent = s.opts.tsval;
+    if (refuse) {
+        p->timestamps = 0;
+        peer_send(p, TCPF_RST | TCPF_ACK, NULL, 0);
+    } else {
+        peer_send(p, TCPF_SYN | TCPF_ACK, NULL, 0);
+    }
 }
 
 void peer_connect(struct peer *p)

@@ -46,6 +46,9 @@ void peer_send_at(struct peer *p, uint32_t seq, uint8_t flags, const void *data,
  * Segments of other connections are skipped: tests run one at a time. */
 int peer_recv(struct peer *p, struct segment *s);
 
+/* The other way round: takes lwIP's SYN to port and answers it with a
+ * SYN-ACK, or with a RST when refuse is set (a closed port). */
+void peer_accept(struct peer *p, uint16_t port, uint32_t iss, int refuse);
 /* Three-way handshake, asserting lwIP's SYN-ACK acknowledges the SYN. */
 void peer_connect(struct peer *p);
 

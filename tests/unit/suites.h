@@ -10,6 +10,7 @@ Suite *echo_suite(void);
 Suite *frames_suite(void);
 Suite *guard_suite(void);
 Suite *handshake_suite(void);
+Suite *lifecycle_suite(void);
 Suite *link_wrappers_suite(void);
 Suite *offload_suite(void);
 Suite *pools_suite(void);

@@ -266,6 +266,59 @@ START_TEST(rejects_bad_mem_limit)
 }
 END_TEST
 
+START_TEST(accepts_lifecycle_options)
+{
+    struct outcome o;
+    PARSE(&o, BASE, "--ip6", "2001:db8::2/64", "--connect", "[2001:db8::1]:1234", "--timeout", "3", "--stay",
+          "--msl", "500", "--half-close", "--abort-after", "5000000000", "--keepalive", "2,1,3",
+          "--cross-fins");
+    free(o.out);
+    ck_assert_int_eq(o.result, CLI_RUN);
+    ck_assert_int_eq(o.cfg.has_connect, 1);
+    ck_assert(IP_IS_V6(&o.cfg.connect_ip));
+    ck_assert_uint_eq(o.cfg.connect_port, 1234);
+    ck_assert_uint_eq(o.cfg.timeout_ms, 3000);
+    ck_assert_int_eq(o.cfg.stay, 1);
+    ck_assert_uint_eq(o.cfg.msl_ms, 500);
+    ck_assert_int_eq(o.cfg.half_close, 1);
+    ck_assert_uint_eq(o.cfg.abort_after, 5000000000ULL);
+    ck_assert_uint_eq(o.cfg.keep_idle_ms, 2000);
+    ck_assert_uint_eq(o.cfg.keep_interval_ms, 1000);
+    ck_assert_uint_eq(o.cfg.keep_count, 3);
+    ck_assert_int_eq(o.cfg.cross_fins, 1);
+
+    PARSE(&o, BASE, "--connect", "192.0.2.1:7", "--keepalive", "60");
+    free(o.out);
+    ck_assert_int_eq(o.result, CLI_RUN);
+    ck_assert(IP_IS_V4(&o.cfg.connect_ip));
+    ck_assert_uint_eq(lwip_ntohl(ip4_addr_get_u32(ip_2_ip4(&o.cfg.connect_ip))), PEER_IP);
+    ck_assert_uint_eq(o.cfg.keep_idle_ms, 60000);
+    ck_assert_uint_eq(o.cfg.keep_interval_ms, 75000); /* lwIP's defaults */
+    ck_assert_uint_eq(o.cfg.keep_count, 9);
+    ck_assert_uint_eq(o.cfg.timeout_ms, 10000);
+}
+END_TEST
+
+START_TEST(rejects_bad_lifecycle_options)
+{
+    EXPECT_ERROR("expected ADDR:PORT", BASE, "--connect", "192.0.2.1");
+    EXPECT_ERROR("lwIP resolves no names", BASE, "--connect", "example.org:80");
+    EXPECT_ERROR("IPv6 goes in brackets", BASE, "--connect", "2001:db8::1:80");
+    EXPECT_ERROR("invalid port in --connect", BASE, "--connect", "192.0.2.1:0");
+    EXPECT_ERROR("invalid port in --connect", BASE, "--connect", "[2001:db8::1]:http");
+    EXPECT_ERROR("needs --ip6", BASE, "--connect", "[2001:db8::1]:1234");
+    EXPECT_ERROR("--stay only makes sense with --connect", BASE, "--stay");
+    EXPECT_ERROR("invalid --timeout", BASE, "--timeout", "-1");
+    EXPECT_ERROR("invalid --msl", BASE, "--msl", "50");
+    EXPECT_ERROR("invalid --abort-after", BASE, "--abort-after", "0");
+    EXPECT_ERROR("invalid --abort-after", BASE, "--abort-after", "12k");
+    EXPECT_ERROR("invalid --keepalive", BASE, "--keepalive", "0");
+    EXPECT_ERROR("invalid --keepalive", BASE, "--keepalive", "2,1,3,4");
+    EXPECT_ERROR("invalid --keepalive", BASE, "--keepalive", "2,");
+    EXPECT_ERROR("invalid --keepalive", BASE, "--keepalive", "2,1,300");
+}
+END_TEST
+
 START_TEST(help_and_version_are_done)
 {
     struct outcome o;
@@ -312,6 +365,8 @@ Suite *cli_suite(void)
     fixture_add_test(s, rejects_bad_drop_and_seed);
     fixture_add_test(s, rejects_bad_max_conns);
     fixture_add_test(s, rejects_bad_mem_limit);
+    fixture_add_test(s, accepts_lifecycle_options);
+    fixture_add_test(s, rejects_bad_lifecycle_options);
     fixture_add_test(s, help_and_version_are_done);
     return s;
 }

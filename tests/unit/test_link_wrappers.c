@@ -1,5 +1,6 @@
 /* The link wrappers of port/: the fault injector drops what it is told to,
- * reproducibly, and the pcap writer records every frame both ways. */
+ * reproducibly, the pcap writer records every frame both ways, and the
+ * FIN-crossing stage holds the stack's FIN until the peer's arrives. */
 #include <check.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -202,6 +203,87 @@ START_TEST(pcap_reports_unwritable_path)
 }
 END_TEST
 
+static size_t tcp_frame(uint8_t *buf, uint32_t src_ip, uint16_t src_port, uint16_t dst_port, uint8_t flags,
+                        uint32_t seq)
+{
+    struct segment seg;
+    memset(&seg, 0, sizeof seg);
+    seg.opts = tcp_options_none();
+    seg.src_ip = src_ip;
+    seg.dst_ip = src_ip == STACK_IP ? PEER_IP : STACK_IP;
+    seg.src_port = src_port;
+    seg.dst_port = dst_port;
+    seg.flags = flags;
+    seg.seq = seq;
+    seg.window = 1000;
+    return segment_build(&seg, buf, SEGMENT_MAX_FRAME);
+}
+
+static int popped_flags(struct fake_link *wire)
+{
+    uint8_t got[LINK_MAX_FRAME];
+    struct segment seg;
+    size_t len = fake_link_pop_tx(wire, got, sizeof got);
+    if (len == 0) {
+        return -1;
+    }
+    ck_assert_int_eq(segment_parse(got, len, &seg), SEGMENT_OK);
+    return seg.flags;
+}
+
+START_TEST(fin_cross_holds_our_fin_until_the_peers_arrives)
+{
+    struct fake_link *wire = fake_link_new();
+    struct link *cross = link_fin_cross_new(fake_link_base(wire));
+    ck_assert_ptr_nonnull(cross);
+    uint8_t frame[SEGMENT_MAX_FRAME], got[LINK_MAX_FRAME];
+    char err[LINK_ERR_LEN];
+    struct link_meta meta;
+    size_t len = tcp_frame(frame, STACK_IP, 50000, 1234, TCPF_ACK | TCPF_PSH, 1);
+    ck_assert_int_eq(link_send(cross, frame, len, NULL, err), 0);
+    ck_assert_int_eq(popped_flags(wire), TCPF_ACK | TCPF_PSH); /* data passes */
+    len = tcp_frame(frame, STACK_IP, 50000, 1234, TCPF_ACK | TCPF_FIN, 2);
+    ck_assert_int_eq(link_send(cross, frame, len, NULL, err), 0);
+    ck_assert_int_eq(popped_flags(wire), -1); /* held */
+
+    len = tcp_frame(frame, PEER_IP, 1234, 50000, TCPF_ACK, 7);
+    fake_link_push_rx(wire, frame, len);
+    ck_assert_int_gt(link_recv(cross, got, sizeof got, &meta, err), 0);
+    ck_assert_int_eq(popped_flags(wire), -1); /* not a FIN: still held */
+    len = tcp_frame(frame, PEER_IP, 9999, 50000, TCPF_ACK | TCPF_FIN, 7);
+    fake_link_push_rx(wire, frame, len);
+    ck_assert_int_gt(link_recv(cross, got, sizeof got, &meta, err), 0);
+    ck_assert_int_eq(popped_flags(wire), -1); /* another connection's FIN */
+
+    len = tcp_frame(frame, PEER_IP, 1234, 50000, TCPF_ACK | TCPF_FIN, 7);
+    fake_link_push_rx(wire, frame, len);
+    ck_assert_int_gt(link_recv(cross, got, sizeof got, &meta, err), 0);
+    ck_assert_int_eq(popped_flags(wire), TCPF_ACK | TCPF_FIN); /* ours, before the stack sees theirs */
+
+    len = tcp_frame(frame, STACK_IP, 50001, 1234, TCPF_ACK | TCPF_FIN, 2);
+    ck_assert_int_eq(link_send(cross, frame, len, NULL, err), 0);
+    ck_assert_int_eq(popped_flags(wire), TCPF_ACK | TCPF_FIN); /* once per run */
+    link_destroy(cross);
+}
+END_TEST
+
+START_TEST(fin_cross_releases_on_a_retransmitted_fin)
+{
+    struct fake_link *wire = fake_link_new();
+    struct link *cross = link_fin_cross_new(fake_link_base(wire));
+    uint8_t frame[SEGMENT_MAX_FRAME];
+    char err[LINK_ERR_LEN];
+    size_t len = tcp_frame(frame, STACK_IP, 50000, 1234, TCPF_ACK | TCPF_FIN, 2);
+    ck_assert_int_eq(link_send(cross, frame, len, NULL, err), 0);
+    ck_assert_int_eq(popped_flags(wire), -1);
+    ck_assert_int_eq(link_send(cross, frame, len, NULL, err), 0);
+    ck_assert_int_eq(popped_flags(wire), TCPF_ACK | TCPF_FIN);
+    ck_assert_int_eq(popped_flags(wire), TCPF_ACK | TCPF_FIN);
+    ck_assert_int_eq(popped_flags(wire), -1);
+    link_destroy(cross);
+}
+END_TEST
+
 Suite *link_wrappers_suite(void)
 {
     Suite *s = suite_create("link_wrappers");
@@ -210,5 +292,7 @@ Suite *link_wrappers_suite(void)
     fixture_add_test(s, fault_is_reproducible_for_a_seed);
     fixture_add_test(s, pcap_records_every_frame_both_ways);
     fixture_add_test(s, pcap_reports_unwritable_path);
+    fixture_add_test(s, fin_cross_holds_our_fin_until_the_peers_arrives);
+    fixture_add_test(s, fin_cross_releases_on_a_retransmitted_fin);
     return s;
 }

@@ -1,5 +1,7 @@
-/* Serial echo on port 1234: every chunk comes back behind the connection's
- * chunk counter, whole and in order, and a chunk starting "bye" closes. */
+/* Serial echo on port 1234: every message comes back behind the connection's
+ * message counter, whole and in order, and a message starting "bye" closes.
+ * A message ends at a newline; a pushed chunk of bare words (no newline yet)
+ * is a message too, as the original client sends them. */
 #include <check.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -20,6 +22,8 @@
 /* The largest chunk lwIP hands a recv callback: its whole receive window at
  * once (after reassembly), and never more than a pbuf chain holds. */
 #define MAX_CHUNK LWIP_MIN(0xffff, TCP_WND)
+/* Longer than the longest bare word the service takes (4096 bytes). */
+#define SERIAL_TEST_LONG 6000
 
 static void expect_reply(struct peer *p, const char *sent, const char *reply)
 {
@@ -61,6 +65,128 @@ START_TEST(prefixes_chunks_and_closes_on_bye)
 }
 END_TEST
 
+/* The oracle: a serial number before the first byte and after each newline
+ * that more data follows. */
+static char *serial_framed(const uint8_t *data, size_t len, size_t *out_len)
+{
+    size_t newlines = 0;
+    for (size_t i = 0; i < len; i++) {
+        newlines += data[i] == '\n';
+    }
+    char *out = malloc(len + (newlines + 1) * 12);
+    ck_assert_ptr_nonnull(out);
+    size_t n = 0;
+    unsigned serial = 0;
+    for (size_t i = 0; i < len; i++) {
+        if (i == 0 || data[i - 1] == '\n') {
+            n += (size_t)sprintf(out + n, "%u", serial++);
+        }
+        out[n++] = (char)data[i];
+    }
+    *out_len = n;
+    return out;
+}
+
+/* Everything lwIP sends until it is quiet, acknowledged. */
+static size_t collect(struct peer *p, char *out, size_t cap, int *fin)
+{
+    struct segment s;
+    size_t n = 0;
+    *fin = 0;
+    while (peer_recv(p, &s)) {
+        ck_assert_uint_le(n + s.payload_len, cap);
+        memcpy(out + n, s.payload, s.payload_len);
+        n += s.payload_len;
+        *fin |= (s.flags & TCPF_FIN) != 0;
+        if (s.payload_len > 0 || (s.flags & TCPF_FIN)) {
+            peer_send(p, TCPF_ACK, NULL, 0);
+        }
+    }
+    return n;
+}
+
+START_TEST(lines_in_one_chunk_are_messages_and_bye_inside_closes)
+{
+    struct peer p;
+    char out[64];
+    int fin;
+    peer_init(&p, 40000, SERIAL_PORT, PEER_ISS);
+    peer_connect(&p);
+    const char *in = "hello\nworld\nbye\nnot answered\n";
+    peer_send(&p, TCPF_ACK | TCPF_PSH, in, strlen(in));
+    size_t n = collect(&p, out, sizeof out, &fin);
+    ck_assert_uint_eq(n, 14);
+    ck_assert_mem_eq(out, "0hello\n1world\n", 14);
+    ck_assert_int_eq(fin, 1);
+}
+END_TEST
+
+START_TEST(bare_words_are_one_message_each)
+{
+    struct peer p;
+    peer_init(&p, 40000, SERIAL_PORT, PEER_ISS);
+    peer_connect(&p);
+    expect_reply(&p, "hello", "0hello");
+    expect_reply(&p, "world", "1world");
+}
+END_TEST
+
+/* A line over several segments, none pushed until its newline: one serial
+ * number, then every byte, never a number inside the line. */
+START_TEST(a_line_over_many_segments_gets_one_number)
+{
+    struct peer p;
+    static char line[5000];
+    static char out[6000];
+    int fin;
+    peer_init(&p, 40000, SERIAL_PORT, PEER_ISS);
+    peer_connect(&p);
+    memset(line, 'x', sizeof line);
+    line[sizeof line - 1] = '\n';
+    size_t seg = 1000;
+    size_t got = 0;
+    for (size_t off = 0; off < sizeof line; off += seg) {
+        peer_send(&p, TCPF_ACK | (off + seg >= sizeof line ? TCPF_PSH : 0), line + off, seg);
+        got += collect(&p, out + got, sizeof out - got, &fin);
+    }
+    ck_assert_uint_eq(got, sizeof line + 1);
+    ck_assert_int_eq(out[0], '0');
+    ck_assert_int_eq(memcmp(out + 1, line, sizeof line), 0);
+    ck_assert_int_eq(fin, 0);
+    expect_reply(&p, "next\n", "1next\n");
+}
+END_TEST
+
+/* A pushed chunk longer than any bare word (here reassembled from segments
+ * that arrived out of order) starts a line: its newline comes later. */
+START_TEST(a_pushed_long_first_chunk_is_a_line_not_a_word)
+{
+    struct peer p;
+    static char chunk[SERIAL_TEST_LONG];
+    static char out[2 * SERIAL_TEST_LONG];
+    int fin;
+    peer_init(&p, 40000, SERIAL_PORT, PEER_ISS);
+    peer_connect(&p);
+    memset(chunk, 'y', sizeof chunk);
+    size_t seg = peer_max_payload(&p);
+    uint32_t base = p.snd_nxt;
+    for (size_t off = seg; off < sizeof chunk; off += seg) {
+        peer_send_at(&p, base + (uint32_t)off, TCPF_ACK | TCPF_PSH, chunk + off,
+                     LWIP_MIN(seg, sizeof chunk - off));
+    }
+    ck_assert_uint_eq(collect(&p, out, sizeof out, &fin), 0);
+    p.snd_nxt = base + (uint32_t)sizeof chunk;
+    peer_send_at(&p, base, TCPF_ACK | TCPF_PSH, chunk, seg);
+    size_t got = collect(&p, out, sizeof out, &fin);
+    peer_send(&p, TCPF_ACK | TCPF_PSH, "\n", 1);
+    got += collect(&p, out + got, sizeof out - got, &fin);
+    ck_assert_uint_eq(got, sizeof chunk + 2);
+    ck_assert_int_eq(out[0], '0');
+    ck_assert_int_eq(memcmp(out + 1, chunk, sizeof chunk), 0);
+    ck_assert_int_eq(out[got - 1], '\n');
+}
+END_TEST
+
 START_TEST(long_stream_comes_back_whole_and_in_order)
 {
     struct peer p;
@@ -72,18 +198,10 @@ START_TEST(long_stream_comes_back_whole_and_in_order)
     ck_assert_uint_gt(total, TCP_SND_BUF);
     uint8_t *data = make_pattern(total);
 
-    /* Chunk i comes back as its decimal serial (at most 3 digits here), then its bytes. */
-    const size_t cap = total + (size_t)3 * STREAM_SEGMENTS + 1;
-    char *expected = malloc(cap);
-    ck_assert_ptr_nonnull(expected);
-    size_t expected_len = 0;
-    for (unsigned i = 0; i < STREAM_SEGMENTS; i++) {
-        expected_len += (size_t)sprintf(expected + expected_len, "%u", i);
-        memcpy(expected + expected_len, data + i * seg, seg);
-        expected_len += seg;
-    }
-    p.stream = malloc(cap);
-    p.stream_cap = cap;
+    size_t expected_len;
+    char *expected = serial_framed(data, total, &expected_len);
+    p.stream = malloc(expected_len);
+    p.stream_cap = expected_len;
 
     peer_pump(&p, data, total, expected_len, 1);
     ck_assert_uint_eq(p.stream_len, expected_len);
@@ -120,12 +238,15 @@ START_TEST(reassembled_64k_chunk_comes_back_whole)
     p.snd_nxt = base + MAX_CHUNK;
     peer_send_at(&p, base, TCPF_ACK, data, first);
 
-    p.stream = malloc(MAX_CHUNK + 1);
-    p.stream_cap = MAX_CHUNK + 1;
-    peer_pump(&p, NULL, 0, MAX_CHUNK + 1, 1);
-    ck_assert_uint_eq(p.stream[0], '0');
-    ck_assert_int_eq(memcmp(p.stream + 1, data, MAX_CHUNK), 0);
+    size_t expected_len;
+    char *expected = serial_framed(data, MAX_CHUNK, &expected_len);
+    p.stream = malloc(expected_len);
+    p.stream_cap = expected_len;
+    peer_pump(&p, NULL, 0, expected_len, 1);
+    ck_assert_uint_eq(p.stream_len, expected_len);
+    ck_assert_int_eq(memcmp(p.stream, expected, expected_len), 0);
     free(p.stream);
+    free(expected);
     free(data);
 }
 END_TEST
@@ -134,6 +255,10 @@ Suite *serial_suite(void)
 {
     Suite *s = suite_create("serial");
     fixture_add_test(s, prefixes_chunks_and_closes_on_bye);
+    fixture_add_test(s, lines_in_one_chunk_are_messages_and_bye_inside_closes);
+    fixture_add_test(s, bare_words_are_one_message_each);
+    fixture_add_test(s, a_line_over_many_segments_gets_one_number);
+    fixture_add_test(s, a_pushed_long_first_chunk_is_a_line_not_a_word);
     fixture_add_test(s, long_stream_comes_back_whole_and_in_order);
     fixture_add_test(s, reassembled_64k_chunk_comes_back_whole);
     return s;

@@ -16,6 +16,9 @@
 /* TCP flags of the segment in frame, or -1 when it carries no (whole) TCP header. */
 int frame_tcp_flags(const uint8_t *frame, size_t len);
 
+/* Like frame_tcp_flags, and fills in the segment's ports. */
+int frame_tcp_ports(const uint8_t *frame, size_t len, uint16_t *src_port, uint16_t *dst_port);
+
 /* tcpdump's notation for TCP flags: "S", "S.", "F.", "P.", "R", "." */
 void frame_format_tcp_flags(int flags, char *out, size_t outlen);
 

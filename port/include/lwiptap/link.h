@@ -125,4 +125,10 @@ struct link_fault_config {
 /* Drops frames at random, reproducibly for a given seed. */
 struct link *link_fault_new(struct link *inner, const struct link_fault_config *config);
 
+/* Makes a close simultaneous on purpose: the first FIN the stack sends is held
+ * back until the peer's FIN for the same connection arrives, and sent just
+ * before that FIN reaches the stack, so that the two FINs cross on the wire.
+ * One connection per run; a retransmitted FIN releases a held one. */
+struct link *link_fin_cross_new(struct link *inner);
+
 #endif
