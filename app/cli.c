@@ -137,7 +137,11 @@ void cli_usage(FILE *out)
             "  -v, --verbose       log debug messages too\n"
             "  -q, --quiet         log only warnings and errors\n"
             "  -h, --help          show this help\n"
-            "      --version       show the version\n",
+            "      --version       show the version\n"
+            "\n"
+            "On a terminal (and without --connect) lwip-tap also reads commands:\n"
+            "stats, pcbs, debug [+CAT|-CAT ...] (switch lwIP's debug categories at run\n"
+            "time), help, quit. Ctrl-D closes the console; Ctrl-C stops lwip-tap.\n",
             lwiptap_debug_names(), (unsigned)MEMP_NUM_TCP_PCB, (unsigned)MEMP_NUM_TCP_PCB,
             (unsigned)MEM_BUDGET_MIN_MIB, (unsigned)MEM_BUDGET_MAX_MIB, (unsigned)MEM_BUDGET_DEFAULT_MIB,
             (unsigned)CLI_DEFAULT_TIMEOUT_S, (unsigned)CLI_MSL_MIN_MS, CLI_MSL_MAX_MS,
@@ -318,6 +322,25 @@ static int parse_percent(const char *text, double *value, char *err, size_t errl
     return 0;
 }
 
+/* What the kernel accepts as an interface name (dev_valid_name): 1 to 15
+ * bytes, not "." or "..", no '/', ':' or white space. */
+static int parse_tap_name(const char *text, char *err, size_t errlen)
+{
+    size_t len = strlen(text);
+    int ok = len >= 1 && len < 16 && strcmp(text, ".") != 0 && strcmp(text, "..") != 0;
+    for (const char *c = text; ok && *c != '\0'; c++) {
+        ok = *c != '/' && *c != ':' && *c > ' ' && *c != 0x7f;
+    }
+    if (!ok) {
+        fail(err, errlen,
+             "invalid --tap '%s': an interface name is 1 to 15 characters without '/', ':' or spaces, e.g. "
+             "tap0",
+             text);
+        return -1;
+    }
+    return 0;
+}
+
 /* HOST:PORT with an IPv4 address, or [ADDR]:PORT with an IPv6 one: lwIP
  * resolves no names. */
 static int parse_connect(const char *text, struct lwiptap_config *cfg, char *err, size_t errlen)
@@ -453,6 +476,7 @@ enum cli_result cli_parse(int argc, char **argv, struct lwiptap_config *cfg, FIL
         int rc = 0;
         switch (opt) {
         case OPT_TAP:
+            rc = parse_tap_name(optarg, err, errlen);
             cfg->tap = optarg;
             break;
         case OPT_IP:

@@ -1,12 +1,61 @@
 #include "console.h"
 
+#include <stdio.h>
 #include <string.h>
 #include <unistd.h>
 
+#include "lwiptap/debug_flags.h"
 #include "lwiptap/log.h"
 #include "stack.h"
 
-static void run_command(struct event_loop *loop, const char *cmd)
+#define PROMPT "lwip-tap> "
+
+static void prompt(void)
+{
+    fputs(PROMPT, stdout);
+    fflush(stdout);
+}
+
+static void help(void)
+{
+    log_info("console", "commands: stats (lwIP's counters), pcbs (every TCP control block), "
+                        "debug [+CAT|-CAT ...] (lwIP's debug categories, e.g. debug +tcp_out -pbuf), "
+                        "help, quit");
+}
+
+static void show_debug(void)
+{
+    char names[512] = "";
+    size_t len = 0;
+    for (int bit = 0; bit < LWIPTAP_DBG_COUNT; bit++) {
+        const char *name = lwiptap_debug_name(bit);
+        if ((lwiptap_debug_mask & (UINT32_C(1) << bit)) && name != NULL &&
+            len + strlen(name) + 2 < sizeof names) {
+            len += (size_t)snprintf(names + len, sizeof names - len, "%s%s", len ? "," : "", name);
+        }
+    }
+    log_info("console", "debug categories on: %s", len ? names : "none");
+}
+
+/* "debug +tcp_out -pbuf": each word switches categories on (+, or no sign) or off (-). */
+static void debug_command(char *args)
+{
+    char *save = NULL;
+    for (char *word = strtok_r(args, " \t", &save); word != NULL; word = strtok_r(NULL, " \t", &save)) {
+        int off = word[0] == '-';
+        const char *list = (word[0] == '-' || word[0] == '+') ? word + 1 : word;
+        uint32_t mask;
+        char err[256];
+        if (lwiptap_debug_parse(list, &mask, err, sizeof err) != 0) {
+            log_warn("console", "%s", err);
+            return;
+        }
+        lwiptap_debug_mask = off ? (lwiptap_debug_mask & ~mask) : (lwiptap_debug_mask | mask);
+    }
+    show_debug();
+}
+
+static void run_command(struct event_loop *loop, char *cmd)
 {
     if (strcmp(cmd, "stats") == 0) {
         stack_log_stats();
@@ -14,9 +63,16 @@ static void run_command(struct event_loop *loop, const char *cmd)
         stack_log_pcbs();
     } else if (strcmp(cmd, "quit") == 0) {
         event_loop_stop(loop);
-    } else if (*cmd != '\0') {
-        log_info("console", "commands: stats, pcbs, quit");
+        return;
+    } else if (strncmp(cmd, "debug", 5) == 0 && (cmd[5] == '\0' || cmd[5] == ' ')) {
+        debug_command(cmd + 5);
+    } else if (strcmp(cmd, "help") == 0 || *cmd != '\0') {
+        if (strcmp(cmd, "help") != 0) {
+            log_warn("console", "unknown command '%s'", cmd);
+        }
+        help();
     }
+    prompt();
 }
 
 static void on_stdin(struct event_loop *loop, int fd, void *ctx)
@@ -27,6 +83,7 @@ static void on_stdin(struct event_loop *loop, int fd, void *ctx)
     if (n <= 0) {
         /* End of input is not a request to stop: the stack keeps serving. */
         event_loop_unwatch(loop, fd);
+        log_info("console", "closed (end of input); lwip-tap keeps running: Ctrl-C or SIGTERM stops it");
         return;
     }
     line[n] = '\0';
@@ -39,5 +96,10 @@ int console_start(struct event_loop *loop, char *err)
     if (!isatty(STDIN_FILENO)) {
         return 0;
     }
-    return event_loop_watch(loop, STDIN_FILENO, on_stdin, NULL, err);
+    if (event_loop_watch(loop, STDIN_FILENO, on_stdin, NULL, err) != 0) {
+        return -1;
+    }
+    log_info("console", "type help for commands");
+    prompt();
+    return 0;
 }

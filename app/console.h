@@ -1,4 +1,4 @@
-/* Commands typed on lwip-tap's terminal: stats, pcbs, quit, help. */
+/* Commands typed on lwip-tap's terminal: stats, pcbs, debug, help, quit. */
 #ifndef LWIPTAP_CONSOLE_H
 #define LWIPTAP_CONSOLE_H
 

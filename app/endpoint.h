@@ -1,5 +1,5 @@
 /* One notation for a TCP endpoint in every log line: 192.0.2.1:40000,
- * [2001:DB8::1]:40000, and * for a wildcard address or port (a listener). */
+ * [2001:db8::1]:40000, and * for a wildcard address or port (a listener). */
 #ifndef LWIPTAP_ENDPOINT_H
 #define LWIPTAP_ENDPOINT_H
 

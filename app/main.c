@@ -1,5 +1,6 @@
 /* lwip-tap: lwIP in a user process on a TAP device, serving TCP echo and
  * serial echo, with every TCP state transition logged. */
+#include <ctype.h>
 #include <errno.h>
 #include <signal.h>
 #include <stdio.h>
@@ -263,6 +264,48 @@ static void shut_down(struct app *app)
     stack_down(&app->stack);
 }
 
+/* lwIP writes IPv6 in upper case; ip(8) and tcpdump in lower. */
+static void lowercase(char *text)
+{
+    for (; *text != '\0'; text++) {
+        *text = (char)tolower((unsigned char)*text);
+    }
+}
+
+/* Every address lwIP answers on, and its MAC: what to ping and what tcpdump shows. */
+static void log_startup(const struct lwiptap_config *cfg, struct stack *stack)
+{
+    char ip4[IP4ADDR_STRLEN_MAX], ll[IP6ADDR_STRLEN_MAX], ip6[IP6ADDR_STRLEN_MAX + 8] = "";
+    ip4addr_ntoa_r(&cfg->ip4, ip4, sizeof ip4);
+    ip6addr_ntoa_r(netif_ip6_addr(&stack->netif, 0), ll, sizeof ll);
+    if (cfg->has_ip6) {
+        char a[IP6ADDR_STRLEN_MAX];
+        ip6addr_ntoa_r(&cfg->ip6, a, sizeof a);
+        snprintf(ip6, sizeof ip6, "%s/64 ", a);
+    }
+    lowercase(ll);
+    lowercase(ip6);
+    unsigned prefix = (unsigned)__builtin_popcount(ip4_addr_get_u32(&cfg->netmask));
+    const uint8_t *m = cfg->mac;
+    log_info(
+        "lwip-tap",
+        "up on %s: %s/%u %s%s, MAC %02x:%02x:%02x:%02x:%02x:%02x, echo port %u, serial port %u, offload %s",
+        cfg->tap, ip4, prefix, ip6, ll, m[0], m[1], m[2], m[3], m[4], m[5], cfg->echo_port, cfg->serial_port,
+        stack->link_state.offload ? "on" : "off");
+}
+
+/* A --pcap file that cannot be written is found before the tap is created. */
+static int pcap_writable(const char *path)
+{
+    FILE *f = fopen(path, "ab");
+    if (f == NULL) {
+        log_error("lwip-tap", "cannot write --pcap %s: %s", path, strerror(errno));
+        return 0;
+    }
+    fclose(f);
+    return 1;
+}
+
 static int run(const struct lwiptap_config *cfg)
 {
     static struct app app; /* holds 128 KiB of frame buffers: not for the stack */
@@ -270,6 +313,9 @@ static int run(const struct lwiptap_config *cfg)
     lwiptap_debug_mask = cfg->debug_mask;
     log_set_level(cfg->log_level);
 
+    if (cfg->pcap_path != NULL && !pcap_writable(cfg->pcap_path)) {
+        return 1;
+    }
     struct link *link = build_link(cfg, err);
     if (link == NULL) {
         log_error("lwip-tap", "%s", err);
@@ -303,10 +349,7 @@ static int run(const struct lwiptap_config *cfg)
         shut_down(&app);
         return 1;
     }
-    char ip[IP4ADDR_STRLEN_MAX];
-    ip4addr_ntoa_r(&cfg->ip4, ip, sizeof ip);
-    log_info("lwip-tap", "up on %s: %s, echo port %u, serial port %u, offload %s", cfg->tap, ip,
-             cfg->echo_port, cfg->serial_port, app.stack.link_state.offload ? "on" : "off");
+    log_startup(cfg, &app.stack);
     /* The session reads stdin, so the console does not. */
     if (cfg->has_connect && start_session(&app, cfg) != 0) {
         shut_down(&app);

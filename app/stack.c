@@ -3,6 +3,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "endpoint.h"
 #include "netif/ethernet.h"
 #include "lwip/priv/tcp_priv.h"
 #include "lwip/stats.h"
@@ -100,12 +101,11 @@ void stack_log_stats(void)
 static void log_pcb_list(const char *list, struct tcp_pcb *pcb)
 {
     for (; pcb != NULL; pcb = pcb->next) {
-        char local[IPADDR_STRLEN_MAX], remote[IPADDR_STRLEN_MAX];
-        ipaddr_ntoa_r(&pcb->local_ip, local, sizeof local);
-        ipaddr_ntoa_r(&pcb->remote_ip, remote, sizeof remote);
-        log_info("pcbs", "%s %s:%u %s:%u %s snd_buf=%u rcv_wnd=%u", list, local, pcb->local_port, remote,
-                 pcb->remote_port, tcp_debug_state_str(pcb->state), (unsigned)pcb->snd_buf,
-                 (unsigned)pcb->rcv_wnd);
+        char local[ENDPOINT_STRLEN], remote[ENDPOINT_STRLEN];
+        endpoint_format(&pcb->local_ip, pcb->local_port, local, sizeof local);
+        endpoint_format(&pcb->remote_ip, pcb->remote_port, remote, sizeof remote);
+        log_info("pcbs", "%s %s %s %s snd_buf=%u rcv_wnd=%u", list, local, remote,
+                 tcp_debug_state_str(pcb->state), (unsigned)pcb->snd_buf, (unsigned)pcb->rcv_wnd);
     }
 }
 

@@ -64,3 +64,8 @@ const char *lwiptap_debug_names(void)
     }
     return names;
 }
+
+const char *lwiptap_debug_name(int bit)
+{
+    return bit >= 0 && bit < LWIPTAP_DBG_COUNT ? category_names[bit] : NULL;
+}

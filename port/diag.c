@@ -18,7 +18,7 @@ static void flush_lines(void)
     while ((nl = memchr(start, '\n', pending_len - (size_t)(start - pending))) != NULL) {
         *nl = '\0';
         if (nl > start) {
-            log_msg(LOG_INFO, "lwip", "%s", start);
+            log_requested("lwip", "%s", start);
         }
         start = nl + 1;
     }
@@ -27,7 +27,7 @@ static void flush_lines(void)
     /* A line longer than the buffer is emitted in pieces rather than dropped. */
     if (pending_len == sizeof pending - 1) {
         pending[pending_len] = '\0';
-        log_msg(LOG_INFO, "lwip", "%s", pending);
+        log_requested("lwip", "%s", pending);
         pending_len = 0;
     }
 }

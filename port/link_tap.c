@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
+#include <sys/stat.h>
 #include <sys/uio.h>
 #include <unistd.h>
 
@@ -173,10 +174,11 @@ static void explain_attach_failure(const char *name, int exists, int saved_errno
     } else if (saved_errno == EBUSY) {
         snprintf(err, LINK_ERR_LEN, "%s is busy: another process is attached to it", name);
     } else if (saved_errno == EINVAL) {
+        /* It may be lo or a real NIC: never suggest deleting it. */
         snprintf(err, LINK_ERR_LEN,
-                 "%s exists but is not a TAP device. Fix: pick another name, or "
-                 "sudo ip link del %s && sudo ip tuntap add dev %s mode tap user %s",
-                 name, name, name, user);
+                 "%s exists and is not a TAP device: lwip-tap only attaches to taps. Fix: pick another name, "
+                 "e.g. --tap tap0 (sudo ip tuntap add dev tap0 mode tap user %s && sudo ip link set tap0 up)",
+                 name, user);
     } else {
         snprintf(err, LINK_ERR_LEN, "cannot attach to %s: %s", name, strerror(saved_errno));
     }
@@ -221,11 +223,16 @@ struct link *link_tap_open(const char *name, int offload, int *created, int *off
         if (e == ENOENT || e == ENODEV || e == ENXIO) {
             snprintf(err, LINK_ERR_LEN, "/dev/net/tun is missing: load the tun driver (sudo modprobe tun)");
         } else if (e == EACCES || e == EPERM) {
+            struct stat st;
+            unsigned mode = stat("/dev/net/tun", &st) == 0 ? (unsigned)(st.st_mode & 0777) : 0;
+            /* A group, not 0666: that would let every local user attach to any ownerless tap. */
             snprintf(err, LINK_ERR_LEN,
-                     "cannot open /dev/net/tun: %s. Fix: run as root, or make it usable "
-                     "(sudo chmod 0666 /dev/net/tun, Debian's default) and attach to a tap you own: "
+                     "cannot open /dev/net/tun (mode %04o): %s. Fix: run as root, or let a group use it: "
+                     "sudo groupadd -f netdev && sudo chgrp netdev /dev/net/tun && sudo chmod 0660 "
+                     "/dev/net/tun && "
+                     "sudo usermod -aG netdev %s (log in again), then attach to a tap you own: "
                      "sudo ip tuntap add dev %s mode tap user %s && sudo ip link set %s up",
-                     strerror(e), name, user_name(), name);
+                     mode, strerror(e), user_name(), name, user_name(), name);
         } else {
             snprintf(err, LINK_ERR_LEN, "cannot open /dev/net/tun: %s", strerror(e));
         }

@@ -19,7 +19,7 @@ static void trace_frame(void *ctx, enum link_event event, const uint8_t *frame, 
     if (meta->gso_type != LINK_GSO_NONE) {
         snprintf(offload, sizeof offload, " [super-frame of %u-byte segments]", meta->gso_size);
     }
-    log_info("link", "%s %zuB %s%s", event == LINK_EVENT_RX ? "rx" : "tx", len, summary, offload);
+    log_requested("link", "%s %zuB %s%s", event == LINK_EVENT_RX ? "rx" : "tx", len, summary, offload);
 }
 
 struct link *link_tracer_new(struct link *inner)

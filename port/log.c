@@ -19,11 +19,8 @@ void log_set_stream(FILE *stream)
     log_stream = stream;
 }
 
-void log_msg(enum log_level level, const char *tag, const char *fmt, ...)
+static void log_line(enum log_level level, const char *tag, const char *fmt, va_list ap)
 {
-    if (level > current_level) {
-        return;
-    }
     FILE *out = log_stream ? log_stream : stderr;
     struct timeval now;
     gettimeofday(&now, NULL);
@@ -34,10 +31,26 @@ void log_msg(enum log_level level, const char *tag, const char *fmt, ...)
 
     /* One fprintf per line keeps lines whole when several processes share a terminal. */
     char body[1024];
-    va_list ap;
-    va_start(ap, fmt);
     vsnprintf(body, sizeof body, fmt, ap);
-    va_end(ap);
     fprintf(out, "%s.%03ldZ %s %s: %s\n", stamp, (long)(now.tv_usec / 1000), level_names[level], tag, body);
     fflush(out);
+}
+
+void log_msg(enum log_level level, const char *tag, const char *fmt, ...)
+{
+    if (level > current_level) {
+        return;
+    }
+    va_list ap;
+    va_start(ap, fmt);
+    log_line(level, tag, fmt, ap);
+    va_end(ap);
+}
+
+void log_requested(const char *tag, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    log_line(LOG_INFO, tag, fmt, ap);
+    va_end(ap);
 }

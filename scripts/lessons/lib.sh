@@ -135,7 +135,7 @@ session_port() {
 
 # The host port of the service connection of service $1 (echo/serial), first one.
 client_port() {
-    sed -nE "s/.* $1: ($HOST4|\\[2001:DB8::1\\]):([0-9]+) connected.*/\\2/p" "$WORK"/lwip-tap*.log | head -n1
+    sed -nE "s/.* $1: ($HOST4|\\[2001:db8::1\\]):([0-9]+) connected.*/\\2/p" "$WORK"/lwip-tap*.log | head -n1
 }
 
 # ms_between HH:MM:SS.mmm HH:MM:SS.mmm: milliseconds from the first to the second.

@@ -52,6 +52,17 @@ check "invalid --max-conns '20000'" --tap lt0 --ip 192.0.2.2 --max-conns 20000
 check "invalid --mem-limit '2'" --tap lt0 --ip 192.0.2.2 --mem-limit 2
 check "invalid --mac" --tap lt0 --ip 192.0.2.2 --mac 01:00:00:00:00:01
 check "-v and -q contradict" --tap lt0 --ip 192.0.2.2 -v -q
+check "invalid --tap 'a/b'" --tap a/b --ip 192.0.2.2
+check "invalid --tap 'much-too-long-name'" --tap much-too-long-name --ip 192.0.2.2
+check "invalid --connect" --tap lt0 --ip 192.0.2.2 --connect nowhere
+
+# An unwritable --pcap is found before anything is created: exit 1, no tap.
+rc=0
+timeout 10 "${run[@]}" "$LWIPTAP" --tap lt0 --ip 192.0.2.2 --pcap /nonexistent-dir/x.pcap </dev/null \
+    >/dev/null 2>"$E2E_WORK/pcap-err.txt" || rc=$?
+assert_eq 1 "$rc" "exit code with an unwritable --pcap"
+assert_file_contains "$E2E_WORK/pcap-err.txt" "cannot write --pcap /nonexistent-dir/x.pcap: No such file" "--pcap message"
+assert_file_lacks "$E2E_WORK/pcap-err.txt" "created lt0" "a tap created before the --pcap check"
 
 # --help and --version succeed and print to stdout.
 rc=0

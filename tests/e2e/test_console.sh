@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
-# On a terminal, lwip-tap reads commands: "pcbs" lists every TCP control block
-# with its state, "stats" prints lwIP's counters, anything else lists the
-# commands, and "quit" shuts down cleanly (exit 0). script(1) gives it a pty.
+# On a terminal, lwip-tap reads commands at a prompt: "pcbs" lists every TCP
+# control block with its state, "stats" prints lwIP's counters, "debug"
+# switches lwIP's debug categories at run time, anything else names the
+# mistake and lists the commands, and "quit" shuts down cleanly (exit 0).
+# script(1) gives it a pty.
 # shellcheck source=tests/e2e/lib.sh
 . "$(dirname "$0")/lib.sh"
 e2e_require_root
@@ -33,7 +35,23 @@ assert_log 'pcbs: listen port 1234 LISTEN' "'pcbs' lists the serial listener"
 printf 'stats\n' >&5
 wait_for_line "$LWIP_LOG" 'stats: tcp rx=[1-9]' 5 || fail "'stats' printed no tcp counters"
 printf 'what\n' >&5
-wait_for_line "$LWIP_LOG" 'console: commands: stats, pcbs, quit' 5 || fail "an unknown command got no help"
+wait_for_line "$LWIP_LOG" "console: unknown command 'what'" 5 || fail "an unknown command was not named"
+wait_for_line "$LWIP_LOG" 'console: commands: stats .*debug .*help, quit' 5 || fail "an unknown command got no help"
+grep -q 'lwip-tap> ' "$E2E_WORK/pty.txt" || fail "no prompt on the terminal"
+
+# debug +ip: lwIP's IP header dump appears for the next frames, and stops after -ip.
+printf 'debug +ip\n' >&5
+wait_for_line "$LWIP_LOG" 'console: debug categories on: ip$' 5 || fail "'debug +ip' not confirmed"
+ip netns exec "$NS" ping -c 1 -W 2 "$LWIP4" >/dev/null
+wait_for_line "$LWIP_LOG" 'lwip: IP header:' 5 || fail "no IP header dump after 'debug +ip'"
+printf 'debug -ip +tcp_out\n' >&5
+wait_for_line "$LWIP_LOG" 'console: debug categories on: tcp_out$' 5 || fail "'debug -ip +tcp_out' not confirmed"
+dumps=$(grep -c 'lwip: IP header:' "$LWIP_LOG")
+ip netns exec "$NS" ping -c 1 -W 2 "$LWIP4" >/dev/null
+sleep 0.3
+assert_eq "$dumps" "$(grep -c 'lwip: IP header:' "$LWIP_LOG")" "IP header dumps after 'debug -ip'"
+printf 'debug +nosuch\n' >&5
+wait_for_line "$LWIP_LOG" "console: unknown debug category 'nosuch'" 5 || fail "a bad category was not named"
 printf 'quit\n' >&5
 wait_pid "$console" 10
 [ "$WAIT_RC" -ne 124 ] || fail "lwip-tap still running 10 s after 'quit'"

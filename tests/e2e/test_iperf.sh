@@ -32,7 +32,7 @@ for _ in $(seq 1 50); do
     sleep 0.1
 done
 assert_log "iperf: $HOST4:[0-9]+ done: [1-9][0-9]* bytes in [0-9]+ ms, [1-9][0-9]* kbit/s" "lwiperf's IPv4 report"
-assert_log "iperf: \[${HOST6^^}\]:[0-9]+ done: [1-9][0-9]* bytes" "lwiperf's IPv6 report"
+assert_log "iperf: \[$HOST6\]:[0-9]+ done: [1-9][0-9]* bytes" "lwiperf's IPv6 report"
 assert_lwip_alive
 lwip_stop
 assert_eq 0 "$LWIP_RC" "lwip-tap exit code after SIGTERM"

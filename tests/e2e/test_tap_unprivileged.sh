@@ -52,7 +52,15 @@ attempt system ltmissing0 "$any"
 attempt system ltroot0 "$any"
 attempt 0666 ltmissing0 'ltmissing0 does not exist and creating it needs CAP_NET_ADMIN'
 attempt 0666 ltroot0 'ltroot0 exists but this user may not attach to it'
-attempt 0600 ltroot0 'cannot open /dev/net/tun: Permission denied'
+attempt 0600 ltroot0 'cannot open /dev/net/tun \(mode 0600\): Permission denied.*chmod 0660 /dev/net/tun'
+grep -q 'chmod 0666' "$E2E_WORK/case$n.log" && fail "the 0600 fix opens /dev/net/tun to every user"
+
+# An interface that is not a tap (lo here) is never suggested for deletion.
+rc=0
+timeout 10 ip netns exec "$NS" "$LWIPTAP" --tap lo --ip "$LWIP4/24" </dev/null >/dev/null 2>"$E2E_WORK/lo.log" || rc=$?
+[ "$rc" -eq 1 ] || fail "--tap lo: exit $rc, expected 1"
+grep -q 'lo exists and is not a TAP device' "$E2E_WORK/lo.log" || fail "--tap lo: $(cat "$E2E_WORK/lo.log")"
+if grep -Eq 'ip link del|tuntap del' "$E2E_WORK/lo.log"; then fail "--tap lo suggests deleting lo"; fi
 
 if ip -n "$NS" link show ltmissing0 >/dev/null 2>&1; then
     fail "the missing tap was created by an unprivileged run"

@@ -6,6 +6,7 @@
 #include <check.h>
 
 Suite *cli_suite(void);
+Suite *debug_suite(void);
 Suite *echo_suite(void);
 Suite *frames_suite(void);
 Suite *guard_suite(void);

@@ -299,6 +299,17 @@ START_TEST(accepts_lifecycle_options)
 }
 END_TEST
 
+/* A name the kernel would refuse is a usage error (exit 2), not a tap failure. */
+START_TEST(rejects_bad_tap_name)
+{
+    EXPECT_ERROR("invalid --tap", "--tap", "a/b", "--ip", "192.0.2.2/24");
+    EXPECT_ERROR("invalid --tap", "--tap", "tap-name-far-too-long", "--ip", "192.0.2.2/24");
+    EXPECT_ERROR("invalid --tap", "--tap", "", "--ip", "192.0.2.2/24");
+    EXPECT_ERROR("invalid --tap", "--tap", "tap 0", "--ip", "192.0.2.2/24");
+    EXPECT_ERROR("invalid --tap", "--tap", "..", "--ip", "192.0.2.2/24");
+}
+END_TEST
+
 START_TEST(rejects_bad_lifecycle_options)
 {
     EXPECT_ERROR("expected ADDR:PORT", BASE, "--connect", "192.0.2.1");
@@ -366,6 +377,7 @@ Suite *cli_suite(void)
     fixture_add_test(s, rejects_bad_max_conns);
     fixture_add_test(s, rejects_bad_mem_limit);
     fixture_add_test(s, accepts_lifecycle_options);
+    fixture_add_test(s, rejects_bad_tap_name);
     fixture_add_test(s, rejects_bad_lifecycle_options);
     fixture_add_test(s, help_and_version_are_done);
     return s;

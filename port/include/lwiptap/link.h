@@ -11,7 +11,7 @@
 #include <stdint.h>
 #include <sys/types.h>
 
-#define LINK_ERR_LEN 256
+#define LINK_ERR_LEN 512
 /* Large enough for any frame a tap can hand us, even with a raised MTU. */
 #define LINK_MAX_FRAME 65536
 

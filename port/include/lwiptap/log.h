@@ -15,6 +15,10 @@ void log_set_stream(FILE *stream);
 void log_msg(enum log_level level, const char *tag, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
 
+/* Output the user asked for by name (--trace, --debug): an INFO line that
+ * -q does not hide. */
+void log_requested(const char *tag, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
 #define log_error(tag, ...) log_msg(LOG_ERROR, tag, __VA_ARGS__)
 #define log_warn(tag, ...) log_msg(LOG_WARN, tag, __VA_ARGS__)
 #define log_info(tag, ...) log_msg(LOG_INFO, tag, __VA_ARGS__)
