@@ -20,6 +20,9 @@ void log_set_stream(FILE *stream)
 }
 
 static void log_line(enum log_level level, const char *tag, const char *fmt, va_list ap)
+    __attribute__((format(printf, 3, 0)));
+
+static void log_line(enum log_level level, const char *tag, const char *fmt, va_list ap)
 {
     FILE *out = log_stream ? log_stream : stderr;
     struct timeval now;
