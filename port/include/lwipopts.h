@@ -161,7 +161,10 @@ extern unsigned long lwiptap_tcp_msl_ms;
 #define TIMERS_DEBUG lwiptap_debug_flag(LWIPTAP_DBG_TIMERS)
 #define UDP_DEBUG lwiptap_debug_flag(LWIPTAP_DBG_UDP)
 #define TCP_DEBUG lwiptap_debug_flag(LWIPTAP_DBG_TCP)
-#define TCP_INPUT_DEBUG lwiptap_debug_flag(LWIPTAP_DBG_TCP_IN)
+/* tcp_input() prints the TCP header "#if TCP_INPUT_DEBUG" before it checks
+ * that the segment holds one: a read past a short segment, found by our
+ * fuzzer (corpus: found_tcp_input_debug_short_header). */
+#define TCP_INPUT_DEBUG lwiptap_debug_flag_no_blocks(LWIPTAP_DBG_TCP_IN)
 #define TCP_OUTPUT_DEBUG lwiptap_debug_flag(LWIPTAP_DBG_TCP_OUT)
 #define TCP_FR_DEBUG lwiptap_debug_flag(LWIPTAP_DBG_TCP_FR)
 #define TCP_RTO_DEBUG lwiptap_debug_flag(LWIPTAP_DBG_TCP_RTO)

@@ -47,6 +47,10 @@ enum { lwiptap_in_c = 1 };
 #define lwiptap_debug_flag(bit)                                                                              \
     ((!lwiptap_in_c || (lwiptap_debug_mask & (UINT32_C(1) << (bit)))) ? 0x80U : 0x00U)
 
+/* The same without the #if blocks, for a category whose blocks are not safe
+ * to run on every packet: they run whether the category is on or not. */
+#define lwiptap_debug_flag_no_blocks(bit) ((lwiptap_debug_mask & (UINT32_C(1) << (bit))) ? 0x80U : 0x00U)
+
 /* Parses a comma-separated list such as "tcp,tcp_in,etharp" or "all" into a
  * mask. Returns -1 and names the unknown category in err. */
 int lwiptap_debug_parse(const char *list, uint32_t *mask, char *err, size_t errlen);
