@@ -33,6 +33,9 @@ enum long_only_option {
     OPT_TRACE,
     OPT_PCAP,
     OPT_DROP,
+    OPT_RX_DROP,
+    OPT_TX_DROP,
+    OPT_PCAP_STACK,
     OPT_SEED,
     OPT_MAX_CONNS,
     OPT_NO_STATE_LOG,
@@ -62,6 +65,9 @@ static const struct option long_options[] = {
     {"trace", no_argument, NULL, OPT_TRACE},
     {"pcap", required_argument, NULL, OPT_PCAP},
     {"drop", required_argument, NULL, OPT_DROP},
+    {"rx-drop", required_argument, NULL, OPT_RX_DROP},
+    {"tx-drop", required_argument, NULL, OPT_TX_DROP},
+    {"pcap-stack", required_argument, NULL, OPT_PCAP_STACK},
     {"seed", required_argument, NULL, OPT_SEED},
     {"max-conns", required_argument, NULL, OPT_MAX_CONNS},
     {"no-state-log", no_argument, NULL, OPT_NO_STATE_LOG},
@@ -100,8 +106,13 @@ void cli_usage(FILE *out)
             "  --debug LIST        lwIP debug categories, comma-separated, or 'all':\n"
             "                      %s\n"
             "  --trace             log a one-line summary of every frame in and out\n"
-            "  --pcap FILE         write every frame in and out to a pcap file\n"
+            "  --pcap FILE         write every frame that crossed the tap, both ways, to a\n"
+            "                      pcap file (what tcpdump -i on the tap would see)\n"
+            "  --pcap-stack FILE   the same as lwIP saw and sent them: before --drop on\n"
+            "                      output, after --drop and the ingress guard on input\n"
             "  --drop PERCENT      fault injection: drop this share of frames each way\n"
+            "  --rx-drop PERCENT   ... of the frames coming in only\n"
+            "  --tx-drop PERCENT   ... of the frames going out only\n"
             "  --seed N            seed for --drop (default 1), for reproducible runs\n"
             "  --max-conns N       TCP connections at once (listeners aside); a SYN beyond\n"
             "                      them gets a RST (1 to %u, default %u)\n"
@@ -309,13 +320,13 @@ static int parse_mac(const char *text, uint8_t mac[6], char *err, size_t errlen)
     return 0;
 }
 
-static int parse_percent(const char *text, double *value, char *err, size_t errlen)
+static int parse_percent(const char *text, const char *what, double *value, char *err, size_t errlen)
 {
     char *end;
     errno = 0;
     double v = strtod(text, &end);
     if (errno != 0 || end == text || *end != '\0' || !(v >= 0.0 && v <= 100.0)) {
-        fail(err, errlen, "invalid --drop '%s': expected a percentage from 0 to 100", text);
+        fail(err, errlen, "invalid %s '%s': expected a percentage from 0 to 100", what, text);
         return -1;
     }
     *value = v;
@@ -508,7 +519,17 @@ enum cli_result cli_parse(int argc, char **argv, struct lwiptap_config *cfg, FIL
             cfg->pcap_path = optarg;
             break;
         case OPT_DROP:
-            rc = parse_percent(optarg, &cfg->drop_percent, err, errlen);
+            rc = parse_percent(optarg, "--drop", &cfg->drop_rx_percent, err, errlen);
+            cfg->drop_tx_percent = cfg->drop_rx_percent;
+            break;
+        case OPT_RX_DROP:
+            rc = parse_percent(optarg, "--rx-drop", &cfg->drop_rx_percent, err, errlen);
+            break;
+        case OPT_TX_DROP:
+            rc = parse_percent(optarg, "--tx-drop", &cfg->drop_tx_percent, err, errlen);
+            break;
+        case OPT_PCAP_STACK:
+            cfg->pcap_stack_path = optarg;
             break;
         case OPT_SEED:
             if (parse_uint(optarg, 0xffffffffUL, &seed) != 0 || seed == 0) {

@@ -25,7 +25,9 @@ struct lwiptap_config {
     int state_log;
     int trace;
     const char *pcap_path;
-    double drop_percent;
+    double drop_rx_percent; /* --drop sets both directions */
+    double drop_tx_percent;
+    const char *pcap_stack_path; /* the frames as the stack saw them */
     uint32_t seed;
     unsigned max_conns; /* a SYN beyond this many pcbs in use gets a RST */
     unsigned mem_limit_mib;

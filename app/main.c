@@ -129,11 +129,15 @@ static struct link *build_link(const struct lwiptap_config *cfg, char *err)
      * behind it, so the state log, tracer and pcap see exactly the frames the
      * stack sees. */
     struct link *chain = link;
+    /* --pcap records the wire: what reached the tap and what left it. */
+    if (cfg->pcap_path != NULL && push_wrapper(&chain, link_pcap_new(chain, cfg->pcap_path, err)) != 0) {
+        return NULL; /* err says why */
+    }
     if (cfg->cross_fins && push_wrapper(&chain, link_fin_cross_new(chain)) != 0) {
         goto out_of_memory;
     }
-    if (cfg->drop_percent > 0.0) {
-        struct link_fault_config fault = {cfg->drop_percent, cfg->drop_percent, cfg->seed};
+    if (cfg->drop_rx_percent > 0.0 || cfg->drop_tx_percent > 0.0) {
+        struct link_fault_config fault = {cfg->drop_rx_percent, cfg->drop_tx_percent, cfg->seed};
         if (push_wrapper(&chain, link_fault_new(chain, &fault)) != 0) {
             goto out_of_memory;
         }
@@ -147,7 +151,8 @@ static struct link *build_link(const struct lwiptap_config *cfg, char *err)
     if (cfg->trace && push_wrapper(&chain, link_tracer_new(chain)) != 0) {
         goto out_of_memory;
     }
-    if (cfg->pcap_path != NULL && push_wrapper(&chain, link_pcap_new(chain, cfg->pcap_path, err)) != 0) {
+    if (cfg->pcap_stack_path != NULL &&
+        push_wrapper(&chain, link_pcap_new(chain, cfg->pcap_stack_path, err)) != 0) {
         return NULL; /* err says why */
     }
     return chain;
@@ -299,7 +304,7 @@ static int pcap_writable(const char *path)
 {
     FILE *f = fopen(path, "ab");
     if (f == NULL) {
-        log_error("lwip-tap", "cannot write --pcap %s: %s", path, strerror(errno));
+        log_error("lwip-tap", "cannot write pcap file %s: %s", path, strerror(errno));
         return 0;
     }
     fclose(f);
@@ -313,7 +318,8 @@ static int run(const struct lwiptap_config *cfg)
     lwiptap_debug_mask = cfg->debug_mask;
     log_set_level(cfg->log_level);
 
-    if (cfg->pcap_path != NULL && !pcap_writable(cfg->pcap_path)) {
+    if ((cfg->pcap_path != NULL && !pcap_writable(cfg->pcap_path)) ||
+        (cfg->pcap_stack_path != NULL && !pcap_writable(cfg->pcap_stack_path))) {
         return 1;
     }
     struct link *link = build_link(cfg, err);

@@ -70,6 +70,11 @@ void stack_abort_all(void)
 
 void stack_log_stats(void)
 {
+    const struct link_fault_stats *fault = link_fault_stats();
+    if (fault->rx_dropped != 0 || fault->tx_dropped != 0) {
+        log_info("stats", "fault dropped rx=%llu tx=%llu (--drop)", (unsigned long long)fault->rx_dropped,
+                 (unsigned long long)fault->tx_dropped);
+    }
     log_info("stats", "link rx=%u tx=%u drop=%u err=%u", (unsigned)lwip_stats.link.recv,
              (unsigned)lwip_stats.link.xmit, (unsigned)lwip_stats.link.drop,
              (unsigned)(lwip_stats.link.err + lwip_stats.link.lenerr + lwip_stats.link.memerr));

@@ -1,5 +1,6 @@
 #include <stdlib.h>
 
+#include "lwiptap/frame_info.h"
 #include "lwiptap/link.h"
 #include "lwiptap/log.h"
 
@@ -7,16 +8,33 @@ struct fault_link {
     struct link base;
     struct link *inner;
     struct link_fault_config config;
-    uint32_t rng;
+    /* One generator per direction: how many frames one side sends does not
+     * shift the other side's decisions. */
+    uint32_t rx_rng, tx_rng;
 };
 
-/* xorshift32: reproducible from the seed, which is what a fault test needs. */
-static double next_percent(struct fault_link *f)
+static struct link_fault_stats stats;
+
+const struct link_fault_stats *link_fault_stats(void)
 {
-    f->rng ^= f->rng << 13;
-    f->rng ^= f->rng >> 17;
-    f->rng ^= f->rng << 5;
-    return (double)f->rng / 4294967296.0 * 100.0;
+    return &stats;
+}
+
+/* xorshift32: reproducible from the seed, which is what a fault test needs. */
+static double next_percent(uint32_t *rng)
+{
+    *rng ^= *rng << 13;
+    *rng ^= *rng >> 17;
+    *rng ^= *rng << 5;
+    return (double)*rng / 4294967296.0 * 100.0;
+}
+
+/* A drop is part of what happened on the link: said like a --trace line. */
+static void log_drop(const char *dir, const uint8_t *frame, size_t len)
+{
+    char summary[256];
+    frame_describe(frame, len, summary, sizeof summary);
+    log_info("fault", "%s %zuB %s DROPPED by --drop", dir, len, summary);
 }
 
 static ssize_t fault_recv(struct link *self, uint8_t *buf, size_t cap, struct link_meta *meta, char *err)
@@ -24,10 +42,11 @@ static ssize_t fault_recv(struct link *self, uint8_t *buf, size_t cap, struct li
     struct fault_link *f = (struct fault_link *)self;
     for (;;) {
         ssize_t n = link_recv(f->inner, buf, cap, meta, err);
-        if (n <= 0 || next_percent(f) >= f->config.drop_rx_percent) {
+        if (n <= 0 || next_percent(&f->rx_rng) >= f->config.drop_rx_percent) {
             return n;
         }
-        log_debug("fault", "dropped received frame of %zd bytes", n);
+        stats.rx_dropped++;
+        log_drop("rx", buf, (size_t)n);
     }
 }
 
@@ -35,8 +54,9 @@ static int fault_send(struct link *self, const uint8_t *frame, size_t len, const
                       char *err)
 {
     struct fault_link *f = (struct fault_link *)self;
-    if (next_percent(f) < f->config.drop_tx_percent) {
-        log_debug("fault", "dropped outgoing frame of %zu bytes", len);
+    if (next_percent(&f->tx_rng) < f->config.drop_tx_percent) {
+        stats.tx_dropped++;
+        log_drop("tx", frame, len);
         return 0;
     }
     return link_send(f->inner, frame, len, meta, err);
@@ -70,6 +90,11 @@ struct link *link_fault_new(struct link *inner, const struct link_fault_config *
     f->base.ops = &fault_ops;
     f->inner = inner;
     f->config = *config;
-    f->rng = config->seed != 0 ? config->seed : 0x9e3779b9u;
+    uint32_t seed = config->seed != 0 ? config->seed : 0x9e3779b9u;
+    f->rx_rng = seed;
+    f->tx_rng = seed ^ 0x5bd1e995u;
+    if (f->tx_rng == 0) {
+        f->tx_rng = 0x9e3779b9u;
+    }
     return &f->base;
 }

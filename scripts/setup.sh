@@ -22,7 +22,7 @@ need_root() {
 }
 
 packages=(build-essential cmake pkg-config check iproute2 tcpdump netcat-openbsd
-          iputils-ping dpkg-dev clang clang-format clang-tidy python3 python3-scapy iperf)
+          iputils-ping dpkg-dev clang clang-format clang-tidy python3 python3-scapy iperf libpcap-dev)
 
 missing=()
 for p in "${packages[@]}"; do

@@ -32,8 +32,11 @@ lesson_main() {
         "  retransmission ($retx here): the host's appear twice on tap0, lwIP's once, late." \
         "- Between the two copies: silence, the retransmission timeout (lwIP: at least 1 s," \
         "  doubling on each retry; Linux: 200 ms and up)." \
-        "- Duplicate ACKs (the same ack again) tell the sender that something is missing."
+        "- Duplicate ACKs (the same ack again) tell the sender that something is missing." \
+        "- lwip-tap's \"fault: ... DROPPED by --drop\" lines mark each frame the link dropped," \
+        "  in either direction, at the point where it was lost."
     expect "the echo intact ($(wc -l <"$WORK/nc.out") of 3000 lines)" cmp -s "$WORK/in.txt" "$WORK/nc.out"
     expect "a retransmitted segment in the capture" test "$retx" -ge 1
+    expect "the drops logged and counted" grep -qE "stats: fault dropped rx=[0-9]+ tx=[0-9]+" "$LWIP_LOG"
     lesson_verdict "segments were lost, sent again, and the echo came back intact."
 }

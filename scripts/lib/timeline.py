@@ -18,7 +18,7 @@ LWIP_ADDRS = ("192.0.2.2", "2001:db8::2")
 FRAME = re.compile(r"^(\d+\.\d+) IP6? (\S+)\.(\d+) > (\S+)\.(\d+): Flags \[([^\]]*)\](.*)$")
 LOG = re.compile(r"^(\S+)Z (\w+) ([\w-]+): (.*)$")
 STATE = re.compile(r"^(\S+) (\S+) (\w+) -> (\w+) via (.*)$")
-SHOWN_TAGS = ("connect", "fin-cross", "echo", "serial")
+SHOWN_TAGS = ("connect", "fin-cross", "echo", "serial", "fault")
 
 
 def tidy_options(rest):
@@ -71,7 +71,11 @@ def log_events(path, ports):
                 if not set(ports) <= {lport, rport}:
                     continue
                 out.append((epoch(iso), "state", "%s -> %s" % (old, new), cause))
-            elif tag in SHOWN_TAGS and (tag in ("connect", "fin-cross") or any(":" + p + " " in msg + " " for p in ports)):
+            elif tag in SHOWN_TAGS and (
+                tag in ("connect", "fin-cross")
+                or any(":" + p + " " in msg + " " for p in ports)
+                or (tag == "fault" and all("." + p + " " in msg or "." + p + ":" in msg for p in ports))
+            ):
                 out.append((epoch(iso), "note", tag, msg))
     return out
 

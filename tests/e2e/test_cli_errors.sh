@@ -61,7 +61,7 @@ rc=0
 timeout 10 "${run[@]}" "$LWIPTAP" --tap lt0 --ip 192.0.2.2 --pcap /nonexistent-dir/x.pcap </dev/null \
     >/dev/null 2>"$E2E_WORK/pcap-err.txt" || rc=$?
 assert_eq 1 "$rc" "exit code with an unwritable --pcap"
-assert_file_contains "$E2E_WORK/pcap-err.txt" "cannot write --pcap /nonexistent-dir/x.pcap: No such file" "--pcap message"
+assert_file_contains "$E2E_WORK/pcap-err.txt" "cannot write pcap file /nonexistent-dir/x.pcap: No such file" "--pcap message"
 assert_file_lacks "$E2E_WORK/pcap-err.txt" "created lt0" "a tap created before the --pcap check"
 
 # --help and --version succeed and print to stdout.

@@ -1,6 +1,9 @@
 #!/usr/bin/env bash
 # --drop 20 --seed 7 loses a fifth of the frames each way, yet an echo comes
-# back byte-identical: TCP retransmits.
+# back byte-identical: TCP retransmits. Every drop is logged and counted at
+# shutdown, and the two captures differ by exactly the drops: --pcap (the
+# wire) lacks the dropped output frames, --pcap-stack (lwIP's view) the
+# dropped input frames.
 #
 # Usage: test_drop.sh LWIP_TAP TCP_CLIENT [KIB]   (KIB defaults to 32)
 #
@@ -14,14 +17,17 @@
 kib=${3:-32}
 limit=$((kib > 64 ? 540 : 150))
 e2e_require_root
-e2e_require_cmds ip nc
+e2e_require_cmds ip nc tcpdump
 e2e_require_lwiptap
 if [ "$kib" -gt 64 ] && [ "${LWIPTAP_E2E_SLOW:-0}" != 1 ]; then
     skip "a $kib KiB transfer at 20% loss takes 1-2 minutes; set LWIPTAP_E2E_SLOW=1 to run it"
 fi
 ns_create
-lwip_start --drop 20 --seed 7 -v
+lwip_start --drop 20 --seed 7 --pcap "$E2E_WORK/wire.pcap" --pcap-stack "$E2E_WORK/stack.pcap"
 
+# The kernel gives up on ARP after three lost requests or replies ("No route
+# to host"): it knows lwIP's MAC beforehand, so that only TCP has to recover.
+ip -n "$NS" neigh replace "$LWIP4" lladdr 02:00:00:00:00:02 dev "$TAP" nud permanent
 random_file "$E2E_WORK/in.bin" $((kib * 1024))
 rc=0
 start=$(date +%s)
@@ -33,8 +39,21 @@ assert_same_file "$E2E_WORK/in.bin" "$E2E_WORK/out.bin" "$kib KiB echoed through
 assert_lwip_alive
 lwip_stop
 assert_eq 0 "$LWIP_RC" "lwip-tap exit code"
-dropped_in=$(grep -c 'DEBUG fault: dropped received frame' "$LWIP_LOG" || true)
-dropped_out=$(grep -c 'DEBUG fault: dropped outgoing frame' "$LWIP_LOG" || true)
+dropped_in=$(grep -c 'INFO fault: rx .* DROPPED by --drop' "$LWIP_LOG" || true)
+dropped_out=$(grep -c 'INFO fault: tx .* DROPPED by --drop' "$LWIP_LOG" || true)
+assert_log "stats: fault dropped rx=$dropped_in tx=$dropped_out \(--drop\)" "the shutdown summary counts every drop"
+count() { # pcap direction-filter
+    tcpdump -r "$1" -n "$2" 2>/dev/null | wc -l
+}
+from_lwip="src host $LWIP4 or src host $LWIP6 or (arp and ether src 02:00:00:00:00:02)"
+to_lwip="not ($from_lwip)"
+wire_out=$(count "$E2E_WORK/wire.pcap" "$from_lwip")
+stack_out=$(count "$E2E_WORK/stack.pcap" "$from_lwip")
+wire_in=$(count "$E2E_WORK/wire.pcap" "$to_lwip")
+stack_in=$(count "$E2E_WORK/stack.pcap" "$to_lwip")
+assert_eq "$dropped_out" "$((stack_out - wire_out))" "frames lwIP sent that never reached the wire"
+guard_dropped=$(sed -nE 's/.*stats: guard total=([0-9]+).*/\1/p' "$LWIP_LOG")
+assert_eq "$dropped_in" "$((wire_in - stack_in - ${guard_dropped:-0}))" "frames on the wire that lwIP never saw"
 say "$kib KiB echoed intact in $took s; the fault injector dropped $dropped_in frames in, $dropped_out out"
 [ "$dropped_in" -ge 3 ] && [ "$dropped_out" -ge 3 ] ||
     fail "the fault injector hardly dropped anything ($dropped_in in, $dropped_out out)"

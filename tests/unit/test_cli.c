@@ -67,7 +67,7 @@ START_TEST(accepts_minimal_command_with_defaults)
     ck_assert_int_eq(o.cfg.state_log, 1);
     ck_assert_int_eq(o.cfg.trace, 0);
     ck_assert_ptr_null(o.cfg.pcap_path);
-    ck_assert(o.cfg.drop_percent == 0.0);
+    ck_assert(o.cfg.drop_rx_percent == 0.0 && o.cfg.drop_tx_percent == 0.0);
     ck_assert_uint_eq(o.cfg.seed, 1);
     ck_assert_uint_eq(o.cfg.max_conns, MEMP_NUM_TCP_PCB);
     ck_assert_int_eq(o.cfg.offload, 1);
@@ -99,7 +99,7 @@ START_TEST(accepts_every_option)
     ck_assert_uint_eq(o.cfg.debug_mask, (1u << LWIPTAP_DBG_TCP) | (1u << LWIPTAP_DBG_ETHARP));
     ck_assert_int_eq(o.cfg.trace, 1);
     ck_assert_str_eq(o.cfg.pcap_path, "out.pcap");
-    ck_assert(o.cfg.drop_percent == 12.5);
+    ck_assert(o.cfg.drop_rx_percent == 12.5 && o.cfg.drop_tx_percent == 12.5);
     ck_assert_uint_eq(o.cfg.seed, 42);
     ck_assert_uint_eq(o.cfg.max_conns, 64);
     ck_assert_int_eq(o.cfg.offload, 0);
@@ -287,6 +287,13 @@ START_TEST(accepts_lifecycle_options)
     ck_assert_uint_eq(o.cfg.keep_count, 3);
     ck_assert_int_eq(o.cfg.cross_fins, 1);
 
+    PARSE(&o, BASE, "--drop", "10", "--tx-drop", "30", "--pcap", "w.pcap", "--pcap-stack", "s.pcap");
+    free(o.out);
+    ck_assert_int_eq(o.result, CLI_RUN);
+    ck_assert(o.cfg.drop_rx_percent == 10.0 && o.cfg.drop_tx_percent == 30.0);
+    ck_assert_str_eq(o.cfg.pcap_path, "w.pcap");
+    ck_assert_str_eq(o.cfg.pcap_stack_path, "s.pcap");
+
     PARSE(&o, BASE, "--connect", "192.0.2.1:7", "--keepalive", "60");
     free(o.out);
     ck_assert_int_eq(o.result, CLI_RUN);
@@ -320,6 +327,8 @@ START_TEST(rejects_bad_lifecycle_options)
     EXPECT_ERROR("needs --ip6", BASE, "--connect", "[2001:db8::1]:1234");
     EXPECT_ERROR("--stay only makes sense with --connect", BASE, "--stay");
     EXPECT_ERROR("invalid --timeout", BASE, "--timeout", "-1");
+    EXPECT_ERROR("invalid --rx-drop '101'", BASE, "--rx-drop", "101");
+    EXPECT_ERROR("invalid --tx-drop 'x'", BASE, "--tx-drop", "x");
     EXPECT_ERROR("invalid --msl", BASE, "--msl", "50");
     EXPECT_ERROR("invalid --abort-after", BASE, "--abort-after", "0");
     EXPECT_ERROR("invalid --abort-after", BASE, "--abort-after", "12k");

@@ -104,6 +104,65 @@ START_TEST(fault_is_reproducible_for_a_seed)
 }
 END_TEST
 
+/* Each direction draws from its own generator: how much one side sends does
+ * not move the other side's drops, so a seed means the same to both. */
+START_TEST(fault_directions_do_not_shift_each_other)
+{
+    struct fake_link *wire = fake_link_new();
+    struct link_fault_config config = {50.0, 50.0, 42};
+    struct link *fault = link_fault_new(fake_link_base(wire), &config);
+    uint8_t frame[FRAME_LEN], got[LINK_MAX_FRAME];
+    char err[LINK_ERR_LEN];
+    struct link_meta meta;
+    char alone[FRAMES], interleaved[FRAMES], tx_unused[FRAMES];
+    run_fault(50.0, 42, alone, tx_unused);
+    memset(interleaved, 0, sizeof interleaved);
+    uint64_t rx_before = link_fault_stats()->rx_dropped;
+    for (int i = 0; i < FRAMES; i++) {
+        make_frame(i, frame);
+        for (int k = 0; k < i % 3; k++) { /* output in between: must not matter */
+            ck_assert_int_eq(link_send(fault, frame, sizeof frame, NULL, err), 0);
+        }
+        fake_link_push_rx(wire, frame, sizeof frame);
+        while (link_recv(fault, got, sizeof got, &meta, err) > 0) {
+            interleaved[got[0]] = 1;
+        }
+    }
+    ck_assert_mem_eq(alone, interleaved, FRAMES);
+    ck_assert_uint_eq(link_fault_stats()->rx_dropped - rx_before, (uint64_t)(FRAMES - count(interleaved)));
+    ck_assert_ptr_nonnull(strstr(fixture_log(), "DROPPED by --drop"));
+    link_destroy(fault);
+}
+END_TEST
+
+START_TEST(fault_one_direction_only)
+{
+    char rx[FRAMES], tx[FRAMES];
+    struct fake_link *wire = fake_link_new();
+    struct link_fault_config config = {0.0, 100.0, 5};
+    struct link *fault = link_fault_new(fake_link_base(wire), &config);
+    uint8_t frame[FRAME_LEN], got[LINK_MAX_FRAME];
+    char err[LINK_ERR_LEN];
+    struct link_meta meta;
+    memset(rx, 0, sizeof rx);
+    memset(tx, 0, sizeof tx);
+    for (int i = 0; i < FRAMES; i++) {
+        make_frame(i, frame);
+        fake_link_push_rx(wire, frame, sizeof frame);
+        ck_assert_int_eq(link_send(fault, frame, sizeof frame, NULL, err), 0);
+    }
+    while (link_recv(fault, got, sizeof got, &meta, err) > 0) {
+        rx[got[0]] = 1;
+    }
+    while (fake_link_pop_tx(wire, got, sizeof got) > 0) {
+        tx[got[0]] = 1;
+    }
+    ck_assert_int_eq(count(rx), FRAMES); /* --tx-drop 100 */
+    ck_assert_int_eq(count(tx), 0);
+    link_destroy(fault);
+}
+END_TEST
+
 static uint32_t read_u32(const uint8_t *p)
 {
     uint32_t v;
@@ -290,6 +349,8 @@ Suite *link_wrappers_suite(void)
     fixture_add_test(s, fault_at_100_percent_drops_everything);
     fixture_add_test(s, fault_at_0_percent_drops_nothing);
     fixture_add_test(s, fault_is_reproducible_for_a_seed);
+    fixture_add_test(s, fault_directions_do_not_shift_each_other);
+    fixture_add_test(s, fault_one_direction_only);
     fixture_add_test(s, pcap_records_every_frame_both_ways);
     fixture_add_test(s, pcap_reports_unwritable_path);
     fixture_add_test(s, fin_cross_holds_our_fin_until_the_peers_arrives);

@@ -122,8 +122,16 @@ struct link_fault_config {
     uint32_t seed;
 };
 
-/* Drops frames at random, reproducibly for a given seed. */
+/* Drops frames at random, reproducibly for a given seed, each direction
+ * with its own generator, and logs each drop (tag "fault"). */
 struct link *link_fault_new(struct link *inner, const struct link_fault_config *config);
+
+/* What the fault stage dropped so far (one stage per process). */
+struct link_fault_stats {
+    uint64_t rx_dropped;
+    uint64_t tx_dropped;
+};
+const struct link_fault_stats *link_fault_stats(void);
 
 /* Makes a close simultaneous on purpose: the first FIN the stack sends is held
  * back until the peer's FIN for the same connection arrives, and sent just
