@@ -20,6 +20,7 @@
 #include "lwiptap/log.h"
 #include "lwiptap/mem_budget.h"
 #include "lwiptap/tcp_msl.h"
+#include "preflight.h"
 #include "services.h"
 #include "stack.h"
 #include "tcp_statelog.h"
@@ -118,6 +119,9 @@ static struct link *build_link(const struct lwiptap_config *cfg, char *err)
     if (cfg->offload && !offloaded) {
         log_warn("lwip-tap", "the kernel refused %s's offloads: plain frames only, as with --no-offload",
                  cfg->tap);
+    }
+    if (!created) {
+        preflight_check(cfg);
     }
     if (created) {
         log_warn("lwip-tap",

@@ -35,7 +35,7 @@ static void log_line(enum log_level level, const char *tag, const char *fmt, va_
     /* One fprintf per line keeps lines whole when several processes share a terminal. */
     char body[1024];
     vsnprintf(body, sizeof body, fmt, ap);
-    fprintf(out, "%s.%03ldZ %s %s: %s\n", stamp, (long)(now.tv_usec / 1000), level_names[level], tag, body);
+    fprintf(out, "%s.%06ldZ %s %s: %s\n", stamp, (long)now.tv_usec, level_names[level], tag, body);
     fflush(out);
 }
 

@@ -18,7 +18,7 @@
 
 /* The documented line: "<UTC time with ms> INFO tcp-state: <message>". */
 #define LINE_PATTERN                                                                                         \
-    "^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}\\.[0-9]{3}Z INFO tcp-state: (.+)$"
+    "^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}\\.[0-9]{6}Z INFO tcp-state: (.+)$"
 
 struct transitions {
     int count;

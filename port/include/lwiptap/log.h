@@ -1,6 +1,7 @@
 /* The one logger. Every line goes to one stream (stderr by default) as
- *   2026-11-23T19:40:01.123Z INFO tag: message
- * (UTC time with milliseconds, level, tag, message). Tests grep this format. */
+ *   2026-11-23T19:40:01.123456Z INFO tag: message
+ * (UTC time with microseconds, like tcpdump's, level, tag, message). Tests
+ * grep this format. */
 #ifndef LWIPTAP_LOG_H
 #define LWIPTAP_LOG_H
 
