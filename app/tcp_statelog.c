@@ -2,6 +2,7 @@
 
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "endpoint.h"
 #include "lwip/ip_addr.h"
@@ -31,6 +32,10 @@ static uint64_t comparisons;
 static int enabled = 1;
 static enum statelog_cause context = STATELOG_CAUSE_APP;
 static int rx_flags = -2; /* -2: no frame is being handled; -1: a non-TCP frame */
+/* The flags of a RST lwIP is sending right now, or -1. lwIP unlinks a pcb,
+ * sends its RST and frees it in one call (tcp_abandon), so a pcb that turns
+ * CLOSED around a RST going out was closed by that RST. */
+static int tx_rst_flags = -1;
 
 static void describe_cause(enum statelog_cause cause, char *out, size_t outlen)
 {
@@ -53,8 +58,14 @@ static void log_transition(const struct pcb_record *rec, enum tcp_state to, enum
     if (!enabled) {
         return;
     }
-    char why[32];
+    char why[48];
     describe_cause(cause, why, sizeof why);
+    if (to == CLOSED && tx_rst_flags >= 0) {
+        char flags[8];
+        frame_format_tcp_flags(tx_rst_flags, flags, sizeof flags);
+        size_t n = strlen(why);
+        snprintf(why + n, sizeof why - n, ", tx [%s]", flags);
+    }
     log_info("tcp-state", "%s %s %s -> %s via %s", rec->local, rec->remote, tcp_debug_state_str(rec->state),
              tcp_debug_state_str(to), why);
 }
@@ -218,10 +229,13 @@ static void observe_frame(void *ctx, enum link_event event, const uint8_t *frame
 {
     LWIP_UNUSED_ARG(ctx);
     LWIP_UNUSED_ARG(meta);
-    /* Whatever changed before this point belongs to the previous frame or action. */
+    int flags = event == LINK_EVENT_IDLE ? -1 : frame_tcp_flags(frame, len);
+    tx_rst_flags = event == LINK_EVENT_TX && flags >= 0 && (flags & FRAME_TCP_RST) ? flags : -1;
+    /* Whatever changed before this point belongs to the previous frame or
+     * action (and, going CLOSED, to a RST being sent now). */
     tcp_statelog_checkpoint(STATELOG_CAUSE_CONTEXT);
     if (event == LINK_EVENT_RX) {
-        rx_flags = frame_tcp_flags(frame, len);
+        rx_flags = flags;
     } else if (event == LINK_EVENT_IDLE) {
         rx_flags = -2;
     }

@@ -13,11 +13,12 @@ lesson_main() {
     lesson_show echo 7
     local port=$PORT
     header "What to notice"
-    explain "- lwIP's [R.] ends the connection: ESTABLISHED -> CLOSED via app in one step." \
+    explain "- lwIP's [R.] ends the connection in one step: ESTABLISHED -> CLOSED via app, tx [R.]" \
+        "  (our call, and the RST it sent)." \
         "- The host's next segments, if any, are answered with RST too: the connection is gone." \
         "- nc got $(wc -c <"$WORK/nc.out") of the 20000 bytes back."
     expect "a RST from lwIP" capture_has "IP $LWIP4\\.7 > $HOST4\\.$port: Flags \\[R"
     expect "no FIN from lwIP" bash -c "! grep -qE 'IP $LWIP4\\.7 > $HOST4\\.$port: Flags \\[F' '$CAPTURE'"
-    expect "ESTABLISHED -> CLOSED via app" grep -q " $HOST4:$port ESTABLISHED -> CLOSED via app" "$LWIP_LOG"
+    expect "ESTABLISHED -> CLOSED via app, tx [R.]" grep -qF " $HOST4:$port ESTABLISHED -> CLOSED via app, tx [R.]" "$LWIP_LOG"
     lesson_verdict "lwIP sent RST and dropped the connection without a FIN."
 }

@@ -19,11 +19,11 @@ lesson_main() {
     explain "- After 2 s of silence lwIP sends a probe ([.], length 0), and the host's kernel" \
         "  answers it although the application sleeps: keepalive tests the peer's stack." \
         "- Once the host is gone, three probes one second apart go unanswered, and lwIP resets" \
-        "  the connection ([R.]): ESTABLISHED -> CLOSED via timer."
+        "  the connection ([R.]): ESTABLISHED -> CLOSED via timer, tx [R.]."
     expect "probes from lwIP (saw $probes)" test "$probes" -ge 4
     expect "the host's kernel answering a probe" capture_has "IP $HOST4\\.$port > $LWIP4\\.7: Flags \\[\\.\\]"
     expect "lwIP's RST after the unanswered probes" capture_has "IP $LWIP4\\.7 > $HOST4\\.$port: Flags \\[R"
-    expect "ESTABLISHED -> CLOSED via timer" grep -q " $HOST4:$port ESTABLISHED -> CLOSED via timer" "$LWIP_LOG"
+    expect "ESTABLISHED -> CLOSED via timer, tx [R.]" grep -qF " $HOST4:$port ESTABLISHED -> CLOSED via timer, tx [R.]" "$LWIP_LOG"
     expect "the dead peer reported" grep -q "answered none of 3 keepalive probes" "$LWIP_LOG"
     lesson_verdict "lwIP probed the idle host, and reset the connection once the host was gone."
 }
