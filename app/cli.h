@@ -55,6 +55,12 @@ enum cli_result {
     CLI_ERROR, /* err says what is wrong: exit 2 */
 };
 
+/* The --ip prefix length, from the netmask. */
+static inline unsigned cli_prefix_len(const struct lwiptap_config *cfg)
+{
+    return (unsigned)__builtin_popcount(ip4_addr_get_u32(&cfg->netmask));
+}
+
 enum cli_result cli_parse(int argc, char **argv, struct lwiptap_config *cfg, FILE *out, char *err,
                           size_t errlen);
 

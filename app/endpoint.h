@@ -12,4 +12,7 @@
 
 void endpoint_format(const ip_addr_t *ip, u16_t port, char *out, size_t outlen);
 
+/* lwIP writes IPv6 in upper case; ip(8), tcpdump and RFC 5952 in lower. */
+void endpoint_lowercase(char *text);
+
 #endif

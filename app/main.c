@@ -1,6 +1,5 @@
 /* lwip-tap: lwIP in a user process on a TAP device, serving TCP echo and
  * serial echo, with every TCP state transition logged. */
-#include <ctype.h>
 #include <errno.h>
 #include <signal.h>
 #include <stdio.h>
@@ -10,6 +9,7 @@
 
 #include "cli.h"
 #include "connect_session.h"
+#include "endpoint.h"
 #include "console.h"
 #include "event_loop.h"
 #include "iperf_service.h"
@@ -273,14 +273,6 @@ static void shut_down(struct app *app)
     stack_down(&app->stack);
 }
 
-/* lwIP writes IPv6 in upper case; ip(8) and tcpdump in lower. */
-static void lowercase(char *text)
-{
-    for (; *text != '\0'; text++) {
-        *text = (char)tolower((unsigned char)*text);
-    }
-}
-
 /* Every address lwIP answers on, and its MAC: what to ping and what tcpdump shows. */
 static void log_startup(const struct lwiptap_config *cfg, struct stack *stack)
 {
@@ -292,9 +284,9 @@ static void log_startup(const struct lwiptap_config *cfg, struct stack *stack)
         ip6addr_ntoa_r(&cfg->ip6, a, sizeof a);
         snprintf(ip6, sizeof ip6, "%s/64 ", a);
     }
-    lowercase(ll);
-    lowercase(ip6);
-    unsigned prefix = (unsigned)__builtin_popcount(ip4_addr_get_u32(&cfg->netmask));
+    endpoint_lowercase(ll);
+    endpoint_lowercase(ip6);
+    unsigned prefix = cli_prefix_len(cfg);
     const uint8_t *m = cfg->mac;
     log_info(
         "lwip-tap",

@@ -66,7 +66,7 @@ int preflight_check(const struct lwiptap_config *cfg)
         ip4_addr_t network;
         ip4_addr_set_u32(&network, ip4_addr_get_u32(&cfg->ip4) & ip4_addr_get_u32(&cfg->netmask));
         ip4addr_ntoa_r(&network, net, sizeof net);
-        unsigned prefix = (unsigned)__builtin_popcount(ip4_addr_get_u32(&cfg->netmask));
+        unsigned prefix = cli_prefix_len(cfg);
         log_warn("lwip-tap",
                  "the host side of %s has no IPv4 address in %s/%u, so the host cannot reach lwIP. "
                  "Fix: sudo ip addr add ADDR/%u dev %s (another address of %s/%u than lwIP's)",
