@@ -3,6 +3,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "endpoint.h"
 #include "lwip/ip_addr.h"
@@ -13,9 +14,13 @@
 #include "lwiptap/log.h"
 #include "stream_service.h"
 
+#define TCP_STATE_COUNT (TIME_WAIT + 1)
+
 /* What the log last said about one pcb; lives in the pcb's ext-arg slot. */
 struct pcb_record {
     enum tcp_state state;
+    uint64_t state_since_us;
+    uint64_t spent_us[TCP_STATE_COUNT]; /* time in each state, for the summary at the end */
     struct tcp_pcb *pcb;
     /* On the list of pcbs to compare at the next checkpoint, when dirty. */
     struct pcb_record *dirty_prev, *dirty_next;
@@ -90,6 +95,48 @@ static void mark_dirty(struct pcb_record *rec)
     }
 }
 
+static uint64_t monotonic_us(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (uint64_t)ts.tv_sec * 1000000u + (uint64_t)ts.tv_nsec / 1000u;
+}
+
+static void enter_state(struct pcb_record *rec, enum tcp_state to)
+{
+    uint64_t now = monotonic_us();
+    if ((unsigned)rec->state < TCP_STATE_COUNT) {
+        rec->spent_us[rec->state] += now - rec->state_since_us;
+    }
+    rec->state_since_us = now;
+    rec->state = to;
+}
+
+/* One line at the end of a connection: how long it spent in each state, and
+ * lwIP's estimates for it. lwIP measures round trips in 500 ms ticks of its
+ * slow timer: sa holds 8 x srtt, sv 4 x rttvar, rto srtt + sv. */
+static void log_summary(const struct pcb_record *rec, const struct tcp_pcb *pcb)
+{
+    char spent[320] = "";
+    size_t len = 0;
+    for (int s = SYN_SENT; s < TCP_STATE_COUNT; s++) {
+        if (rec->spent_us[s] != 0 && len < sizeof spent) {
+            len +=
+                (size_t)snprintf(spent + len, sizeof spent - len, "%s%s %.3f ms", len ? ", " : "",
+                                 tcp_debug_state_str((enum tcp_state)s), (double)rec->spent_us[s] / 1000.0);
+        }
+    }
+    if (len == 0) {
+        return;
+    }
+    log_info("tcp-conn",
+             "%s %s time in %s; srtt %d ms, rttvar %d ms, rto %d ms, cwnd %u, ssthresh %u, "
+             "snd_wnd %u, rcv_wnd %u",
+             rec->local, rec->remote, spent, (pcb->sa >> 3) * TCP_SLOW_INTERVAL,
+             (pcb->sv >> 2) * TCP_SLOW_INTERVAL, pcb->rto * TCP_SLOW_INTERVAL, (unsigned)pcb->cwnd,
+             (unsigned)pcb->ssthresh, (unsigned)pcb->snd_wnd, (unsigned)pcb->rcv_wnd);
+}
+
 static void record_destroyed(u8_t id, void *data)
 {
     LWIP_UNUSED_ARG(id);
@@ -97,6 +144,12 @@ static void record_destroyed(u8_t id, void *data)
     mark_clean(rec);
     if (rec->state != CLOSED) {
         log_transition(rec, CLOSED, STATELOG_CAUSE_CONTEXT);
+    }
+    int listener = rec->state == LISTEN;
+    enter_state(rec, CLOSED);
+    /* The pcb is still whole while lwIP calls its destroy callbacks. */
+    if (!listener && enabled) {
+        log_summary(rec, rec->pcb);
     }
     free(rec);
 }
@@ -125,6 +178,7 @@ static struct pcb_record *record_of(struct tcp_pcb *pcb, int *created)
         /* A pcb first seen in SYN_RCVD was spawned by a listener: to the reader
          * the connection moved LISTEN -> SYN_RCVD, as in RFC 9293's diagram. */
         rec->state = pcb->state == SYN_RCVD ? LISTEN : CLOSED;
+        rec->state_since_us = monotonic_us();
         rec->pcb = pcb;
         tcp_ext_arg_set(pcb, ext_arg_id, rec);
         tcp_ext_arg_set_callbacks(pcb, ext_arg_id, &record_callbacks);
@@ -158,7 +212,7 @@ static void check_pcb(struct tcp_pcb *pcb, enum statelog_cause cause)
         endpoint_format(&pcb->remote_ip, pcb->remote_port, rec->remote, sizeof rec->remote);
     }
     log_transition(rec, pcb->state, cause);
-    rec->state = pcb->state;
+    enter_state(rec, pcb->state);
 }
 
 static void check_every_pcb(enum statelog_cause cause)

@@ -18,7 +18,7 @@ LWIP_ADDRS = ("192.0.2.2", "2001:db8::2")
 FRAME = re.compile(r"^(\d+\.\d+) IP6? (\S+)\.(\d+) > (\S+)\.(\d+): Flags \[([^\]]*)\](.*)$")
 LOG = re.compile(r"^(\S+)Z (\w+) ([\w-]+): (.*)$")
 STATE = re.compile(r"^(\S+) (\S+) (\w+) -> (\w+) via (.*)$")
-SHOWN_TAGS = ("connect", "fin-cross", "echo", "serial", "fault")
+SHOWN_TAGS = ("connect", "fin-cross", "echo", "serial", "fault", "tcp-conn")
 
 
 def tidy_options(rest):

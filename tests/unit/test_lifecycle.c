@@ -269,6 +269,21 @@ START_TEST(time_wait_lasts_two_msl)
     ck_assert_ptr_null(strstr(fixture_log(), "TIME_WAIT -> CLOSED"));
     fake_clock_advance(1200);
     ck_assert_ptr_nonnull(strstr(fixture_log(), "192.0.2.1:40000 TIME_WAIT -> CLOSED via timer"));
+    /* The summary at the end: every state it went through, and lwIP's estimates. */
+    static const char *const summary[] = {
+        "tcp-conn: 192.0.2.2:1234 192.0.2.1:40000 time in SYN_RCVD ",
+        " ms, ESTABLISHED ",
+        " ms, FIN_WAIT_1 ",
+        " ms, TIME_WAIT ",
+        " ms; srtt ",
+        " ms, rttvar ",
+        " ms, rto ",
+        " ms, cwnd ",
+        ", ssthresh ",
+        ", snd_wnd ",
+        ", rcv_wnd ",
+    };
+    assert_log_order(summary, sizeof summary / sizeof summary[0]);
 }
 END_TEST
 
