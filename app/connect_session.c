@@ -53,7 +53,7 @@ static void start_close(struct connect_session *s);
 static void about_to_act(struct connect_session *s)
 {
     if (s->cfg.probe != NULL && s->pcb != NULL) {
-        s->cfg.probe(s->pcb, 1);
+        s->cfg.probe(s->pcb, PROBE_APP);
     }
 }
 
@@ -89,13 +89,9 @@ static void on_timeout(void *arg);
 static void poll_close(void *arg);
 static void resume_input(void *arg);
 
-static void finish(struct connect_session *s, int status)
+/* Nothing of the session's is waited for any more: no input, no timer. */
+static void stop_waiting(struct connect_session *s)
 {
-    if (s->reported) {
-        return;
-    }
-    s->reported = 1;
-    s->phase = PHASE_OVER;
     if (s->watching_input) {
         event_loop_unwatch(s->loop, s->cfg.input_fd);
         s->watching_input = 0;
@@ -103,6 +99,16 @@ static void finish(struct connect_session *s, int status)
     sys_untimeout(on_timeout, s);
     sys_untimeout(poll_close, s);
     sys_untimeout(resume_input, s);
+}
+
+static void finish(struct connect_session *s, int status)
+{
+    if (s->reported) {
+        return;
+    }
+    s->reported = 1;
+    s->phase = PHASE_OVER;
+    stop_waiting(s);
     log_info(TAG, "session with %s over after %llu messages: exit status %d", s->peer,
              (unsigned long long)s->messages, status);
     s->cfg.on_done(s->cfg.ctx, status);
@@ -201,7 +207,7 @@ static void start_close(struct connect_session *s)
         tcp_abort(pcb);
         s->status = 1;
     }
-    acted(s, 1);
+    acted(s, PROBE_APP);
     if (s->pcb != NULL) {
         sys_timeout(CLOSE_POLL_MS, poll_close, s);
     } else {
@@ -231,7 +237,7 @@ static void push_message(struct connect_session *s)
     }
     about_to_act(s);
     tcp_output(pcb);
-    acted(s, 1);
+    acted(s, PROBE_APP);
     if (s->msg_sent < s->msg_len) {
         return;
     }
@@ -345,7 +351,7 @@ static err_t on_recv(void *arg, struct tcp_pcb *pcb, struct pbuf *p, err_t err)
 {
     struct connect_session *s = arg;
     LWIP_UNUSED_ARG(err);
-    acted(s, 0);
+    acted(s, PROBE_CALLBACK);
     if (p == NULL) {
         int awaited = s->phase == PHASE_AWAIT_REPLY || s->phase == PHASE_SENDING;
         log_info(TAG, "%s closed the connection%s", s->peer, awaited ? " without replying" : "");
@@ -382,7 +388,7 @@ static err_t on_sent(void *arg, struct tcp_pcb *pcb, u16_t len)
     LWIP_UNUSED_ARG(pcb);
     LWIP_UNUSED_ARG(len);
     struct connect_session *s = arg;
-    acted(s, 0);
+    acted(s, PROBE_CALLBACK);
     if (s->phase == PHASE_SENDING) {
         push_message(s);
     }
@@ -392,7 +398,7 @@ static err_t on_sent(void *arg, struct tcp_pcb *pcb, u16_t len)
 static void on_error(void *arg, err_t err)
 {
     struct connect_session *s = arg;
-    acted(s, 0);
+    acted(s, PROBE_CALLBACK);
     if (err == ERR_RST && s->phase == PHASE_CONNECTING) {
         log_error(TAG, "connection refused by %s (it answered our SYN with a RST)", s->peer);
     } else if (err == ERR_RST) {
@@ -409,7 +415,7 @@ static err_t on_connected(void *arg, struct tcp_pcb *pcb, err_t err)
 {
     struct connect_session *s = arg;
     LWIP_UNUSED_ARG(err); /* lwIP 2.2 calls this only on success */
-    acted(s, 0);
+    acted(s, PROBE_CALLBACK);
     sys_untimeout(on_timeout, s);
     log_info(TAG, "connected to %s from port %u", s->peer, pcb->local_port);
     s->phase = PHASE_IDLE;
@@ -477,7 +483,7 @@ struct connect_session *connect_session_start(struct event_loop *loop,
     keepalive_apply(pcb, &cfg->keepalive);
     about_to_act(s);
     err_t e = tcp_connect(pcb, &cfg->ip, cfg->port, on_connected);
-    acted(s, 1);
+    acted(s, PROBE_APP);
     if (e != ERR_OK) {
         snprintf(err, errlen, "cannot connect to %s: %s", peer, lwip_strerr(e));
         detach(pcb);
@@ -495,12 +501,7 @@ void connect_session_free(struct connect_session *s)
     if (s == NULL) {
         return;
     }
-    sys_untimeout(on_timeout, s);
-    sys_untimeout(poll_close, s);
-    sys_untimeout(resume_input, s);
-    if (s->watching_input) {
-        event_loop_unwatch(s->loop, s->cfg.input_fd);
-    }
+    stop_waiting(s);
     if (s->pcb != NULL) {
         /* The pcb outlives the session (TIME_WAIT, or shutdown's grace): it must not call back. */
         tcp_ext_arg_set_callbacks(s->pcb, ext_id, &no_callbacks);

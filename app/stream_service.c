@@ -65,7 +65,7 @@ static void probe(int app_action)
 static void about_to_act_on(struct tcp_pcb *pcb)
 {
     if (probe_hook != NULL) {
-        probe_hook(pcb, 1);
+        probe_hook(pcb, PROBE_APP);
     }
 }
 
@@ -134,7 +134,7 @@ static err_t conn_close(struct stream_conn *conn, const char *how)
         tcp_abort(pcb);
         err = ERR_ABRT;
     }
-    probe(1);
+    probe(PROBE_APP);
     return err;
 }
 
@@ -163,7 +163,7 @@ static err_t conn_half_close(struct stream_conn *conn)
     }
     conn->tx_shut = 1;
     tcp_output(pcb);
-    probe(1);
+    probe(PROBE_APP);
     log_info(conn->svc->ops->name, "%s half-closed: our FIN is sent, still receiving (--half-close)",
              conn->peer);
     return ERR_OK;
@@ -359,7 +359,7 @@ void stream_conn_finish(struct stream_conn *conn)
 static err_t on_recv(void *arg, struct tcp_pcb *pcb, struct pbuf *p, err_t err)
 {
     struct stream_conn *conn = arg;
-    probe(0);
+    probe(PROBE_CALLBACK);
     LWIP_ASSERT("on_recv: conn owns pcb", conn != NULL && conn->pcb == pcb);
     if (p == NULL) {
         /* The peer sent FIN: answer what it sent, then close our side too. */
@@ -400,14 +400,14 @@ static err_t on_sent(void *arg, struct tcp_pcb *pcb, u16_t len)
 {
     LWIP_UNUSED_ARG(pcb);
     LWIP_UNUSED_ARG(len);
-    probe(0);
+    probe(PROBE_CALLBACK);
     return conn_flush(arg);
 }
 
 static err_t on_poll(void *arg, struct tcp_pcb *pcb)
 {
     struct stream_conn *conn = arg;
-    probe(0);
+    probe(PROBE_CALLBACK);
     if (pcb->keep_cnt_sent != conn->keepalive_probes_seen) {
         conn->keepalive_probes_seen = pcb->keep_cnt_sent;
         if (pcb->keep_cnt_sent > 0) {
@@ -421,7 +421,7 @@ static err_t on_poll(void *arg, struct tcp_pcb *pcb)
 static void on_error(void *arg, err_t err)
 {
     struct stream_conn *conn = arg;
-    probe(0);
+    probe(PROBE_CALLBACK);
     /* lwIP has already freed the pcb. */
     char how[96];
     if (err == ERR_ABRT && conn->keepalive_probes_seen > 0) {
@@ -436,7 +436,7 @@ static void on_error(void *arg, err_t err)
 static err_t on_accept(void *arg, struct tcp_pcb *pcb, err_t err)
 {
     struct stream_service *svc = arg;
-    probe(0);
+    probe(PROBE_CALLBACK);
     if (err != ERR_OK || pcb == NULL) {
         return ERR_VAL;
     }
@@ -495,7 +495,7 @@ struct stream_service *stream_service_start(const struct stream_service_ops *ops
     tcp_arg(listener, svc);
     tcp_accept(listener, on_accept);
     about_to_act_on(listener);
-    probe(1);
+    probe(PROBE_APP);
     log_info(ops->name, "listening on port %u", port);
     return svc;
 }
@@ -509,7 +509,7 @@ void stream_service_stop(struct stream_service *svc)
     tcp_accept(svc->listener, NULL);
     about_to_act_on(svc->listener);
     tcp_close(svc->listener);
-    probe(1);
+    probe(PROBE_APP);
     struct stream_conn *conn = svc->conns;
     while (conn != NULL) {
         struct stream_conn *next = conn->next;
