@@ -1,4 +1,5 @@
 #include "cli.h"
+#include "cli_fault.h"
 
 #include <arpa/inet.h>
 #include <errno.h>
@@ -31,10 +32,9 @@ enum long_only_option {
     OPT_SERIAL_PORT,
     OPT_DEBUG,
     OPT_TRACE,
+    OPT_ABSOLUTE,
+    OPT_EXPLAIN,
     OPT_PCAP,
-    OPT_DROP,
-    OPT_RX_DROP,
-    OPT_TX_DROP,
     OPT_PCAP_STACK,
     OPT_SEED,
     OPT_MAX_CONNS,
@@ -51,6 +51,8 @@ enum long_only_option {
     OPT_KEEPALIVE,
     OPT_CROSS_FINS,
     OPT_VERSION,
+    /* OPT_FAULT + kind * FAULT_SCOPES + scope (cli_fault.h) */
+    OPT_FAULT,
 };
 
 static const struct option long_options[] = {
@@ -63,10 +65,19 @@ static const struct option long_options[] = {
     {"serial-port", required_argument, NULL, OPT_SERIAL_PORT},
     {"debug", required_argument, NULL, OPT_DEBUG},
     {"trace", no_argument, NULL, OPT_TRACE},
+    {"absolute", no_argument, NULL, OPT_ABSOLUTE},
+    {"explain", no_argument, NULL, OPT_EXPLAIN},
     {"pcap", required_argument, NULL, OPT_PCAP},
-    {"drop", required_argument, NULL, OPT_DROP},
-    {"rx-drop", required_argument, NULL, OPT_RX_DROP},
-    {"tx-drop", required_argument, NULL, OPT_TX_DROP},
+#define FAULT_OPTIONS(name, kind)                                                                        \
+    {name, required_argument, NULL, OPT_FAULT + (kind) * FAULT_SCOPES + FAULT_BOTH},                          \
+        {"rx-" name, required_argument, NULL, OPT_FAULT + (kind) * FAULT_SCOPES + FAULT_RX},                  \
+        {"tx-" name, required_argument, NULL, OPT_FAULT + (kind) * FAULT_SCOPES + FAULT_TX}
+    FAULT_OPTIONS("drop", FAULT_DROP),
+    FAULT_OPTIONS("corrupt", FAULT_CORRUPT),
+    FAULT_OPTIONS("duplicate", FAULT_DUPLICATE),
+    FAULT_OPTIONS("reorder", FAULT_REORDER),
+    FAULT_OPTIONS("delay", FAULT_DELAY),
+    FAULT_OPTIONS("rate", FAULT_RATE),
     {"pcap-stack", required_argument, NULL, OPT_PCAP_STACK},
     {"seed", required_argument, NULL, OPT_SEED},
     {"max-conns", required_argument, NULL, OPT_MAX_CONNS},
@@ -105,15 +116,27 @@ void cli_usage(FILE *out)
             "  --serial-port PORT  serial echo service port, 0 to disable (default 1234)\n"
             "  --debug LIST        lwIP debug categories, comma-separated, or 'all':\n"
             "                      %s\n"
-            "  --trace             log a one-line summary of every frame in and out\n"
+            "  --trace             log every frame in and out, in causal order with the\n"
+            "                      state changes: TCP with relative seq/ack, scaled\n"
+            "                      windows, options and labels (retransmission, ...)\n"
+            "  --absolute          --trace: raw sequence numbers, like tcpdump -S\n"
+            "  --explain           --trace, with a plain-language line under each segment\n"
+            "                      and each state change, for learning TCP\n"
             "  --pcap FILE         write every frame that crossed the tap, both ways, to a\n"
             "                      pcap file (what tcpdump -i on the tap would see)\n"
             "  --pcap-stack FILE   the same as lwIP saw and sent them: before --drop on\n"
             "                      output, after --drop and the ingress guard on input\n"
-            "  --drop PERCENT      fault injection: drop this share of frames each way\n"
-            "  --rx-drop PERCENT   ... of the frames coming in only\n"
-            "  --tx-drop PERCENT   ... of the frames going out only\n"
-            "  --seed N            seed for --drop (default 1), for reproducible runs\n"
+            "\n"
+            "Faults (link stages on the wire, each way; --rx-X or --tx-X for one way):\n"
+            "  --drop PERCENT      drop this share of frames\n"
+            "  --corrupt PERCENT   flip a checksum bit: the receiver discards the frame\n"
+            "  --duplicate PERCENT send the frame twice\n"
+            "  --reorder PERCENT   hold the frame back %u ms, so later ones overtake it\n"
+            "  --delay MS[:JITTER] delay every frame, by MS +- up to JITTER\n"
+            "  --rate BITS/S       a link this fast (k, M, G suffixes), frames queue up\n"
+            "  --seed N            seed of the fault decisions (default 1): the same seed\n"
+            "                      gives the same decisions\n"
+            "\n"
             "  --max-conns N       TCP connections at once (listeners aside); a SYN beyond\n"
             "                      them gets a RST (1 to %u, default %u)\n"
             "  --mem-limit MIB     memory lwIP may take for all connections together\n"
@@ -153,7 +176,7 @@ void cli_usage(FILE *out)
             "On a terminal (and without --connect) lwip-tap also reads commands:\n"
             "stats, pcbs, debug [+CAT|-CAT ...] (switch lwIP's debug categories at run\n"
             "time), help, quit. Ctrl-D closes the console; Ctrl-C stops lwip-tap.\n",
-            lwiptap_debug_names(), (unsigned)MEMP_NUM_TCP_PCB, (unsigned)MEMP_NUM_TCP_PCB,
+            lwiptap_debug_names(), (unsigned)LINK_FAULT_REORDER_MS, (unsigned)MEMP_NUM_TCP_PCB, (unsigned)MEMP_NUM_TCP_PCB,
             (unsigned)MEM_BUDGET_MIN_MIB, (unsigned)MEM_BUDGET_MAX_MIB, (unsigned)MEM_BUDGET_DEFAULT_MIB,
             (unsigned)CLI_DEFAULT_TIMEOUT_S, (unsigned)CLI_MSL_MIN_MS, CLI_MSL_MAX_MS,
             LWIPTAP_TCP_MSL_DEFAULT_MS, (unsigned)CLI_KEEP_INTERVAL_DEFAULT_S,
@@ -317,19 +340,6 @@ static int parse_mac(const char *text, uint8_t mac[6], char *err, size_t errlen)
         fail(err, errlen, "invalid --mac '%s': the all-zero address is not usable", text);
         return -1;
     }
-    return 0;
-}
-
-static int parse_percent(const char *text, const char *what, double *value, char *err, size_t errlen)
-{
-    char *end;
-    errno = 0;
-    double v = strtod(text, &end);
-    if (errno != 0 || end == text || *end != '\0' || !(v >= 0.0 && v <= 100.0)) {
-        fail(err, errlen, "invalid %s '%s': expected a percentage from 0 to 100", what, text);
-        return -1;
-    }
-    *value = v;
     return 0;
 }
 
@@ -512,21 +522,18 @@ enum cli_result cli_parse(int argc, char **argv, struct lwiptap_config *cfg, FIL
         case OPT_DEBUG:
             rc = lwiptap_debug_parse(optarg, &cfg->debug_mask, err, errlen);
             break;
+        case OPT_EXPLAIN:
+            cfg->explain = 1;
+            cfg->trace = 1;
+            break;
+        case OPT_ABSOLUTE:
+            cfg->absolute = 1;
+            break;
         case OPT_TRACE:
             cfg->trace = 1;
             break;
         case OPT_PCAP:
             cfg->pcap_path = optarg;
-            break;
-        case OPT_DROP:
-            rc = parse_percent(optarg, "--drop", &cfg->drop_rx_percent, err, errlen);
-            cfg->drop_tx_percent = cfg->drop_rx_percent;
-            break;
-        case OPT_RX_DROP:
-            rc = parse_percent(optarg, "--rx-drop", &cfg->drop_rx_percent, err, errlen);
-            break;
-        case OPT_TX_DROP:
-            rc = parse_percent(optarg, "--tx-drop", &cfg->drop_tx_percent, err, errlen);
             break;
         case OPT_PCAP_STACK:
             cfg->pcap_stack_path = optarg;
@@ -631,6 +638,12 @@ enum cli_result cli_parse(int argc, char **argv, struct lwiptap_config *cfg, FIL
             fail(err, errlen, "option '%s' needs a value", argv[optind - 1]);
             return CLI_ERROR;
         default:
+            if (opt >= OPT_FAULT && opt < OPT_FAULT + FAULT_KINDS * FAULT_SCOPES) {
+                int index = opt - OPT_FAULT;
+                rc = cli_fault_parse((enum fault_kind)(index / FAULT_SCOPES), (enum fault_scope)(index % FAULT_SCOPES),
+                                     optarg, &cfg->fault, err, errlen);
+                break;
+            }
             fail(err, errlen, "unknown option '%s'", argv[optind - 1]);
             return CLI_ERROR;
         }

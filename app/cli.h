@@ -8,6 +8,7 @@
 #include <stdio.h>
 
 #include "lwip/ip_addr.h"
+#include "lwiptap/link.h"
 #include "lwiptap/log.h"
 
 struct lwiptap_config {
@@ -24,9 +25,10 @@ struct lwiptap_config {
     enum log_level log_level;
     int state_log;
     int trace;
+    int absolute; /* --trace with raw sequence numbers */
+    int explain;  /* --trace with a plain-language line under each event */
     const char *pcap_path;
-    double drop_rx_percent; /* --drop sets both directions */
-    double drop_tx_percent;
+    struct link_fault_config fault; /* its seed comes from seed */
     const char *pcap_stack_path; /* the frames as the stack saw them */
     uint32_t seed;
     unsigned max_conns; /* a SYN beyond this many pcbs in use gets a RST */

@@ -20,6 +20,7 @@
 #include "lwiptap/log.h"
 #include "lwiptap/mem_budget.h"
 #include "lwiptap/tcp_msl.h"
+#include "lwiptap/timeline.h"
 #include "preflight.h"
 #include "services.h"
 #include "stack.h"
@@ -140,19 +141,24 @@ static struct link *build_link(const struct lwiptap_config *cfg, char *err)
     if (cfg->cross_fins && push_wrapper(&chain, link_fin_cross_new(chain)) != 0) {
         goto out_of_memory;
     }
-    if (cfg->drop_rx_percent > 0.0 || cfg->drop_tx_percent > 0.0) {
-        struct link_fault_config fault = {cfg->drop_rx_percent, cfg->drop_tx_percent, cfg->seed};
-        if (push_wrapper(&chain, link_fault_new(chain, &fault)) != 0) {
-            goto out_of_memory;
+    if (link_fault_active(&cfg->fault)) {
+        struct link_fault_config fault = cfg->fault;
+        fault.seed = cfg->seed;
+        if (push_wrapper(&chain, link_fault_new(chain, &fault, err)) != 0) {
+            return NULL; /* err says why */
         }
     }
     if (push_wrapper(&chain, link_guard_new(chain, NETIF_LINK_DEFAULT_MTU)) != 0) {
         goto out_of_memory;
     }
-    if (cfg->state_log && push_wrapper(&chain, tcp_statelog_wrap(chain)) != 0) {
+    /* The timeline shows a frame once it is sent, and the state log speaks
+     * before a frame goes out, so a change is logged between the segment that
+     * caused it and the reply. */
+    struct timeline_options timeline = {cfg->trace, cfg->absolute, cfg->explain};
+    if (push_wrapper(&chain, link_timeline_new(chain, &timeline)) != 0) {
         goto out_of_memory;
     }
-    if (cfg->trace && push_wrapper(&chain, link_tracer_new(chain)) != 0) {
+    if (cfg->state_log && push_wrapper(&chain, tcp_statelog_wrap(chain)) != 0) {
         goto out_of_memory;
     }
     if (cfg->pcap_stack_path != NULL &&

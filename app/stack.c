@@ -71,9 +71,17 @@ void stack_abort_all(void)
 void stack_log_stats(void)
 {
     const struct link_fault_stats *fault = link_fault_stats();
-    if (fault->rx_dropped != 0 || fault->tx_dropped != 0) {
-        log_info("stats", "fault dropped rx=%llu tx=%llu (--drop)", (unsigned long long)fault->rx_dropped,
-                 (unsigned long long)fault->tx_dropped);
+    const struct link_fault_counts *dirs[2] = {&fault->rx, &fault->tx};
+    for (int i = 0; i < 2; i++) {
+        const struct link_fault_counts *c = dirs[i];
+        if (c->dropped + c->corrupted + c->duplicated + c->reordered + c->delayed + c->overflowed != 0) {
+            log_info("stats",
+                     "fault %s dropped=%llu corrupted=%llu duplicated=%llu reordered=%llu delayed=%llu "
+                     "overflowed=%llu",
+                     i == 0 ? "rx" : "tx", (unsigned long long)c->dropped, (unsigned long long)c->corrupted,
+                     (unsigned long long)c->duplicated, (unsigned long long)c->reordered,
+                     (unsigned long long)c->delayed, (unsigned long long)c->overflowed);
+        }
     }
     log_info("stats", "link rx=%u tx=%u drop=%u err=%u", (unsigned)lwip_stats.link.recv,
              (unsigned)lwip_stats.link.xmit, (unsigned)lwip_stats.link.drop,

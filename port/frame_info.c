@@ -83,6 +83,57 @@ static int parse_l3(const uint8_t *frame, size_t len, struct l3_view *v)
     return -1;
 }
 
+int frame_tcp_parse(const uint8_t *frame, size_t len, struct frame_tcp *tcp)
+{
+    struct l3_view v;
+    if (parse_l3(frame, len, &v) != 0 || v.proto != PROTO_TCP || v.l4_len < 20) {
+        return -1;
+    }
+    const uint8_t *t = v.l4;
+    size_t header_len = (size_t)(t[12] >> 4) * 4;
+    if (header_len < 20 || header_len > v.l4_len) {
+        return -1;
+    }
+    tcp->family = v.family;
+    tcp->src = v.src;
+    tcp->dst = v.dst;
+    tcp->src_port = get_be16(t);
+    tcp->dst_port = get_be16(t + 2);
+    tcp->seq = get_be32(t + 4);
+    tcp->ack = get_be32(t + 8);
+    tcp->flags = t[13] & 0x3f;
+    tcp->window = get_be16(t + 14);
+    tcp->options = t + 20;
+    tcp->options_len = header_len - 20;
+    tcp->payload_len = v.l4_len - header_len;
+    return 0;
+}
+
+long frame_l4_checksum_offset(const uint8_t *frame, size_t len)
+{
+    struct l3_view v;
+    if (parse_l3(frame, len, &v) != 0) {
+        return -1;
+    }
+    size_t at;
+    switch (v.proto) {
+    case PROTO_TCP:
+        at = 16;
+        break;
+    case PROTO_UDP:
+    case PROTO_ICMP:
+    case PROTO_ICMPV6:
+        at = v.proto == PROTO_UDP ? 6 : 2;
+        break;
+    default:
+        return -1;
+    }
+    if (v.l4_len < at + 2) {
+        return -1;
+    }
+    return (long)(v.l4 - frame) + (long)at;
+}
+
 int frame_tcp_flags(const uint8_t *frame, size_t len)
 {
     struct l3_view v;

@@ -29,7 +29,12 @@ _Static_assert(TSO_MAX_FRAME >= 0xffff, "any pbuf chain fits a super-frame");
 static int emit_frame(void *ctx, const uint8_t *frame, size_t len, const struct link_meta *meta)
 {
     struct netif_link *nl = ctx;
-    if (link_send(nl->link, frame, len, meta, nl->err) != 0) {
+    int sent = link_send(nl->link, frame, len, meta, nl->err);
+    if (sent == LINK_SEND_DROPPED) {
+        LINK_STATS_INC(link.drop);
+        return 0;
+    }
+    if (sent != 0) {
         LINK_STATS_INC(link.err);
         log_debug("netif", "frame of %zu bytes not sent: %s", len, nl->err);
         return -1;

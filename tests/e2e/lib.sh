@@ -274,6 +274,24 @@ $lines"
     done
 }
 
+# Checks that the log has lines matching the EREs $2.. in this order, among
+# the lines that match the ERE $1 (other lines may come between them).
+assert_log_order() {
+    local filter=$1
+    shift
+    local lines rest want hit
+    lines=$(grep -E "$filter" "$LWIP_LOG" | sed -E 's/^[^ ]+ //') || true
+    rest=$lines
+    for want in "$@"; do
+        hit=$(printf '%s\n' "$rest" | grep -n -m1 -E -- "$want" | cut -d: -f1) || true
+        if [ -z "$hit" ]; then
+            fail "log lacks /$want/ (in order) among the lines matching /$filter/:
+$lines"
+        fi
+        rest=$(printf '%s\n' "$rest" | tail -n +"$((hit + 1))")
+    done
+}
+
 # The remote port of the single connection a service logged ("<svc>: 192.0.2.1:P connected").
 # Echoes line $1 through nc -N on port 7, asserts it came back whole, and
 # waits for lwIP's passive close to finish. Sets PORT to the client's port.

@@ -15,6 +15,7 @@
 #include "lwip/timeouts.h"
 #include "lwiptap/guard.h"
 #include "lwiptap/log.h"
+#include "lwiptap/timeline.h"
 #include "services.h"
 #include "tcp_statelog.h"
 
@@ -61,7 +62,11 @@ static void bring_up_stack(void)
 
     fx.wire = fake_link_new();
     fake_link_set_offload(fx.wire, offload_wanted);
-    struct link *link = tcp_statelog_wrap(link_guard_new(fake_link_base(fx.wire), NETIF_LINK_DEFAULT_MTU));
+    /* In app/main.c's order: guard, timeline, state log. The timeline stays
+     * silent unless a test asks (timeline_configure). */
+    struct timeline_options quiet = {0, 0, 0};
+    struct link *link = tcp_statelog_wrap(
+        link_timeline_new(link_guard_new(fake_link_base(fx.wire), NETIF_LINK_DEFAULT_MTU), &quiet));
     ck_assert_ptr_nonnull(link);
     ck_assert_msg(stack_up(&fx.stack, &cfg, link, err, sizeof err) == 0, "stack_up: %s", err);
 
@@ -136,6 +141,7 @@ void fixture_teardown(void)
     tcp_statelog_set_context(STATELOG_CAUSE_APP);
     stack_abort_all();
     stack_down(&fx.stack);
+    timeline_reset();
     fx.wire = NULL;
     /* With no pcb left, the TCP timer stops at its next tick. */
     fake_clock_advance(TCP_TMR_INTERVAL);

@@ -22,6 +22,7 @@ void peer_init(struct peer *p, uint16_t port, uint16_t server_port, uint32_t iss
     p->snd_una = iss;
     p->tsval = TS_START;
     p->syn_mss = PEER_MSS;
+    p->window_field = PEER_WINDOW;
 }
 
 void peer_send_at(struct peer *p, uint32_t seq, uint8_t flags, const void *data, size_t len)
@@ -32,7 +33,7 @@ void peer_send_at(struct peer *p, uint32_t seq, uint8_t flags, const void *data,
     s.seq = seq;
     s.ack = (flags & TCPF_ACK) ? (p->acks_frozen ? p->frozen_ack : p->rcv_nxt) : 0;
     s.flags = flags;
-    s.window = PEER_WINDOW;
+    s.window = p->window_field;
     if (flags & TCPF_SYN) {
         s.opts.mss = p->syn_mss;
         s.opts.wscale = PEER_WSCALE;

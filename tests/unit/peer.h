@@ -23,6 +23,7 @@ struct peer {
     int lwip_wscale;    /* shift of the window fields lwIP sends after its SYN */
     uint16_t lwip_mss;  /* from lwIP's SYN-ACK */
     uint16_t syn_mss;   /* the MSS our SYN announces: PEER_MSS unless set after peer_init */
+    uint16_t window_field; /* what the peer's segments advertise: PEER_WINDOW unless set */
     int timestamps;     /* negotiated: every segment carries the option */
     uint32_t tsval;     /* the peer's timestamp clock */
     uint32_t ts_recent; /* lwIP's last TSval, echoed back */

@@ -8,6 +8,8 @@
 Suite *cli_suite(void);
 Suite *debug_suite(void);
 Suite *echo_suite(void);
+Suite *faults_suite(void);
+Suite *timeline_suite(void);
 Suite *frames_suite(void);
 Suite *guard_suite(void);
 Suite *handshake_suite(void);

@@ -67,7 +67,7 @@ START_TEST(accepts_minimal_command_with_defaults)
     ck_assert_int_eq(o.cfg.state_log, 1);
     ck_assert_int_eq(o.cfg.trace, 0);
     ck_assert_ptr_null(o.cfg.pcap_path);
-    ck_assert(o.cfg.drop_rx_percent == 0.0 && o.cfg.drop_tx_percent == 0.0);
+    ck_assert(o.cfg.fault.rx.drop_percent == 0.0 && o.cfg.fault.tx.drop_percent == 0.0);
     ck_assert_uint_eq(o.cfg.seed, 1);
     ck_assert_uint_eq(o.cfg.max_conns, MEMP_NUM_TCP_PCB);
     ck_assert_int_eq(o.cfg.offload, 1);
@@ -99,7 +99,7 @@ START_TEST(accepts_every_option)
     ck_assert_uint_eq(o.cfg.debug_mask, (1u << LWIPTAP_DBG_TCP) | (1u << LWIPTAP_DBG_ETHARP));
     ck_assert_int_eq(o.cfg.trace, 1);
     ck_assert_str_eq(o.cfg.pcap_path, "out.pcap");
-    ck_assert(o.cfg.drop_rx_percent == 12.5 && o.cfg.drop_tx_percent == 12.5);
+    ck_assert(o.cfg.fault.rx.drop_percent == 12.5 && o.cfg.fault.tx.drop_percent == 12.5);
     ck_assert_uint_eq(o.cfg.seed, 42);
     ck_assert_uint_eq(o.cfg.max_conns, 64);
     ck_assert_int_eq(o.cfg.offload, 0);
@@ -250,6 +250,42 @@ START_TEST(rejects_bad_drop_and_seed)
 }
 END_TEST
 
+START_TEST(accepts_every_fault_each_way)
+{
+    struct outcome o;
+    PARSE(&o, BASE, "--drop", "20", "--duplicate", "5", "--reorder", "5", "--rx-corrupt", "2.5", "--tx-delay",
+          "30:10", "--rx-delay", "7", "--rate", "10M", "--tx-rate", "64k", "--tx-drop", "1");
+    free(o.out);
+    ck_assert_int_eq(o.result, CLI_RUN);
+    const struct link_fault_direction *rx = &o.cfg.fault.rx, *tx = &o.cfg.fault.tx;
+    ck_assert(rx->drop_percent == 20.0 && tx->drop_percent == 1.0);
+    ck_assert(rx->duplicate_percent == 5.0 && tx->duplicate_percent == 5.0);
+    ck_assert(rx->reorder_percent == 5.0 && tx->reorder_percent == 5.0);
+    ck_assert(rx->corrupt_percent == 2.5 && tx->corrupt_percent == 0.0);
+    ck_assert_uint_eq(tx->delay_ms, 30);
+    ck_assert_uint_eq(tx->jitter_ms, 10);
+    ck_assert_uint_eq(rx->delay_ms, 7);
+    ck_assert_uint_eq(rx->jitter_ms, 0);
+    ck_assert_uint_eq(rx->rate_bps, 10000000u);
+    ck_assert_uint_eq(tx->rate_bps, 64000u);
+}
+END_TEST
+
+START_TEST(rejects_bad_faults)
+{
+    EXPECT_ERROR("invalid --corrupt '101': expected a percentage from 0 to 100", BASE, "--corrupt", "101");
+    EXPECT_ERROR("invalid --rx-duplicate 'x'", BASE, "--rx-duplicate", "x");
+    EXPECT_ERROR("invalid --delay '10:20': expected MS or MS:JITTER", BASE, "--delay", "10:20");
+    EXPECT_ERROR("invalid --tx-delay '-1'", BASE, "--tx-delay", "-1");
+    EXPECT_ERROR("invalid --delay '60001'", BASE, "--delay", "60001");
+    EXPECT_ERROR("invalid --delay '5:'", BASE, "--delay", "5:");
+    EXPECT_ERROR("invalid --rate '100': expected bits per second from 8000", BASE, "--rate", "100");
+    EXPECT_ERROR("invalid --rate '10X'", BASE, "--rate", "10X");
+    EXPECT_ERROR("invalid --rx-rate '0'", BASE, "--rx-rate", "0");
+    EXPECT_ERROR("option '--reorder' needs a value", BASE, "--reorder");
+}
+END_TEST
+
 START_TEST(rejects_bad_max_conns)
 {
     EXPECT_ERROR("invalid --max-conns '0': expected a number from 1 to 16384", BASE, "--max-conns", "0");
@@ -290,7 +326,7 @@ START_TEST(accepts_lifecycle_options)
     PARSE(&o, BASE, "--drop", "10", "--tx-drop", "30", "--pcap", "w.pcap", "--pcap-stack", "s.pcap");
     free(o.out);
     ck_assert_int_eq(o.result, CLI_RUN);
-    ck_assert(o.cfg.drop_rx_percent == 10.0 && o.cfg.drop_tx_percent == 30.0);
+    ck_assert(o.cfg.fault.rx.drop_percent == 10.0 && o.cfg.fault.tx.drop_percent == 30.0);
     ck_assert_str_eq(o.cfg.pcap_path, "w.pcap");
     ck_assert_str_eq(o.cfg.pcap_stack_path, "s.pcap");
 
@@ -383,6 +419,8 @@ Suite *cli_suite(void)
     fixture_add_test(s, rejects_unknown_option);
     fixture_add_test(s, rejects_verbose_with_quiet);
     fixture_add_test(s, rejects_bad_drop_and_seed);
+    fixture_add_test(s, accepts_every_fault_each_way);
+    fixture_add_test(s, rejects_bad_faults);
     fixture_add_test(s, rejects_bad_max_conns);
     fixture_add_test(s, rejects_bad_mem_limit);
     fixture_add_test(s, accepts_lifecycle_options);

@@ -12,7 +12,7 @@ int main(int argc, char **argv)
         fprintf(stderr, "usage: %s [SUITE TEST]\n", argv[0]);
         return 2;
     }
-    Suite *(*const suites[])(void) = {cli_suite,     debug_suite,     echo_suite,      frames_suite,
+    Suite *(*const suites[])(void) = {cli_suite, debug_suite, echo_suite, faults_suite, frames_suite, timeline_suite,
                                       guard_suite,   handshake_suite, lifecycle_suite, link_wrappers_suite,
                                       offload_suite, pools_suite,     serial_suite,    statelog_suite};
     SRunner *runner = srunner_create(NULL);

@@ -38,15 +38,19 @@ struct link_meta {
     uint16_t csum_offset;
 };
 
+#define LINK_SEND_DROPPED 1
+
 /* Capabilities (link_caps()): what a sender may put in a struct link_meta. */
 #define LINK_CAP_OFFLOAD 1u
 
 struct link_ops {
     /* One frame into buf, its offload fields into *meta: the frame's length, 0
-     * when none is waiting, -1 on error. */
+     * when none is waiting (or when a stage took a bounded number of waiting
+     * frames for itself: poll() says when to ask again), -1 on error. */
     ssize_t (*recv)(struct link *self, uint8_t *buf, size_t cap, struct link_meta *meta, char *err);
-    /* 0 when the frame was sent or deliberately dropped, -1 on error. meta is
-     * NULL for a plain frame. */
+    /* 0 when the frame was sent (or queued to be), LINK_SEND_DROPPED when a
+     * fault stage dropped it on purpose, -1 on error. meta is NULL for a
+     * plain frame. */
     int (*send)(struct link *self, const uint8_t *frame, size_t len, const struct link_meta *meta, char *err);
     /* The descriptor to poll() for readability. */
     int (*wait_fd)(const struct link *self);
@@ -110,28 +114,53 @@ typedef void (*link_observer_fn)(void *ctx, enum link_event event, const uint8_t
 
 struct link *link_observer_new(struct link *inner, link_observer_fn fn, void *ctx, void (*ctx_free)(void *));
 
-/* Observer that logs a one-line summary of every frame (tag "link"). */
-struct link *link_tracer_new(struct link *inner);
-
 /* Observer that writes every frame, both directions, to a pcap file. */
 struct link *link_pcap_new(struct link *inner, const char *path, char *err);
 
+/* What a fault stage does to the frames of one direction. */
+struct link_fault_direction {
+    double drop_percent;
+    double corrupt_percent;   /* one bit of the L4 checksum flipped: the receiver must discard it */
+    double duplicate_percent; /* the frame, and a copy right after it */
+    double reorder_percent;   /* held back LINK_FAULT_REORDER_MS, so later frames overtake it */
+    uint32_t delay_ms;
+    uint32_t jitter_ms; /* each delay is delay_ms +- up to jitter_ms, so jitter reorders too */
+    uint64_t rate_bps;  /* 0: no limit; otherwise frames leave one after another at this rate */
+};
+
 struct link_fault_config {
-    double drop_rx_percent;
-    double drop_tx_percent;
+    struct link_fault_direction rx, tx;
     uint32_t seed;
 };
 
-/* Drops frames at random, reproducibly for a given seed, each direction
- * with its own generator, and logs each drop (tag "fault"). */
-struct link *link_fault_new(struct link *inner, const struct link_fault_config *config);
+#define LINK_FAULT_REORDER_MS 10
+/* Frames a direction may hold (delay, reorder, rate) before it drops more. */
+#define LINK_FAULT_QUEUE_MAX 4096
 
-/* What the fault stage dropped so far (one stage per process). */
+/* Whether config asks for anything at all. */
+int link_fault_active(const struct link_fault_config *config);
+
+/* Injects faults, reproducibly for a given seed (each direction with its own
+ * generator, so one side's traffic does not shift the other's decisions), and
+ * logs each dropped, corrupted, duplicated or reordered frame (tag "fault").
+ * Delayed frames wait in the stage; its wait_fd then also wakes the event
+ * loop (epoll over the inner link and a timerfd) when a held frame is due, so
+ * nothing ever sleeps. */
+struct link *link_fault_new(struct link *inner, const struct link_fault_config *config, char *err);
+
+struct link_fault_counts {
+    uint64_t dropped, corrupted, duplicated, reordered, delayed;
+    uint64_t overflowed; /* dropped because LINK_FAULT_QUEUE_MAX frames were held */
+};
+
+/* What the fault stage did so far (one stage per process). */
 struct link_fault_stats {
-    uint64_t rx_dropped;
-    uint64_t tx_dropped;
+    struct link_fault_counts rx, tx;
 };
 const struct link_fault_stats *link_fault_stats(void);
+
+/* Tests give the stage their fake clock (microseconds); NULL restores CLOCK_MONOTONIC. */
+void link_fault_set_clock(uint64_t (*now_us)(void));
 
 /* Makes a close simultaneous on purpose: the first FIN the stack sends is held
  * back until the peer's FIN for the same connection arrives, and sent just

@@ -1,0 +1,204 @@
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <time.h>
+
+#include "lwiptap/frame_info.h"
+#include "lwiptap/log.h"
+#include "lwiptap/timeline.h"
+#include "tcp_flows.h"
+#include "timeline_format.h"
+
+struct timeline_link {
+    struct link base;
+    struct link *inner;
+};
+
+/* One timeline per process, switchable while it runs. */
+static struct timeline_options options;
+
+void timeline_configure(const struct timeline_options *new_options)
+{
+    options = *new_options;
+}
+
+static uint64_t now_us(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (uint64_t)ts.tv_sec * 1000000u + (uint64_t)ts.tv_nsec / 1000u;
+}
+
+static void elapsed_text(const struct flow *flow, uint64_t now, char *out, size_t outlen)
+{
+    uint64_t us = now - flow->first_us;
+    snprintf(out, outlen, "t+%llu.%06llu ", (unsigned long long)(us / 1000000u), (unsigned long long)(us % 1000000u));
+}
+
+/* As tcpdump on a TSO NIC shows: one large segment that the kernel cuts into
+ * (or made from) gso_size pieces. */
+static void offload_text(const struct link_meta *meta, char *out, size_t outlen)
+{
+    out[0] = '\0';
+    if (meta != NULL && meta->gso_type != LINK_GSO_NONE) {
+        snprintf(out, outlen, " [super-frame of %u-byte segments]", meta->gso_size);
+    }
+}
+
+static void print_frame(const uint8_t *frame, size_t len, int tx,
+                        const struct link_meta *meta)
+{
+    char line[768], offload[48];
+    offload_text(meta, offload, sizeof offload);
+    struct frame_tcp tcp;
+    uint64_t now = now_us();
+    struct flow *flow = NULL;
+    if (frame_tcp_parse(frame, len, &tcp) == 0) {
+        struct flow_key key;
+        flow_key_of(&tcp, tx, &key);
+        flow = flow_find(&key, 1, now);
+    }
+    if (flow == NULL) {
+        if (options.print) {
+            frame_describe(frame, len, line, sizeof line);
+            log_requested("link", "%s %zuB %s%s", tx ? "tx" : "rx", len, line, offload);
+        }
+        return;
+    }
+    struct seg_note note;
+    timeline_analyse(flow, &tcp, tx, &note);
+    if (!options.print) {
+        return;
+    }
+    if (options.absolute) {
+        note.seq_base = 0;
+        note.ack_base = 0;
+    }
+    char elapsed[32], labels[192];
+    elapsed_text(flow, now, elapsed, sizeof elapsed);
+    timeline_format_segment(&tcp, &note, line, sizeof line);
+    timeline_format_labels(&note, labels, sizeof labels);
+    log_requested("link", "%s %zuB %s%s%s%s", tx ? "tx" : "rx", len, elapsed, line, labels, offload);
+    if (options.explain) {
+        char why[640];
+        timeline_explain_segment(flow, &tcp, &note, tx, why, sizeof why);
+        if (why[0] != '\0') {
+            log_requested("explain", "%s", why);
+        }
+    }
+}
+
+static ssize_t timeline_recv(struct link *self, uint8_t *buf, size_t cap, struct link_meta *meta, char *err)
+{
+    struct timeline_link *t = (struct timeline_link *)self;
+    ssize_t n = link_recv(t->inner, buf, cap, meta, err);
+    if (n > 0) {
+        print_frame(buf, (size_t)n, 0, meta);
+    }
+    return n;
+}
+
+/* The frame is shown once its fate is known: a frame a fault stage dropped
+ * was already shown by that stage, and one the tap refused never left. */
+static int timeline_send(struct link *self, const uint8_t *frame, size_t len, const struct link_meta *meta,
+                         char *err)
+{
+    struct timeline_link *t = (struct timeline_link *)self;
+    int sent = link_send(t->inner, frame, len, meta, err);
+    if (sent == 0) {
+        print_frame(frame, len, 1, meta);
+    } else if (sent < 0 && options.print) {
+        char line[256];
+        frame_describe(frame, len, line, sizeof line);
+        log_requested("link", "tx %zuB %s NOT SENT: %s", len, line, err);
+    }
+    return sent;
+}
+
+static unsigned timeline_caps(const struct link *self)
+{
+    return link_caps(((const struct timeline_link *)self)->inner);
+}
+
+static int timeline_wait_fd(const struct link *self)
+{
+    return link_wait_fd(((const struct timeline_link *)self)->inner);
+}
+
+static void timeline_destroy(struct link *self)
+{
+    struct timeline_link *t = (struct timeline_link *)self;
+    link_destroy(t->inner);
+    free(t);
+}
+
+static const struct link_ops timeline_ops = {timeline_recv, timeline_send, timeline_wait_fd, timeline_destroy,
+                                             timeline_caps};
+
+struct link *link_timeline_new(struct link *inner, const struct timeline_options *config)
+{
+    struct timeline_link *t = calloc(1, sizeof *t);
+    if (t == NULL) {
+        return NULL;
+    }
+    t->base.ops = &timeline_ops;
+    t->inner = inner;
+    timeline_configure(config);
+    return &t->base;
+}
+
+void timeline_describe(const uint8_t *frame, size_t len, int tx, char *out, size_t outlen)
+{
+    struct frame_tcp tcp;
+    if (frame_tcp_parse(frame, len, &tcp) != 0) {
+        char summary[256];
+        frame_describe(frame, len, summary, sizeof summary);
+        snprintf(out, outlen, "%s %zuB %s", tx ? "tx" : "rx", len, summary);
+        return;
+    }
+    struct flow_key key;
+    flow_key_of(&tcp, tx, &key);
+    const struct flow *flow = flow_find(&key, 0, 0);
+    struct seg_note note = {0};
+    note.window = tcp.window;
+    char elapsed[32] = "";
+    if (flow != NULL) {
+        const struct flow_half *s = &flow->half[tx ? FLOW_LWIP : FLOW_PEER];
+        const struct flow_half *r = &flow->half[tx ? FLOW_PEER : FLOW_LWIP];
+        note.seq_base = s->has_isn ? s->isn : 0;
+        note.ack_base = r->has_isn ? r->isn : 0;
+        if (flow->scaling && !(tcp.flags & FRAME_TCP_SYN)) {
+            note.window = (uint32_t)tcp.window << s->wscale;
+        }
+        elapsed_text(flow, now_us(), elapsed, sizeof elapsed);
+    }
+    char line[640];
+    timeline_format_segment(&tcp, &note, line, sizeof line);
+    snprintf(out, outlen, "%s %zuB %s%s", tx ? "tx" : "rx", len, elapsed, line);
+}
+
+int timeline_counts(int family, const uint8_t *local, uint16_t local_port, const uint8_t *remote,
+                    uint16_t remote_port, struct timeline_counts *out)
+{
+    struct flow_key key;
+    memset(&key, 0, sizeof key);
+    size_t addr_len = family == AF_INET ? 4 : 16;
+    key.family = (uint8_t)family;
+    memcpy(key.local, local, addr_len);
+    memcpy(key.remote, remote, addr_len);
+    key.local_port = local_port;
+    key.remote_port = remote_port;
+    const struct flow *flow = flow_find(&key, 0, 0);
+    if (flow == NULL) {
+        return -1;
+    }
+    out->sent = flow->half[FLOW_LWIP].counts;
+    out->received = flow->half[FLOW_PEER].counts;
+    return 0;
+}
+
+void timeline_reset(void)
+{
+    flow_forget_all();
+}

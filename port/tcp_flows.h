@@ -1,0 +1,54 @@
+/* The connections the timeline follows, found by address and port in O(1)
+ * and kept in a table of bounded size (least recently seen flow recycled). */
+#ifndef LWIPTAP_TCP_FLOWS_H
+#define LWIPTAP_TCP_FLOWS_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "lwiptap/frame_info.h"
+#include "lwiptap/timeline.h"
+
+#define FLOW_NO_WSCALE 0xff
+
+/* What one side of a connection has sent so far. */
+struct flow_half {
+    uint32_t isn;      /* the base for relative numbers: the SYN's seq, or the first seq seen */
+    uint32_t next_seq; /* one past the highest sequence number sent */
+    uint32_t last_ack;
+    uint32_t last_window; /* in bytes, scaled */
+    uint8_t has_isn, has_ack, has_window, syn_seen;
+    uint8_t wscale; /* the shift this side announced in its SYN, or FLOW_NO_WSCALE */
+    uint32_t dup_acks; /* in a row, same ack and window, while the other side has data in flight */
+    struct timeline_direction counts;
+};
+
+enum { FLOW_LWIP = 0, FLOW_PEER = 1 };
+
+struct flow_key {
+    uint8_t family;
+    uint8_t local[16], remote[16];
+    uint16_t local_port, remote_port;
+};
+
+struct flow {
+    struct flow_key key;
+    struct flow_half half[2]; /* FLOW_LWIP, FLOW_PEER */
+    uint64_t first_us;
+    uint8_t scaling;           /* both SYNs announced a window scale */
+    uint8_t challenge_pending; /* the peer sent a RST or SYN that calls for a challenge ACK */
+    uint8_t peer_syn_unanswered;
+    struct flow *hash_next;
+    struct flow *lru_prev, *lru_next;
+};
+
+/* The key of the connection tcp belongs to; tx: lwIP sent it. */
+void flow_key_of(const struct frame_tcp *tcp, int tx, struct flow_key *key);
+
+/* The flow for key, or NULL. With create, a missing flow is made (recycling
+ * the least recently seen one when the table is full); now_us starts it. */
+struct flow *flow_find(const struct flow_key *key, int create, uint64_t now_us);
+
+void flow_forget_all(void);
+
+#endif

@@ -1,0 +1,37 @@
+/* What a TCP segment is, given what its connection did before: the labels of
+ * the timeline (see lwiptap/timeline.h), worked out from the wire alone. */
+#ifndef LWIPTAP_TIMELINE_ANALYSIS_H
+#define LWIPTAP_TIMELINE_ANALYSIS_H
+
+#include "tcp_flows.h"
+
+enum seg_label {
+    SEG_RETRANSMISSION = 1u << 0,
+    SEG_FAST_RETRANSMISSION = 1u << 1,
+    SEG_ZERO_WINDOW_PROBE = 1u << 2,
+    SEG_KEEPALIVE = 1u << 3,
+    SEG_WINDOW_UPDATE = 1u << 4,
+    SEG_DUPLICATE_ACK = 1u << 5,
+    SEG_CHALLENGE_ACK = 1u << 6,
+    SEG_ZERO_WINDOW = 1u << 7,
+    SEG_GAP_BEFORE = 1u << 8, /* data beyond what the sender sent before: something is missing */
+    SEG_RST_NO_CONNECTION = 1u << 9,
+    SEG_RST_ABORT = 1u << 10,
+    SEG_RST_FROM_PEER = 1u << 11,
+};
+
+struct seg_note {
+    unsigned labels;
+    uint32_t dup_ack_number; /* with SEG_DUPLICATE_ACK: 1 for the first duplicate */
+    uint32_t window;         /* in bytes, scaled when both sides agreed to scale */
+    uint32_t seq_base;       /* subtracted from seq (0 with --absolute) */
+    uint32_t ack_base;       /* subtracted from ack and from SACK blocks */
+};
+
+/* Updates flow with segment tcp (tx: sent by lwIP) and says what it is. */
+void timeline_analyse(struct flow *flow, const struct frame_tcp *tcp, int tx, struct seg_note *note);
+
+/* The window scale option's shift in options, or FLOW_NO_WSCALE. */
+uint8_t tcp_option_wscale(const uint8_t *options, size_t len);
+
+#endif
