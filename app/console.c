@@ -7,6 +7,7 @@
 #include "lwiptap/debug_flags.h"
 #include "lwiptap/log.h"
 #include "stack.h"
+#include "tcp_statelog.h"
 
 #define PROMPT "lwip-tap> "
 
@@ -18,7 +19,7 @@ static void prompt(void)
 
 static void help(void)
 {
-    log_info("console", "commands: stats (lwIP's counters), pcbs (every TCP control block), "
+    log_info("console", "commands: stats (lwIP's counters and every connection's), pcbs (every TCP control block), "
                         "debug [+CAT|-CAT ...] (lwIP's debug categories, e.g. debug +tcp_out -pbuf), "
                         "help, quit");
 }
@@ -59,6 +60,7 @@ static void run_command(struct event_loop *loop, char *cmd)
 {
     if (strcmp(cmd, "stats") == 0) {
         stack_log_stats();
+        tcp_statelog_log_connections();
     } else if (strcmp(cmd, "pcbs") == 0) {
         stack_log_pcbs();
     } else if (strcmp(cmd, "quit") == 0) {

@@ -73,9 +73,16 @@ static void on_signal(struct event_loop *loop, int fd, void *ctx)
 {
     (void)ctx;
     struct signalfd_siginfo info;
-    if (read(fd, &info, sizeof info) == (ssize_t)sizeof info) {
-        log_info("lwip-tap", "%s received, shutting down", strsignal((int)info.ssi_signo));
+    if (read(fd, &info, sizeof info) != (ssize_t)sizeof info) {
+        return;
     }
+    /* SIGUSR1 asks for the numbers, as the console's stats does. */
+    if (info.ssi_signo == SIGUSR1) {
+        stack_log_stats();
+        tcp_statelog_log_connections();
+        return;
+    }
+    log_info("lwip-tap", "%s received, shutting down", strsignal((int)info.ssi_signo));
     event_loop_stop(loop);
 }
 
@@ -86,6 +93,7 @@ static int open_signal_fd(char *err, size_t errlen)
     sigaddset(&mask, SIGINT);
     sigaddset(&mask, SIGTERM);
     sigaddset(&mask, SIGHUP);
+    sigaddset(&mask, SIGUSR1);
     /* Blocked signals wait in the signalfd until the loop reads them. */
     if (sigprocmask(SIG_BLOCK, &mask, NULL) != 0) {
         snprintf(err, errlen, "sigprocmask: %s", strerror(errno));

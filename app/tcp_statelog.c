@@ -3,6 +3,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 #include <time.h>
 
 #include "endpoint.h"
@@ -12,6 +13,7 @@
 #include "lwiptap/frame_info.h"
 #include "lwiptap/hooks.h"
 #include "lwiptap/log.h"
+#include "lwiptap/timeline.h"
 #include "stream_service.h"
 
 #define TCP_STATE_COUNT (TIME_WAIT + 1)
@@ -27,6 +29,9 @@ struct pcb_record {
     int dirty;
     char local[ENDPOINT_STRLEN];
     char remote[ENDPOINT_STRLEN];
+    /* The same as addresses, to find the connection's counts in the timeline. */
+    ip_addr_t local_ip, remote_ip;
+    u16_t local_port, remote_port;
 };
 
 static u8_t ext_arg_id;
@@ -112,29 +117,73 @@ static void enter_state(struct pcb_record *rec, enum tcp_state to)
     rec->state = to;
 }
 
-/* One line at the end of a connection: how long it spent in each state, and
- * lwIP's estimates for it. lwIP measures round trips in 500 ms ticks of its
- * slow timer: sa holds 8 x srtt, sv 4 x rttvar, rto srtt + sv. */
-static void log_summary(const struct pcb_record *rec, const struct tcp_pcb *pcb)
+static void format_counts(const struct timeline_direction *d, char *out, size_t outlen)
+{
+    snprintf(out, outlen, "%llu segments, %llu bytes, %llu retransmissions", (unsigned long long)d->segments,
+             (unsigned long long)d->bytes, (unsigned long long)d->retransmissions);
+}
+
+/* What the timeline counted for the connection: its 64-bit counters, where
+ * lwIP's own wrap at 65536. */
+static void format_traffic(const struct pcb_record *rec, char *out, size_t outlen)
+{
+    struct timeline_counts counts;
+    int family = IP_IS_V6(&rec->local_ip) ? AF_INET6 : AF_INET;
+    const void *local = family == AF_INET6 ? (const void *)ip_2_ip6(&rec->local_ip)->addr
+                                           : (const void *)&ip_2_ip4(&rec->local_ip)->addr;
+    const void *remote = family == AF_INET6 ? (const void *)ip_2_ip6(&rec->remote_ip)->addr
+                                            : (const void *)&ip_2_ip4(&rec->remote_ip)->addr;
+    if (rec->local_port == 0 ||
+        timeline_counts(family, local, rec->local_port, remote, rec->remote_port, &counts) != 0) {
+        snprintf(out, outlen, "traffic not known");
+        return;
+    }
+    char sent[96], received[96];
+    format_counts(&counts.sent, sent, sizeof sent);
+    format_counts(&counts.received, received, sizeof received);
+    snprintf(out, outlen, "sent %s; received %s", sent, received);
+}
+
+/* One line per connection: what went each way, how long it spent in each
+ * state, and lwIP's estimates for it. lwIP measures round trips in 500 ms
+ * ticks of its slow timer: sa holds 8 x srtt, sv 4 x rttvar, rto srtt + sv.
+ * At the end of a connection (final) and on request (stats, SIGUSR1). */
+static void log_summary(const struct pcb_record *rec, const struct tcp_pcb *pcb, int final)
 {
     char spent[320] = "";
     size_t len = 0;
+    uint64_t now = monotonic_us();
     for (int s = SYN_SENT; s < TCP_STATE_COUNT; s++) {
-        if (rec->spent_us[s] != 0 && len < sizeof spent) {
-            len +=
-                (size_t)snprintf(spent + len, sizeof spent - len, "%s%s %.3f ms", len ? ", " : "",
-                                 tcp_debug_state_str((enum tcp_state)s), (double)rec->spent_us[s] / 1000.0);
+        uint64_t us = rec->spent_us[s] + (!final && (int)rec->state == s ? now - rec->state_since_us : 0);
+        if (us != 0 && len < sizeof spent) {
+            len += (size_t)snprintf(spent + len, sizeof spent - len, "%s%s %.3f ms", len ? ", " : "",
+                                    tcp_debug_state_str((enum tcp_state)s), (double)us / 1000.0);
         }
     }
     if (len == 0) {
         return;
     }
+    char traffic[256];
+    format_traffic(rec, traffic, sizeof traffic);
     log_info("tcp-conn",
-             "%s %s time in %s; srtt %d ms, rttvar %d ms, rto %d ms, cwnd %u, ssthresh %u, "
+             "%s %s %s: %s; time in %s; srtt %d ms, rttvar %d ms, rto %d ms, cwnd %u, ssthresh %u, "
              "snd_wnd %u, rcv_wnd %u",
-             rec->local, rec->remote, spent, (pcb->sa >> 3) * TCP_SLOW_INTERVAL,
-             (pcb->sv >> 2) * TCP_SLOW_INTERVAL, pcb->rto * TCP_SLOW_INTERVAL, (unsigned)pcb->cwnd,
-             (unsigned)pcb->ssthresh, (unsigned)pcb->snd_wnd, (unsigned)pcb->rcv_wnd);
+             rec->local, rec->remote, final ? "closed" : tcp_debug_state_str(pcb->state), traffic, spent,
+             (pcb->sa >> 3) * TCP_SLOW_INTERVAL, (pcb->sv >> 2) * TCP_SLOW_INTERVAL, pcb->rto * TCP_SLOW_INTERVAL,
+             (unsigned)pcb->cwnd, (unsigned)pcb->ssthresh, (unsigned)pcb->snd_wnd, (unsigned)pcb->rcv_wnd);
+}
+
+void tcp_statelog_log_connections(void)
+{
+    struct tcp_pcb *lists[2] = {tcp_active_pcbs, tcp_tw_pcbs};
+    for (int i = 0; i < 2; i++) {
+        for (struct tcp_pcb *pcb = lists[i]; pcb != NULL; pcb = pcb->next) {
+            const struct pcb_record *rec = initialized ? tcp_ext_arg_get(pcb, ext_arg_id) : NULL;
+            if (rec != NULL) {
+                log_summary(rec, pcb, 0);
+            }
+        }
+    }
 }
 
 static void record_destroyed(u8_t id, void *data)
@@ -149,7 +198,7 @@ static void record_destroyed(u8_t id, void *data)
     enter_state(rec, CLOSED);
     /* The pcb is still whole while lwIP calls its destroy callbacks. */
     if (!listener && enabled) {
-        log_summary(rec, rec->pcb);
+        log_summary(rec, rec->pcb, 1);
     }
     free(rec);
 }
@@ -205,6 +254,12 @@ static void check_pcb(struct tcp_pcb *pcb, enum statelog_cause cause)
     /* lwIP clears the ports of a pcb it takes off its lists: keep the last names. */
     if (pcb->state != CLOSED || rec->local[0] == '\0') {
         endpoint_format(&pcb->local_ip, pcb->local_port, rec->local, sizeof rec->local);
+    }
+    if (pcb->state != CLOSED && pcb->state != LISTEN) {
+        ip_addr_copy(rec->local_ip, pcb->local_ip);
+        ip_addr_copy(rec->remote_ip, pcb->remote_ip);
+        rec->local_port = pcb->local_port;
+        rec->remote_port = pcb->remote_port;
     }
     if (pcb->state == LISTEN) {
         snprintf(rec->remote, sizeof rec->remote, "*:*");

@@ -45,6 +45,10 @@ void tcp_statelog_set_context(enum statelog_cause cause);
  * logs the differences. */
 void tcp_statelog_checkpoint(enum statelog_cause cause);
 
+/* A tcp-conn line for every open connection: traffic each way (the
+ * timeline's counts), time in each state, lwIP's RTT estimates and windows. */
+void tcp_statelog_log_connections(void);
+
 /* How many pcb comparisons the log has made: what a frame costs it. */
 uint64_t tcp_statelog_comparisons(void);
 

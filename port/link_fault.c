@@ -335,6 +335,12 @@ static int fault_wait_fd(const struct link *self)
 static void fault_destroy(struct link *self)
 {
     struct fault_link *f = (struct fault_link *)self;
+    /* Output still held (delay, reorder, rate) leaves now: lwIP sent it, and
+     * the last ACK or FIN of a shutdown must not vanish with the stage. */
+    char err[LINK_ERR_LEN];
+    if (release_due_output(f, UINT64_MAX, err) != 0) {
+        log_warn("fault", "held frames not sent at exit: %s", err);
+    }
     link_destroy(f->inner);
     for (int i = 0; i < 2; i++) {
         fault_queue_clear(&f->dir[i].held);

@@ -46,11 +46,20 @@ static void offload_text(const struct link_meta *meta, char *out, size_t outlen)
     }
 }
 
-static void print_frame(const uint8_t *frame, size_t len, int tx,
-                        const struct link_meta *meta)
+/* A frame's timeline entry: worked out when the frame passes (so that the
+ * connection's analysis sees every frame lwIP sent, even one a fault stage
+ * then drops), printed once its fate is known. */
+struct entry {
+    char line[1100];
+    char why[640]; /* --explain */
+};
+
+static void make_entry(const uint8_t *frame, size_t len, int tx, const struct link_meta *meta, struct entry *e)
 {
-    char line[768], offload[48];
+    char offload[48], body[768];
     offload_text(meta, offload, sizeof offload);
+    e->line[0] = '\0';
+    e->why[0] = '\0';
     struct frame_tcp tcp;
     uint64_t now = now_us();
     struct flow *flow = NULL;
@@ -61,8 +70,8 @@ static void print_frame(const uint8_t *frame, size_t len, int tx,
     }
     if (flow == NULL) {
         if (options.print) {
-            frame_describe(frame, len, line, sizeof line);
-            log_requested("link", "%s %zuB %s%s", tx ? "tx" : "rx", len, line, offload);
+            frame_describe(frame, len, body, sizeof body);
+            snprintf(e->line, sizeof e->line, "%s %zuB %s%s", tx ? "tx" : "rx", len, body, offload);
         }
         return;
     }
@@ -77,41 +86,55 @@ static void print_frame(const uint8_t *frame, size_t len, int tx,
     }
     char elapsed[32], labels[192];
     elapsed_text(flow, now, elapsed, sizeof elapsed);
-    timeline_format_segment(&tcp, &note, line, sizeof line);
+    timeline_format_segment(&tcp, &note, body, sizeof body);
     timeline_format_labels(&note, labels, sizeof labels);
-    log_requested("link", "%s %zuB %s%s%s%s", tx ? "tx" : "rx", len, elapsed, line, labels, offload);
+    snprintf(e->line, sizeof e->line, "%s %zuB %s%s%s%s", tx ? "tx" : "rx", len, elapsed, body, labels, offload);
     if (options.explain) {
-        char why[640];
-        timeline_explain_segment(flow, &tcp, &note, tx, why, sizeof why);
-        if (why[0] != '\0') {
-            log_requested("explain", "%s", why);
-        }
+        timeline_explain_segment(flow, &tcp, &note, tx, e->why, sizeof e->why);
     }
 }
+
+static void print_entry(const struct entry *e)
+{
+    if (e->line[0] != '\0') {
+        log_requested("link", "%s", e->line);
+    }
+    if (e->why[0] != '\0') {
+        log_requested("explain", "%s", e->why);
+    }
+}
+
+/* The output frame being sent right now, for timeline_describe(): a fault
+ * stage inside this one that drops it says what the timeline would have. */
+static const struct entry *sending;
 
 static ssize_t timeline_recv(struct link *self, uint8_t *buf, size_t cap, struct link_meta *meta, char *err)
 {
     struct timeline_link *t = (struct timeline_link *)self;
     ssize_t n = link_recv(t->inner, buf, cap, meta, err);
     if (n > 0) {
-        print_frame(buf, (size_t)n, 0, meta);
+        struct entry e;
+        make_entry(buf, (size_t)n, 0, meta, &e);
+        print_entry(&e);
     }
     return n;
 }
 
-/* The frame is shown once its fate is known: a frame a fault stage dropped
- * was already shown by that stage, and one the tap refused never left. */
+/* A frame a fault stage dropped was shown by that stage, and one the tap
+ * refused never left: only a frame that was sent is shown as sent. */
 static int timeline_send(struct link *self, const uint8_t *frame, size_t len, const struct link_meta *meta,
                          char *err)
 {
     struct timeline_link *t = (struct timeline_link *)self;
+    struct entry e;
+    make_entry(frame, len, 1, meta, &e);
+    sending = &e;
     int sent = link_send(t->inner, frame, len, meta, err);
+    sending = NULL;
     if (sent == 0) {
-        print_frame(frame, len, 1, meta);
+        print_entry(&e);
     } else if (sent < 0 && options.print) {
-        char line[256];
-        frame_describe(frame, len, line, sizeof line);
-        log_requested("link", "tx %zuB %s NOT SENT: %s", len, line, err);
+        log_requested("link", "%s NOT SENT: %s", e.line, err);
     }
     return sent;
 }
@@ -150,6 +173,10 @@ struct link *link_timeline_new(struct link *inner, const struct timeline_options
 
 void timeline_describe(const uint8_t *frame, size_t len, int tx, char *out, size_t outlen)
 {
+    if (tx && sending != NULL && sending->line[0] != '\0') {
+        snprintf(out, outlen, "%s", sending->line);
+        return;
+    }
     struct frame_tcp tcp;
     if (frame_tcp_parse(frame, len, &tcp) != 0) {
         char summary[256];

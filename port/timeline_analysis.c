@@ -97,9 +97,10 @@ static void note_data(struct flow_half *s, const struct flow_half *r, const stru
     } else if (seq_after(tcp->seq, s->next_seq)) {
         note->labels |= SEG_GAP_BEFORE;
     }
+    /* Bytes count once, when the sequence space first covers them: bytes
+     * skipped by a gap count here, and not again when they are resent. */
     if (seq_after(end, s->next_seq)) {
-        uint32_t fresh = end - s->next_seq;
-        s->counts.bytes += fresh > tcp->payload_len ? tcp->payload_len : fresh;
+        s->counts.bytes += end - s->next_seq - ((tcp->flags & FRAME_TCP_FIN) ? 1u : 0u);
         s->next_seq = end;
     }
 }

@@ -271,7 +271,9 @@ START_TEST(time_wait_lasts_two_msl)
     ck_assert_ptr_nonnull(strstr(fixture_log(), "192.0.2.1:40000 TIME_WAIT -> CLOSED via timer"));
     /* The summary at the end: every state it went through, and lwIP's estimates. */
     static const char *const summary[] = {
-        "tcp-conn: 192.0.2.2:1234 192.0.2.1:40000 time in SYN_RCVD ",
+        /* The peer: SYN, ACK, "bye\n", FIN; lwIP: SYN-ACK, its FIN, the ACK of the peer's. */
+        "tcp-conn: 192.0.2.2:1234 192.0.2.1:40000 closed: sent 3 segments, 0 bytes, 0 retransmissions; "
+        "received 4 segments, 4 bytes, 0 retransmissions; time in SYN_RCVD ",
         " ms, ESTABLISHED ",
         " ms, FIN_WAIT_1 ",
         " ms, TIME_WAIT ",
