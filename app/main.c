@@ -16,6 +16,7 @@
 #include "lwip/init.h"
 #include "lwip/timeouts.h"
 #include "lwiptap/debug_flags.h"
+#include "lwiptap/diag.h"
 #include "lwiptap/guard.h"
 #include "lwiptap/log.h"
 #include "lwiptap/mem_budget.h"
@@ -281,8 +282,14 @@ static void shut_down(struct app *app)
             break;
         }
     }
-    tcp_statelog_set_context(STATELOG_CAUSE_APP);
+    int left = stack_open_connections();
+    if (left > 0) {
+        log_info("lwip-tap", "%d connection%s still open after the %d ms shutdown grace: resetting (RST)", left,
+                 left == 1 ? "" : "s", SHUTDOWN_GRACE_MS);
+    }
+    tcp_statelog_set_context(STATELOG_CAUSE_SHUTDOWN);
     stack_abort_all();
+    tcp_statelog_set_context(STATELOG_CAUSE_APP);
     stack_log_stats();
     stack_down(&app->stack);
 }
@@ -326,6 +333,7 @@ static int run(const struct lwiptap_config *cfg)
     static struct app app; /* holds 128 KiB of frame buffers: not for the stack */
     char err[LINK_ERR_LEN] = "";
     lwiptap_debug_mask = cfg->debug_mask;
+    lwiptap_diag_set_interface_name(cfg->tap);
     log_set_level(cfg->log_level);
 
     if ((cfg->pcap_path != NULL && !pcap_writable(cfg->pcap_path)) ||
@@ -344,6 +352,7 @@ static int run(const struct lwiptap_config *cfg)
     tcp_guard_init(&guard);
     tcp_statelog_init();
     tcp_statelog_set_enabled(cfg->state_log);
+    tcp_statelog_set_explain(cfg->explain && cfg->state_log);
     stream_service_set_probe(tcp_statelog_probe);
     if (stack_up(&app.stack, cfg, link, err, sizeof err) != 0) {
         log_error("lwip-tap", "%s", err);

@@ -40,6 +40,7 @@ static struct pcb_record dirty_list = {.dirty_prev = &dirty_list, .dirty_next = 
 static u32_t ticks_walked; /* tcp_ticks at the last comparison of every pcb */
 static uint64_t comparisons;
 static int enabled = 1;
+static int explain;
 static enum statelog_cause context = STATELOG_CAUSE_APP;
 static int rx_flags = -2; /* -2: no frame is being handled; -1: a non-TCP frame */
 /* The flags of a RST lwIP is sending right now, or -1. lwIP unlinks a pcb,
@@ -60,7 +61,53 @@ static void describe_cause(enum statelog_cause cause, char *out, size_t outlen)
             return;
         }
     }
-    snprintf(out, outlen, "%s", cause == STATELOG_CAUSE_TIMER ? "timer" : "app");
+    snprintf(out, outlen, "%s",
+             cause == STATELOG_CAUSE_TIMER ? "timer" : cause == STATELOG_CAUSE_SHUTDOWN ? "shutdown" : "app");
+}
+
+/* What a transition means, for --explain (RFC 9293's state diagram in words). */
+static const char *explain_transition(enum tcp_state from, enum tcp_state to, const char *why)
+{
+    switch (to) {
+    case LISTEN:
+        return "The service listens: lwIP will answer a SYN to this port.";
+    case SYN_SENT:
+        return "lwIP has sent a SYN (an active open) and waits for the SYN-ACK.";
+    case SYN_RCVD:
+        return "lwIP has answered the SYN with its own SYN-ACK and waits for the ACK that completes the handshake.";
+    case ESTABLISHED:
+        return "The connection is open: both sides may send data now.";
+    case FIN_WAIT_1:
+        return "lwIP's application closed first (an active close): lwIP sends a FIN and waits for its ACK.";
+    case FIN_WAIT_2:
+        return "The peer acknowledged lwIP's FIN; lwIP still receives until the peer sends its own FIN.";
+    case CLOSE_WAIT:
+        return "The peer closed its side (a passive close for lwIP): lwIP may still send until its application "
+               "closes too.";
+    case CLOSING:
+        return "Both FINs crossed on the wire (a simultaneous close): each side waits for the ACK of its own FIN.";
+    case LAST_ACK:
+        return "lwIP's application has closed too: lwIP sent its FIN and waits for the last ACK.";
+    case TIME_WAIT:
+        return "Both sides have closed. The side that closed first waits 2 MSL, so that a late segment of this "
+               "connection cannot be taken for part of a new one.";
+    case CLOSED:
+        if (strstr(why, "tx [R") != NULL) {
+            return "lwIP ended the connection with a RST: no goodbye, and whatever was in flight is lost.";
+        }
+        if (strncmp(why, "rx [R", 5) == 0) {
+            return "The peer's RST ended the connection at once.";
+        }
+        if (from == TIME_WAIT) {
+            return "TIME_WAIT is over: the connection is gone for good.";
+        }
+        if (from == LISTEN) {
+            return "The listener is closed: a SYN to this port now gets a RST.";
+        }
+        return "The connection is closed and lwIP frees its state.";
+    default:
+        return "";
+    }
 }
 
 static void log_transition(const struct pcb_record *rec, enum tcp_state to, enum statelog_cause cause)
@@ -78,6 +125,9 @@ static void log_transition(const struct pcb_record *rec, enum tcp_state to, enum
     }
     log_info("tcp-state", "%s %s %s -> %s via %s", rec->local, rec->remote, tcp_debug_state_str(rec->state),
              tcp_debug_state_str(to), why);
+    if (explain) {
+        log_requested("explain", "%s", explain_transition(rec->state, to, why));
+    }
 }
 
 static void mark_clean(struct pcb_record *rec)
@@ -368,6 +418,11 @@ void tcp_statelog_set_context(enum statelog_cause cause)
 void tcp_statelog_set_enabled(int on)
 {
     enabled = on;
+}
+
+void tcp_statelog_set_explain(int on)
+{
+    explain = on;
 }
 
 void tcp_statelog_init(void)

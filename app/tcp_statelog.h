@@ -4,8 +4,10 @@
  *   <time> INFO tcp-state: <local> <remote> <OLD> -> <NEW> via <cause>
  *
  * <cause> is "rx [<flags>]" (the received segment, tcpdump notation), "rx [-]"
- * (a received frame that is not TCP), "app" (our own call, e.g. tcp_close) or
- * "timer" (an lwIP timer, e.g. TIME_WAIT expiring).
+ * (a received frame that is not TCP), "app" (our own call, e.g. tcp_close),
+ * "timer" (an lwIP timer, e.g. TIME_WAIT expiring) or "shutdown" (lwip-tap
+ * resetting what is still open when its shutdown grace ends); a change to
+ * CLOSED that sent a RST adds ", tx [R.]".
  *
  * lwIP has no state-change hook, so the log compares pcbs with their last
  * logged state at each point where a change can happen: each frame in or out,
@@ -29,11 +31,14 @@ enum statelog_cause {
     STATELOG_CAUSE_CONTEXT, /* whatever the stack is doing now: rx of a frame, a timer, or the app */
     STATELOG_CAUSE_APP,
     STATELOG_CAUSE_TIMER,
+    STATELOG_CAUSE_SHUTDOWN, /* lwip-tap resets what the shutdown grace left open */
 };
 
 /* Must run after lwip_init() and before any pcb exists. */
 void tcp_statelog_init(void);
 void tcp_statelog_set_enabled(int enabled);
+/* --explain: a plain-language line under each transition. */
+void tcp_statelog_set_explain(int explain);
 
 /* Wraps the link so every frame gives the log its rx/tx context. */
 struct link *tcp_statelog_wrap(struct link *inner);

@@ -6,6 +6,7 @@
 
 #include "fixture.h"
 #include "lwiptap/debug_flags.h"
+#include "lwiptap/diag.h"
 #include "lwiptap/log.h"
 #include "suites.h"
 #include "wire.h"
@@ -57,10 +58,26 @@ START_TEST(debug_categories_change_at_run_time)
 }
 END_TEST
 
+/* lwIP calls our interface "tp0" (or "tp"); the user knows it as the tap. */
+START_TEST(debug_lines_name_the_tap)
+{
+    lwiptap_diag_set_interface_name("tap0");
+    lwiptap_diag("netif: added interface %c%c IP addr 192.0.2.2\n", 't', 'p');
+    lwiptap_diag("ip4_input: packet accepted on interface %c%c%u\n", 't', 'p', 0u);
+    lwiptap_diag("http tpx stp0 tp01 stays\n");
+    const char *log = fixture_log();
+    ck_assert_ptr_nonnull(strstr(log, "lwip: netif: added interface tap0 IP addr 192.0.2.2"));
+    ck_assert_ptr_nonnull(strstr(log, "lwip: ip4_input: packet accepted on interface tap0\n"));
+    ck_assert_ptr_nonnull(strstr(log, "lwip: http tpx stp0 tp01 stays"));
+    lwiptap_diag_set_interface_name(NULL);
+}
+END_TEST
+
 Suite *debug_suite(void)
 {
     Suite *s = suite_create("debug");
     fixture_add_test(s, debug_ip_prints_the_header_dump_even_when_quiet);
     fixture_add_test(s, debug_categories_change_at_run_time);
+    fixture_add_test(s, debug_lines_name_the_tap);
     return s;
 }

@@ -14,6 +14,7 @@
 #include "peer.h"
 #include "stream_service.h"
 #include "suites.h"
+#include "tcp_statelog.h"
 
 #define PEER_ISS 5000u
 
@@ -286,6 +287,26 @@ START_TEST(explain_speaks_under_each_segment)
 }
 END_TEST
 
+START_TEST(explain_speaks_under_each_state_change)
+{
+    struct peer p;
+    trace_on(0, 1);
+    tcp_statelog_set_explain(1);
+    size_t from = strlen(fixture_log());
+    peer_init(&p, 40000, ECHO_PORT, PEER_ISS);
+    peer_connect(&p);
+    peer_send(&p, TCPF_ACK | TCPF_FIN, NULL, 0);
+    drain(&p);
+    peer_send(&p, TCPF_ACK, NULL, 0);
+    LINES(STATE "LISTEN -> SYN_RCVD via rx \\[S\\]$", "^explain: lwIP has answered the SYN with its own SYN-ACK",
+          STATE "SYN_RCVD -> ESTABLISHED", "^explain: The connection is open",
+          STATE "ESTABLISHED -> CLOSE_WAIT", "^explain: The peer closed its side \\(a passive close for lwIP\\)",
+          STATE "CLOSE_WAIT -> LAST_ACK", "^explain: lwIP's application has closed too",
+          STATE "LAST_ACK -> CLOSED via rx", "^explain: The connection is closed and lwIP frees its state\\.$");
+    tcp_statelog_set_explain(0);
+}
+END_TEST
+
 /* The counts kept per connection: 64-bit, and retransmissions apart. */
 START_TEST(counts_follow_a_connection)
 {
@@ -321,6 +342,7 @@ Suite *timeline_suite(void)
     fixture_add_test(s, keepalive_probes_are_labelled);
     fixture_add_test(s, zero_window_and_its_probes);
     fixture_add_test(s, explain_speaks_under_each_segment);
+    fixture_add_test(s, explain_speaks_under_each_state_change);
     fixture_add_test(s, counts_follow_a_connection);
     return s;
 }

@@ -10,6 +10,9 @@ void lwiptap_diag(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 /* Logs the failed assertion and aborts: an lwIP invariant is broken. */
 void lwiptap_assert_failed(const char *msg, const char *file, int line) __attribute__((noreturn));
 
+/* Debug lines name our interface NAME (the tap) where lwIP says "tp0". */
+void lwiptap_diag_set_interface_name(const char *name);
+
 uint32_t lwiptap_random(void);
 
 #endif
