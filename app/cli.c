@@ -34,6 +34,7 @@ enum long_only_option {
     OPT_TRACE,
     OPT_ABSOLUTE,
     OPT_EXPLAIN,
+    OPT_DIAGRAM,
     OPT_PCAP,
     OPT_PCAP_STACK,
     OPT_SEED,
@@ -67,6 +68,7 @@ static const struct option long_options[] = {
     {"trace", no_argument, NULL, OPT_TRACE},
     {"absolute", no_argument, NULL, OPT_ABSOLUTE},
     {"explain", no_argument, NULL, OPT_EXPLAIN},
+    {"diagram", required_argument, NULL, OPT_DIAGRAM},
     {"pcap", required_argument, NULL, OPT_PCAP},
 #define FAULT_OPTIONS(name, kind)                                                                        \
     {name, required_argument, NULL, OPT_FAULT + (kind) * FAULT_SCOPES + FAULT_BOTH},                          \
@@ -122,6 +124,8 @@ void cli_usage(FILE *out)
             "  --absolute          --trace: raw sequence numbers, like tcpdump -S\n"
             "  --explain           --trace, with a plain-language line under each segment\n"
             "                      and each state change, for learning TCP\n"
+            "  --diagram FILE.svg  draw each TCP connection as a ladder diagram: the first\n"
+            "                      in FILE.svg, the next in FILE-2.svg, FILE-3.svg, ...\n"
             "  --pcap FILE         write every frame that crossed the tap, both ways, to a\n"
             "                      pcap file (what tcpdump -i on the tap would see)\n"
             "  --pcap-stack FILE   the same as lwIP saw and sent them: before --drop on\n"
@@ -525,6 +529,9 @@ enum cli_result cli_parse(int argc, char **argv, struct lwiptap_config *cfg, FIL
         case OPT_EXPLAIN:
             cfg->explain = 1;
             cfg->trace = 1;
+            break;
+        case OPT_DIAGRAM:
+            cfg->diagram_path = optarg;
             break;
         case OPT_ABSOLUTE:
             cfg->absolute = 1;

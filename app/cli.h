@@ -27,6 +27,7 @@ struct lwiptap_config {
     int trace;
     int absolute; /* --trace with raw sequence numbers */
     int explain;  /* --trace with a plain-language line under each event */
+    const char *diagram_path; /* --diagram: SVG ladder diagrams */
     const char *pcap_path;
     struct link_fault_config fault; /* its seed comes from seed */
     const char *pcap_stack_path; /* the frames as the stack saw them */

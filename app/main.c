@@ -11,6 +11,7 @@
 #include "connect_session.h"
 #include "endpoint.h"
 #include "console.h"
+#include "diagram.h"
 #include "event_loop.h"
 #include "iperf_service.h"
 #include "lwip/init.h"
@@ -290,6 +291,7 @@ static void shut_down(struct app *app)
     tcp_statelog_set_context(STATELOG_CAUSE_SHUTDOWN);
     stack_abort_all();
     tcp_statelog_set_context(STATELOG_CAUSE_APP);
+    diagram_finish();
     stack_log_stats();
     stack_down(&app->stack);
 }
@@ -340,9 +342,14 @@ static int run(const struct lwiptap_config *cfg)
         (cfg->pcap_stack_path != NULL && !pcap_writable(cfg->pcap_stack_path))) {
         return 1;
     }
+    if (cfg->diagram_path != NULL && diagram_start(cfg->diagram_path, err, sizeof err) != 0) {
+        log_error("lwip-tap", "%s", err);
+        return 1;
+    }
     struct link *link = build_link(cfg, err);
     if (link == NULL) {
         log_error("lwip-tap", "%s", err);
+        diagram_finish();
         return 1;
     }
     mem_budget_set_limit((size_t)cfg->mem_limit_mib << 20);
@@ -357,6 +364,7 @@ static int run(const struct lwiptap_config *cfg)
     if (stack_up(&app.stack, cfg, link, err, sizeof err) != 0) {
         log_error("lwip-tap", "%s", err);
         link_destroy(link);
+        diagram_finish();
         return 1;
     }
     app.signal_fd = open_signal_fd(err, sizeof err);

@@ -41,6 +41,12 @@ static u32_t ticks_walked; /* tcp_ticks at the last comparison of every pcb */
 static uint64_t comparisons;
 static int enabled = 1;
 static int explain;
+static tcp_statelog_listener_fn transition_listener;
+
+void tcp_statelog_set_listener(tcp_statelog_listener_fn fn)
+{
+    transition_listener = fn;
+}
 static enum statelog_cause context = STATELOG_CAUSE_APP;
 static int rx_flags = -2; /* -2: no frame is being handled; -1: a non-TCP frame */
 /* The flags of a RST lwIP is sending right now, or -1. lwIP unlinks a pcb,
@@ -127,6 +133,9 @@ static void log_transition(const struct pcb_record *rec, enum tcp_state to, enum
              tcp_debug_state_str(to), why);
     if (explain) {
         log_requested("explain", "%s", explain_transition(rec->state, to, why));
+    }
+    if (transition_listener != NULL && rec->local_port != 0) {
+        transition_listener(&rec->local_ip, rec->local_port, &rec->remote_ip, rec->remote_port, rec->state, to);
     }
 }
 

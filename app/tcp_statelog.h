@@ -50,6 +50,12 @@ void tcp_statelog_set_context(enum statelog_cause cause);
  * logs the differences. */
 void tcp_statelog_checkpoint(enum statelog_cause cause);
 
+/* Called for every transition the log reports (listeners aside), with the
+ * connection's ends; NULL stops. */
+typedef void (*tcp_statelog_listener_fn)(const ip_addr_t *local, u16_t local_port, const ip_addr_t *remote,
+                                         u16_t remote_port, enum tcp_state from, enum tcp_state to);
+void tcp_statelog_set_listener(tcp_statelog_listener_fn fn);
+
 /* A tcp-conn line for every open connection: traffic each way (the
  * timeline's counts), time in each state, lwIP's RTT estimates and windows. */
 void tcp_statelog_log_connections(void);

@@ -243,6 +243,7 @@ static ssize_t fault_recv(struct link *self, uint8_t *buf, size_t cap, struct li
         if (x.drop) {
             d->counts->dropped++;
             log_fault(0, buf, (size_t)n, "DROPPED by --drop");
+            timeline_input_dropped(buf, (size_t)n);
             n = 0;
             continue;
         }

@@ -52,7 +52,40 @@ static void offload_text(const struct link_meta *meta, char *out, size_t outlen)
 struct entry {
     char line[1100];
     char why[640]; /* --explain */
+    int is_tcp;
+    struct frame_tcp tcp;
+    struct seg_note note;
+    char labels[192];
 };
+
+static void (*listener)(const struct timeline_segment *segment);
+
+void timeline_set_listener(void (*fn)(const struct timeline_segment *segment))
+{
+    listener = fn;
+}
+
+static void tell_listener(const struct entry *e, int tx, int dropped)
+{
+    if (listener == NULL || !e->is_tcp) {
+        return;
+    }
+    const struct frame_tcp *t = &e->tcp;
+    struct timeline_segment seg = {t->family,
+                                   tx ? t->src : t->dst,
+                                   tx ? t->dst : t->src,
+                                   tx ? t->src_port : t->dst_port,
+                                   tx ? t->dst_port : t->src_port,
+                                   tx,
+                                   dropped,
+                                   t->flags,
+                                   t->seq - e->note.seq_base,
+                                   t->ack - e->note.ack_base,
+                                   e->note.window,
+                                   t->payload_len,
+                                   e->labels};
+    listener(&seg);
+}
 
 static void make_entry(const uint8_t *frame, size_t len, int tx, const struct link_meta *meta, struct entry *e)
 {
@@ -60,6 +93,8 @@ static void make_entry(const uint8_t *frame, size_t len, int tx, const struct li
     offload_text(meta, offload, sizeof offload);
     e->line[0] = '\0';
     e->why[0] = '\0';
+    e->labels[0] = '\0';
+    e->is_tcp = 0;
     struct frame_tcp tcp;
     uint64_t now = now_us();
     struct flow *flow = NULL;
@@ -75,22 +110,29 @@ static void make_entry(const uint8_t *frame, size_t len, int tx, const struct li
         }
         return;
     }
-    struct seg_note note;
-    timeline_analyse(flow, &tcp, tx, &note);
+    struct seg_note *note = &e->note;
+    timeline_analyse(flow, &tcp, tx, note);
+    e->is_tcp = 1;
+    e->tcp = tcp;
+    if (!options.print && listener == NULL) {
+        return;
+    }
+    timeline_format_labels(note, e->labels, sizeof e->labels);
     if (!options.print) {
         return;
     }
+    struct seg_note shown = *note;
     if (options.absolute) {
-        note.seq_base = 0;
-        note.ack_base = 0;
+        shown.seq_base = 0;
+        shown.ack_base = 0;
     }
-    char elapsed[32], labels[192];
+    char elapsed[32];
     elapsed_text(flow, now, elapsed, sizeof elapsed);
-    timeline_format_segment(&tcp, &note, body, sizeof body);
-    timeline_format_labels(&note, labels, sizeof labels);
-    snprintf(e->line, sizeof e->line, "%s %zuB %s%s%s%s", tx ? "tx" : "rx", len, elapsed, body, labels, offload);
+    timeline_format_segment(&tcp, &shown, body, sizeof body);
+    snprintf(e->line, sizeof e->line, "%s %zuB %s%s%s%s", tx ? "tx" : "rx", len, elapsed, body, e->labels,
+             offload);
     if (options.explain) {
-        timeline_explain_segment(flow, &tcp, &note, tx, e->why, sizeof e->why);
+        timeline_explain_segment(flow, &tcp, &shown, tx, e->why, sizeof e->why);
     }
 }
 
@@ -116,6 +158,7 @@ static ssize_t timeline_recv(struct link *self, uint8_t *buf, size_t cap, struct
         struct entry e;
         make_entry(buf, (size_t)n, 0, meta, &e);
         print_entry(&e);
+        tell_listener(&e, 0, 0);
     }
     return n;
 }
@@ -131,6 +174,9 @@ static int timeline_send(struct link *self, const uint8_t *frame, size_t len, co
     sending = &e;
     int sent = link_send(t->inner, frame, len, meta, err);
     sending = NULL;
+    if (sent >= 0) {
+        tell_listener(&e, 1, sent == LINK_SEND_DROPPED);
+    }
     if (sent == 0) {
         print_entry(&e);
     } else if (sent < 0 && options.print) {
@@ -203,6 +249,29 @@ void timeline_describe(const uint8_t *frame, size_t len, int tx, char *out, size
     char line[640];
     timeline_format_segment(&tcp, &note, line, sizeof line);
     snprintf(out, outlen, "%s %zuB %s%s", tx ? "tx" : "rx", len, elapsed, line);
+}
+
+void timeline_input_dropped(const uint8_t *frame, size_t len)
+{
+    struct entry e = {.is_tcp = 0};
+    if (listener == NULL || frame_tcp_parse(frame, len, &e.tcp) != 0) {
+        return;
+    }
+    struct flow_key key;
+    flow_key_of(&e.tcp, 0, &key);
+    /* A lost first SYN starts its connection's picture too. */
+    const struct flow *flow = flow_find(&key, 1, now_us());
+    if (flow == NULL) {
+        return;
+    }
+    const struct flow_half *s = &flow->half[FLOW_PEER];
+    const struct flow_half *r = &flow->half[FLOW_LWIP];
+    e.is_tcp = 1;
+    e.note.seq_base = s->has_isn ? s->isn : e.tcp.seq;
+    e.note.ack_base = r->has_isn ? r->isn : 0;
+    e.note.window = e.tcp.window;
+    e.labels[0] = '\0';
+    tell_listener(&e, 0, 1);
 }
 
 int timeline_counts(int family, const uint8_t *local, uint16_t local_port, const uint8_t *remote,
