@@ -363,7 +363,7 @@ static void draw_segment(FILE *out, const struct event *e, int y)
                 x1, y, x2, y2, colour);
     }
     fprintf(out, "<text x=\"%d\" y=\"%d\" text-anchor=\"middle\" class=\"label\" fill=\"%s\">", (HOST_X + LWIP_X) / 2,
-            y + ARROW_DROP / 2 - 6, colour);
+            y + 2, colour);
     put_text(out, e->text);
     if (e->dropped) {
         put_text(out, " LOST");

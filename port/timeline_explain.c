@@ -67,7 +67,7 @@ static int explain_labels(const struct seg_note *note, const char *who, char *ou
 /* Sentences are built from parts: the first letter up, no space at the end. */
 static void tidy(char *out)
 {
-    if (out[0] >= 'a' && out[0] <= 'z') {
+    if (out[0] >= 'a' && out[0] <= 'z' && strncmp(out, "lwIP", 4) != 0) {
         out[0] = (char)(out[0] - 'a' + 'A');
     }
     size_t n = strlen(out);

@@ -17,6 +17,7 @@
 # Environment:
 #   LWIPTAP_DEMO_SKIP_BUILD=1  do not run scripts/setup.sh and cmake (tests use this)
 #   LWIPTAP_BUILD_DIR=DIR      build directory to use (default: <repo>/build)
+#   LWIPTAP_DEMO_DIAGRAMS=DIR  where the ladder diagrams go (default: /tmp/lwip-tap-demo)
 #
 # Exit code: 0 if the handshake, the echo replies and the teardown were all
 # seen (for a lesson: if what it explains happened), 1 otherwise (or if
@@ -133,6 +134,32 @@ tidy() {
     sed -E 's/, options \[nop,nop,TS val [0-9]+ ecr [0-9]+\]//'
 }
 
+# lwIP's own timeline (--explain) of the connection from host port $1: its
+# segments, its state changes and the plain-language line under each.
+timeline_of() {
+    awk -v seg_from="$HOST4.$1 > " -v seg_to="> $HOST4.$1:" -v conn=" $HOST4:$1 " '
+        / INFO link: (rx|tx) / { mine = index($0, seg_from) || index($0, seg_to); if (mine) print; next }
+        / INFO tcp-state: / { mine = index($0, conn) > 0; if (mine) print; next }
+        / INFO explain: / { if (mine) print; next }
+        { mine = 0 }' "$LOG" |
+        sed -E -e 's/.* INFO link: rx [0-9]+B (t\+[0-9.]+) [^ ]+ > [^ ]+: Flags /\1  host -> lwIP  /' \
+            -e 's/.* INFO link: tx [0-9]+B (t\+[0-9.]+) [^ ]+ > [^ ]+: Flags /\1  lwIP -> host  /' \
+            -e 's/.* INFO tcp-state: [^ ]+ [^ ]+ (.*)/              lwIP state: \1/' \
+            -e 's/.* INFO explain: /              | /'
+}
+
+# Prints lines $2.. of timeline file $1 (up to line $3, or to the end), the
+# explanations folded to the terminal's width.
+show_timeline() {
+    local file=$1 from=$2 to=${3:-\$}
+    sed -n "${from},${to}p" "$file" | tidy | while IFS= read -r line; do
+        case $line in
+        "              | "*) printf '%s\n' "${line#              | }" | fold -s -w 74 | sed 's/^/                | /' ;;
+        *) printf '    %s\n' "$line" ;;
+        esac
+    done
+}
+
 # The tcpdump lines of one connection, host port $1 and lwIP port $2.
 conn_lines() {
     grep -E -- " ($HOST4\\.$1 > $LWIP4\\.$2|$LWIP4\\.$2 > $HOST4\\.$1): " "$CAPTURE" || true
@@ -185,7 +212,12 @@ CAPTURE=$WORK/capture.txt
 NS=lt-demo-$$
 sandbox_tap_ns "$NS" "$HOST4" "$HOST6" || die "cannot set up tap0 in a network namespace ($NS)"
 
-ns_bg "$LWIPTAP" --tap tap0 --ip "$LWIP4/24" --ip6 "$LWIP6/64" </dev/null 2>"$LOG"
+# The ladder diagrams outlive the demo's scratch files: they are for a browser.
+DIAGRAMS=${LWIPTAP_DEMO_DIAGRAMS:-${TMPDIR:-/tmp}/lwip-tap-demo}
+mkdir -p "$DIAGRAMS" || die "cannot create $DIAGRAMS for the diagrams"
+rm -f "$DIAGRAMS"/connection*.svg
+ns_bg "$LWIPTAP" --tap tap0 --ip "$LWIP4/24" --ip6 "$LWIP6/64" --explain --diagram "$DIAGRAMS/connection.svg" \
+    </dev/null 2>"$LOG"
 LWIP_PID=$BG_PID
 wait_for_line "$LOG" 'lwip-tap: up on' 10 || {
     cat "$LOG" >&2
@@ -272,38 +304,37 @@ if [ "$client_rc" -ne 0 ]; then
 fi
 printf '    %s(client port: %s)%s\n' "$DIM" "$sp" "$RESET"
 
+# The sections come from lwIP's own --explain timeline: each segment as lwIP
+# saw it (relative seq/ack), each state change where it happened, and under
+# each a line that says what it means.
+timeline_of "$sp" >"$WORK/serial.timeline"
+established=$(grep -n -m1 -- '-> ESTABLISHED' "$WORK/serial.timeline" | cut -d: -f1)
+established=${established:-$(wc -l <"$WORK/serial.timeline")}
+[ "$(sed -n "$((established + 1))p" "$WORK/serial.timeline" | cut -c1-16)" != "              | " ] ||
+    established=$((established + 1))
+fin=$(grep -n -m1 -E '(host -> lwIP|lwIP -> host)  \[F' "$WORK/serial.timeline" | cut -d: -f1)
+fin=${fin:-$(($(wc -l <"$WORK/serial.timeline") + 1))}
+
 header "The three-way handshake (serial connection, client port $sp)"
-explain "1. [S]  SYN: the client ($HOST4, the kernel) asks to open a connection and" \
-    "   announces its initial sequence number (seq)." \
-    "2. [S.] SYN-ACK: lwIP ($LWIP4) accepts: its own seq, ack = client seq + 1, and" \
-    "   its options: mss 1460 (largest segment it takes), wscale (window scaling)," \
-    "   sackOK (selective acknowledgements allowed), TS val (timestamps)." \
-    "3. [.]  ACK: the client acknowledges lwIP's seq + 1. The connection is open."
+explain "From lwIP's own timeline (lwip-tap --explain): time since the first segment," \
+    "who sent it, the flags, seq and ack counted from each side's first sequence" \
+    "number, the window in bytes and the TCP options; lwIP's state changes in between."
 printf '\n'
-printf '%s\n' "$serial_syn" "$serial_synack" "$serial_ack" | grep . | indent
+show_timeline "$WORK/serial.timeline" 1 "$established"
 
 header "Data exchange"
-explain "[P.] segments carry data (length = bytes); [.] segments only acknowledge." \
-    "Each line from the client is answered by lwIP with one segment: \"0hello\\n\" is 7 bytes." \
-    "(Here and below, the timestamp option each segment carries is left out.)"
+explain "(Here and below, the timestamp option each segment carries is left out.)"
 printf '\n'
-head -n $((first_fin - 1)) "$WORK/serial.cap" | tail -n +4 | tidy | indent
+show_timeline "$WORK/serial.timeline" "$((established + 1))" "$((fin - 1))"
 
 header "Teardown"
-explain "On \"bye\" lwIP closes first (an active close) and sends [F.], a FIN: \"I have" \
-    "nothing more to send\". The client closes its side too, [F.] the other way," \
-    "and the last FIN is acknowledged with a final [.] ACK."
 printf '\n'
-tail -n +"$first_fin" "$WORK/serial.cap" | tidy | indent
+show_timeline "$WORK/serial.timeline" "$fin"
 
-header "lwIP's TCP state log for the same connection ($LWIP4:$SERIAL_PORT <-> $HOST4:$sp)"
-explain "lwip-tap logs every state change of every lwIP connection, with its cause:" \
-    "rx [flags] = a segment received, app = our own call (here: close on bye)," \
-    "timer = an lwIP timer. FIN_WAIT_1: lwIP sent its FIN and waits for its ACK;" \
-    "TIME_WAIT: the side that closed first lingers a while, so that it can" \
-    "acknowledge the peer's FIN again if the final ACK got lost."
+header "The same connection on the wire (tcpdump -i tap0 -n -S: absolute numbers)"
+explain "What the kernel's tcpdump saw: the same segments, generated by lwIP in user space."
 printf '\n'
-grep -E "tcp-state: .* $HOST4:$sp " "$LOG" | sed -E 's/^[^ ]+T([0-9:.]+)Z INFO tcp-state: /\1  /' | indent
+tidy <"$WORK/serial.cap" | indent
 
 # ------------------------------------------------------------------ echo
 
@@ -318,9 +349,8 @@ while IFS= read -r line; do
     printf '    lwIP answers:  %s\n' "$line"
 done <"$WORK/nc-out.txt"
 printf '\n'
-tidy <"$WORK/echo.cap" | indent
-printf '\n'
-grep -E "tcp-state: .* $HOST4:$ep " "$LOG" | sed -E 's/^[^ ]+T([0-9:.]+)Z INFO tcp-state: /\1  /' | indent
+timeline_of "$ep" >"$WORK/echo.timeline"
+show_timeline "$WORK/echo.timeline" 1
 
 # ------------------------------------------------------------------ verdict
 
@@ -354,6 +384,16 @@ grep -qE "$LWIP4\\.$ECHO_PORT > $HOST4\\.$ep: Flags \\[F" "$WORK/echo.cap" ||
 grep -qE "$HOST4\\.$ep > $LWIP4\\.$ECHO_PORT: Flags \\[F" "$WORK/echo.cap" ||
     missing+=("FIN from the client (echo connection)")
 [ "$lwip_rc" -eq 0 ] || missing+=("a clean lwip-tap exit after SIGTERM (code $lwip_rc)")
+
+diagrams=$(ls "$DIAGRAMS"/connection*.svg 2>/dev/null | wc -l)
+[ "$diagrams" -ge 2 ] || missing+=("a ladder diagram of each connection in $DIAGRAMS")
+
+header "Ladder diagrams"
+explain "lwip-tap --diagram drew each connection as the textbooks do: open these in a browser."
+printf '\n'
+for svg in "$DIAGRAMS"/connection*.svg; do
+    [ -e "$svg" ] && printf '    file://%s\n' "$svg"
+done
 
 header "Result"
 if [ ${#missing[@]} -eq 0 ]; then

@@ -81,7 +81,9 @@ e2e_cleanup() {
     set +e
     trap - EXIT INT TERM ERR
     sandbox_teardown
-    if [ "$rc" -eq 0 ] && [ "$E2E_STATUS" -eq 0 ] || [ "$E2E_STATUS" -eq 77 ]; then
+    if [ "${LWIPTAP_E2E_KEEP:-0}" = 1 ]; then
+        say "files kept in $E2E_WORK (LWIPTAP_E2E_KEEP=1)"
+    elif [ "$rc" -eq 0 ] && [ "$E2E_STATUS" -eq 0 ] || [ "$E2E_STATUS" -eq 77 ]; then
         rm -rf "$E2E_WORK"
     fi
     exit "$rc"

@@ -13,19 +13,26 @@ build=$(cd "$(dirname "$LWIPTAP")/.." && pwd)
 [ "$build/bin/lwip-tap" -ef "$LWIPTAP" ] || fail "lwip-tap is not in <build>/bin: $LWIPTAP"
 
 rc=0
-LWIPTAP_DEMO_SKIP_BUILD=1 LWIPTAP_BUILD_DIR="$build" timeout 90 bash "$demo" \
+LWIPTAP_DEMO_SKIP_BUILD=1 LWIPTAP_BUILD_DIR="$build" LWIPTAP_DEMO_DIAGRAMS="$E2E_WORK/diagrams" timeout 90 bash "$demo" \
     >"$E2E_WORK/demo-output.txt" 2>&1 || rc=$?
 assert_eq 0 "$rc" "demo.sh exit code"
 out="$E2E_WORK/demo-output.txt"
 for section in '== Setup ==' '== ping \(IPv4\)' '== ping6 \(IPv6\)' '== Serial echo session' \
     '== The three-way handshake' '== Data exchange ==' '== Teardown ==' \
-    "== lwIP's TCP state log" '== Echo session' '== Result =='; do
+    '== The same connection on the wire' '== Echo session' '== Ladder diagrams ==' '== Result =='; do
     assert_file_contains "$out" "^$section" "demo section '$section'"
 done
 assert_file_contains "$out" '^    lwIP answers:  0hello$' "demo transcript"
 assert_file_contains "$out" '^    lwIP answers:  1world$' "demo transcript"
-assert_file_contains "$out" "$LWIP4\.1234 > $HOST4\.[0-9]+: Flags \[S\.\].*mss 1460" "demo SYN-ACK line"
-assert_file_contains "$out" 'ESTABLISHED -> FIN_WAIT_1 via app' "demo state log"
+assert_file_contains "$out" "$LWIP4\.1234 > $HOST4\.[0-9]+: Flags \[S\.\].*mss 1460" "demo SYN-ACK line (tcpdump)"
+# The sections are lwIP's --explain timeline: relative numbers, states, and a line under each.
+assert_file_contains "$out" '^    t\+0\.000000  host -> lwIP  \[S\], seq 0, win [0-9]+, options \[mss' "demo timeline SYN"
+assert_file_contains "$out" '^    t\+[0-9.]+  lwIP -> host  \[S\.\], seq 0, ack 1, .*mss 1460' "demo timeline SYN-ACK"
+assert_file_contains "$out" '^                \| SYN-ACK: lwIP agrees' "demo explanation under the SYN-ACK"
+assert_file_contains "$out" '^                  lwIP state: ESTABLISHED -> FIN_WAIT_1 via app' "demo state change"
+assert_file_contains "$out" '^                \| lwIP.s application closed first \(an active close\)' "demo explanation of FIN_WAIT_1"
+assert_file_contains "$out" '^    file://.*/connection\.svg$' "demo diagram of the first connection"
+assert_file_contains "$out" '^    file://.*/connection-2\.svg$' "demo diagram of the second connection"
 assert_file_contains "$out" '^OK: ' "demo verdict"
 assert_namespace_gone "$out" demo
 e2e_pass
