@@ -23,11 +23,18 @@ void timeline_configure(const struct timeline_options *new_options)
     options = *new_options;
 }
 
-static uint64_t now_us(void)
+static uint64_t monotonic_us(void)
 {
     struct timespec ts;
     clock_gettime(CLOCK_MONOTONIC, &ts);
     return (uint64_t)ts.tv_sec * 1000000u + (uint64_t)ts.tv_nsec / 1000u;
+}
+
+static uint64_t (*now_us)(void) = monotonic_us;
+
+void timeline_set_clock(uint64_t (*clock_us)(void))
+{
+    now_us = clock_us != NULL ? clock_us : monotonic_us;
 }
 
 static void elapsed_text(const struct flow *flow, uint64_t now, char *out, size_t outlen)
@@ -111,7 +118,7 @@ static void make_entry(const uint8_t *frame, size_t len, int tx, const struct li
         return;
     }
     struct seg_note *note = &e->note;
-    timeline_analyse(flow, &tcp, tx, note);
+    timeline_analyse(flow, &tcp, tx, now, note);
     e->is_tcp = 1;
     e->tcp = tcp;
     if (!options.print && listener == NULL) {

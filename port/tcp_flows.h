@@ -10,6 +10,7 @@
 #include "lwiptap/timeline.h"
 
 #define FLOW_NO_WSCALE 0xff
+#define FLOW_SENT_MEMORY 4
 
 /* What one side of a connection has sent so far. */
 struct flow_half {
@@ -20,6 +21,13 @@ struct flow_half {
     uint8_t has_isn, has_ack, has_window, syn_seen;
     uint8_t wscale; /* the shift this side announced in its SYN, or FLOW_NO_WSCALE */
     uint32_t dup_acks; /* in a row, same ack and window, while the other side has data in flight */
+    /* When the last few segments were sent, by starting sequence number: a
+     * retransmission says how long after its previous copy it came. */
+    struct {
+        uint32_t seq;
+        uint64_t us;
+    } sent[FLOW_SENT_MEMORY];
+    uint8_t sent_next;
     struct timeline_direction counts;
 };
 

@@ -129,12 +129,32 @@ static void note_ack_only(struct flow *flow, struct flow_half *s, const struct f
     }
 }
 
-void timeline_analyse(struct flow *flow, const struct frame_tcp *tcp, int tx, struct seg_note *note)
+/* Remembers when a segment starting at seq was sent, and says how long ago
+ * the previous copy went (0 when it is not remembered). */
+static uint64_t note_sent(struct flow_half *s, uint32_t seq, uint64_t now_us)
+{
+    /* Stored plus one: 0 marks an empty slot, and a clock may start at 0. */
+    uint64_t stamp = now_us + 1;
+    for (int i = 0; i < FLOW_SENT_MEMORY; i++) {
+        if (s->sent[i].us != 0 && s->sent[i].seq == seq) {
+            uint64_t before = stamp - s->sent[i].us;
+            s->sent[i].us = stamp;
+            return before != 0 ? before : 1;
+        }
+    }
+    s->sent[s->sent_next].seq = seq;
+    s->sent[s->sent_next].us = stamp;
+    s->sent_next = (uint8_t)((s->sent_next + 1) % FLOW_SENT_MEMORY);
+    return 0;
+}
+
+void timeline_analyse(struct flow *flow, const struct frame_tcp *tcp, int tx, uint64_t now_us, struct seg_note *note)
 {
     struct flow_half *s = &flow->half[tx ? FLOW_LWIP : FLOW_PEER];
     struct flow_half *r = &flow->half[tx ? FLOW_PEER : FLOW_LWIP];
     note->labels = 0;
     note->dup_ack_number = 0;
+    note->resent_after_us = 0;
     s->counts.segments++;
 
     if (tcp->flags & FRAME_TCP_SYN) {
@@ -168,6 +188,12 @@ void timeline_analyse(struct flow *flow, const struct frame_tcp *tcp, int tx, st
     }
     if (!(note->labels & SEG_DUPLICATE_ACK)) {
         s->dup_acks = 0;
+    }
+    if ((tcp->flags & (FRAME_TCP_SYN | FRAME_TCP_FIN)) || tcp->payload_len > 0) {
+        uint64_t before = note_sent(s, tcp->seq, now_us);
+        if (note->labels & (SEG_RETRANSMISSION | SEG_FAST_RETRANSMISSION)) {
+            note->resent_after_us = before;
+        }
     }
     if (tcp->window == 0 && !(tcp->flags & FRAME_TCP_RST)) {
         note->labels |= SEG_ZERO_WINDOW;

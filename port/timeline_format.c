@@ -130,6 +130,13 @@ void timeline_format_labels(const struct seg_note *note, char *out, size_t outle
             continue;
         }
         append(out, outlen, &used, "%s%s", used == 0 ? " (" : ", ", label_names[i].name);
+        if ((label_names[i].label & (SEG_RETRANSMISSION | SEG_FAST_RETRANSMISSION)) && note->resent_after_us != 0) {
+            if (note->resent_after_us < 1000) {
+                append(out, outlen, &used, " after <1 ms");
+            } else {
+                append(out, outlen, &used, " after %llu ms", (unsigned long long)(note->resent_after_us + 500) / 1000);
+            }
+        }
         if (label_names[i].label == SEG_DUPLICATE_ACK) {
             append(out, outlen, &used, " #%u", note->dup_ack_number);
         }

@@ -11,6 +11,11 @@ u32_t sys_now(void)
     return now_ms;
 }
 
+uint64_t fake_clock_now_us(void)
+{
+    return (uint64_t)now_ms * 1000u;
+}
+
 static void run_due_timers(void)
 {
     tcp_statelog_set_context(STATELOG_CAUSE_TIMER);

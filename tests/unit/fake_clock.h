@@ -9,4 +9,7 @@
  * with the TCP state log blaming what changes on "timer" as app/main.c does. */
 void fake_clock_advance(uint32_t ms);
 
+/* The same clock in microseconds, for the link stages that keep their own time. */
+uint64_t fake_clock_now_us(void);
+
 #endif

@@ -65,6 +65,8 @@ static void bring_up_stack(void)
     /* In app/main.c's order: guard, timeline, state log. The timeline stays
      * silent unless a test asks (timeline_configure). */
     struct timeline_options quiet = {0, 0, 0};
+    timeline_set_clock(fake_clock_now_us);
+    link_fault_set_clock(fake_clock_now_us);
     struct link *link = tcp_statelog_wrap(
         link_timeline_new(link_guard_new(fake_link_base(fx.wire), NETIF_LINK_DEFAULT_MTU), &quiet));
     ck_assert_ptr_nonnull(link);

@@ -82,6 +82,9 @@ void timeline_set_listener(void (*listener)(const struct timeline_segment *segme
 /* A fault stage dropped this input frame before the timeline could see it. */
 void timeline_input_dropped(const uint8_t *frame, size_t len);
 
+/* Tests give the timeline their fake clock (microseconds); NULL restores CLOCK_MONOTONIC. */
+void timeline_set_clock(uint64_t (*now_us)(void));
+
 /* Forgets every flow: the next segment of a connection starts a new one. */
 void timeline_reset(void);
 
