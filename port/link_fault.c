@@ -1,3 +1,7 @@
+/* The fault stages: one link stage per kind of fault, chained in netem's
+ * order (drop nearest the stack, then corrupt, duplicate, reorder, delay,
+ * and the rate nearest the wire), each with its own random stream per
+ * direction, so that adding one fault does not move another's decisions. */
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -18,12 +22,13 @@
 #define RX_READS_PER_CALL 64
 
 enum { RX = 0, TX = 1 };
+enum fault_kind { DROP, CORRUPT, DUPLICATE, REORDER, DELAY, RATE, KINDS };
 
 #define TEXT(x) #x
 #define NUMBER_TEXT(x) TEXT(x)
 #define REORDERED "REORDERED by --reorder (held " NUMBER_TEXT(LINK_FAULT_REORDER_MS) " ms)"
 
-struct fault_direction_state {
+struct stage_direction {
     const struct link_fault_direction *config;
     uint32_t rng;
     struct fault_queue held;
@@ -31,12 +36,13 @@ struct fault_direction_state {
     struct link_fault_counts *counts;
 };
 
-struct fault_link {
+struct fault_stage {
     struct link base;
     struct link *inner;
+    enum fault_kind kind;
     struct link_fault_config config;
-    struct fault_direction_state dir[2];
-    int timed;    /* some direction holds frames back */
+    struct stage_direction dir[2];
+    int timed;    /* the stage holds frames back */
     int epoll_fd; /* the inner link's fd and timer_fd, when timed */
     int timer_fd;
     uint8_t scratch[LINK_MAX_FRAME]; /* an output frame being corrupted */
@@ -49,20 +55,32 @@ const struct link_fault_stats *link_fault_stats(void)
     return &stats;
 }
 
-static int direction_active(const struct link_fault_direction *d)
+static int kind_active(enum fault_kind kind, const struct link_fault_direction *d)
 {
-    return d->drop_percent > 0.0 || d->corrupt_percent > 0.0 || d->duplicate_percent > 0.0 ||
-           d->reorder_percent > 0.0 || d->delay_ms > 0 || d->jitter_ms > 0 || d->rate_bps > 0;
-}
-
-static int direction_timed(const struct link_fault_direction *d)
-{
-    return d->reorder_percent > 0.0 || d->delay_ms > 0 || d->jitter_ms > 0 || d->rate_bps > 0;
+    switch (kind) {
+    case DROP:
+        return d->drop_percent > 0.0;
+    case CORRUPT:
+        return d->corrupt_percent > 0.0;
+    case DUPLICATE:
+        return d->duplicate_percent > 0.0;
+    case REORDER:
+        return d->reorder_percent > 0.0;
+    case DELAY:
+        return d->delay_ms > 0 || d->jitter_ms > 0;
+    default:
+        return d->rate_bps > 0;
+    }
 }
 
 int link_fault_active(const struct link_fault_config *config)
 {
-    return direction_active(&config->rx) || direction_active(&config->tx);
+    for (int k = 0; k < KINDS; k++) {
+        if (kind_active((enum fault_kind)k, &config->rx) || kind_active((enum fault_kind)k, &config->tx)) {
+            return 1;
+        }
+    }
+    return 0;
 }
 
 static uint64_t monotonic_us(void)
@@ -88,13 +106,10 @@ static uint32_t next_random(uint32_t *rng)
     return *rng;
 }
 
-/* A configured fault draws a number for every frame, hit or not, so each
- * decision depends only on the seed and the frame's place in its direction. */
+/* A stage draws a number for every frame, hit or not, so each decision
+ * depends only on the seed and the frame's place in its direction. */
 static int chance(uint32_t *rng, double percent)
 {
-    if (percent <= 0.0) {
-        return 0;
-    }
     return (double)next_random(rng) / 4294967296.0 * 100.0 < percent;
 }
 
@@ -104,40 +119,6 @@ static void log_fault(int tx, const uint8_t *frame, size_t len, const char *what
     char line[768];
     timeline_describe(frame, len, tx, line, sizeof line);
     log_info("fault", "%s %s", line, what);
-}
-
-struct decision {
-    int drop, corrupt, duplicate, reorder;
-    uint64_t hold_us; /* from now until the frame is due */
-};
-
-static struct decision decide(struct fault_direction_state *d, size_t len, uint64_t now)
-{
-    const struct link_fault_direction *c = d->config;
-    struct decision x = {0};
-    x.drop = chance(&d->rng, c->drop_percent);
-    x.corrupt = chance(&d->rng, c->corrupt_percent);
-    x.duplicate = chance(&d->rng, c->duplicate_percent);
-    x.reorder = chance(&d->rng, c->reorder_percent);
-    int64_t delay_us = (int64_t)c->delay_ms * 1000;
-    if (c->jitter_ms > 0) {
-        uint32_t span = c->jitter_ms * 2000u + 1u;
-        delay_us += (int64_t)(next_random(&d->rng) % span) - (int64_t)c->jitter_ms * 1000;
-    }
-    if (delay_us < 0) {
-        delay_us = 0;
-    }
-    uint64_t due = now + (uint64_t)delay_us;
-    if (c->rate_bps > 0 && !x.drop) {
-        uint64_t start = due > d->link_free_us ? due : d->link_free_us;
-        due = start + (uint64_t)len * 8u * 1000000u / c->rate_bps;
-        d->link_free_us = due;
-    }
-    if (x.reorder) {
-        due += LINK_FAULT_REORDER_MS * 1000u;
-    }
-    x.hold_us = due - now;
-    return x;
 }
 
 /* Flips one bit of the layer-4 checksum, which any receiver detects: a
@@ -159,14 +140,39 @@ static int corrupt(uint8_t *frame, size_t len, struct link_meta *meta, uint32_t 
     return 1;
 }
 
-static void arm_timer(struct fault_link *f)
+/* How long the frame waits in a timed stage (0: it goes on at once). */
+static uint64_t hold_time(struct fault_stage *s, struct stage_direction *d, size_t len, uint64_t now)
 {
-    if (!f->timed) {
-        return;
+    const struct link_fault_direction *c = d->config;
+    switch (s->kind) {
+    case REORDER:
+        return chance(&d->rng, c->reorder_percent) ? LINK_FAULT_REORDER_MS * 1000u : 0;
+    case DELAY: {
+        int64_t delay_us = (int64_t)c->delay_ms * 1000;
+        if (c->jitter_ms > 0) {
+            uint32_t span = c->jitter_ms * 2000u + 1u;
+            delay_us += (int64_t)(next_random(&d->rng) % span) - (int64_t)c->jitter_ms * 1000;
+        }
+        return delay_us > 0 ? (uint64_t)delay_us : 0;
     }
+    case RATE: {
+        if (c->rate_bps == 0) {
+            return 0;
+        }
+        uint64_t start = now > d->link_free_us ? now : d->link_free_us;
+        d->link_free_us = start + (uint64_t)len * 8u * 1000000u / c->rate_bps;
+        return d->link_free_us - now;
+    }
+    default:
+        return 0;
+    }
+}
+
+static void arm_timer(struct fault_stage *s)
+{
     uint64_t due = 0;
     for (int i = 0; i < 2; i++) {
-        const struct held_frame *h = f->dir[i].held.head;
+        const struct held_frame *h = s->dir[i].held.head;
         if (h != NULL && (due == 0 || h->due_us < due)) {
             due = h->due_us;
         }
@@ -177,14 +183,14 @@ static void arm_timer(struct fault_link *f)
         spec.it_value.tv_sec = (time_t)(due / 1000000u);
         spec.it_value.tv_nsec = (long)(due % 1000000u) * 1000 + 1;
     }
-    timerfd_settime(f->timer_fd, TFD_TIMER_ABSTIME, &spec, NULL);
+    timerfd_settime(s->timer_fd, TFD_TIMER_ABSTIME, &spec, NULL);
 }
 
-/* Queues a frame to be due at due; a full queue drops it. */
-static int hold(struct fault_link *f, int dir, const uint8_t *frame, size_t len, const struct link_meta *meta,
+/* Queues a frame, due at due; a full queue drops it (and says so). */
+static int hold(struct fault_stage *s, int dir, const uint8_t *frame, size_t len, const struct link_meta *meta,
                 uint64_t due)
 {
-    struct fault_direction_state *d = &f->dir[dir];
+    struct stage_direction *d = &s->dir[dir];
     if (d->held.count >= LINK_FAULT_QUEUE_MAX || fault_queue_put(&d->held, due, frame, len, meta) != 0) {
         d->counts->overflowed++;
         log_fault(dir == TX, frame, len, "DROPPED: the fault stage holds too many frames");
@@ -193,11 +199,11 @@ static int hold(struct fault_link *f, int dir, const uint8_t *frame, size_t len,
     return 0;
 }
 
-static int release_due_output(struct fault_link *f, uint64_t now, char *err)
+static int release_due_output(struct fault_stage *s, uint64_t now, char *err)
 {
     struct held_frame *h;
-    while ((h = fault_queue_take_due(&f->dir[TX].held, now)) != NULL) {
-        int rc = link_send(f->inner, h->data, h->len, h->has_meta ? &h->meta : NULL, err);
+    while ((h = fault_queue_take_due(&s->dir[TX].held, now)) != NULL) {
+        int rc = link_send(s->inner, h->data, h->len, h->has_meta ? &h->meta : NULL, err);
         free(h);
         if (rc < 0) {
             return -1;
@@ -206,10 +212,10 @@ static int release_due_output(struct fault_link *f, uint64_t now, char *err)
     return 0;
 }
 
-static ssize_t take_held_input(struct fault_link *f, uint64_t now, uint8_t *buf, size_t cap,
+static ssize_t take_held_input(struct fault_stage *s, uint64_t now, uint8_t *buf, size_t cap,
                                struct link_meta *meta)
 {
-    struct held_frame *h = fault_queue_take_due(&f->dir[RX].held, now);
+    struct held_frame *h = fault_queue_take_due(&s->dir[RX].held, now);
     if (h == NULL) {
         return 0;
     }
@@ -220,188 +226,262 @@ static ssize_t take_held_input(struct fault_link *f, uint64_t now, uint8_t *buf,
     return (ssize_t)len;
 }
 
-static ssize_t fault_recv(struct link *self, uint8_t *buf, size_t cap, struct link_meta *meta, char *err)
+/* What this stage does to one input frame: 1 to hand it on now, 0 when it
+ * took the frame (dropped or held). */
+static int on_input(struct fault_stage *s, uint8_t *buf, size_t len, struct link_meta *meta, uint64_t now)
 {
-    struct fault_link *f = (struct fault_link *)self;
-    struct fault_direction_state *d = &f->dir[RX];
-    uint64_t now = now_us();
-    if (f->timed) {
-        uint64_t expirations;
-        while (read(f->timer_fd, &expirations, sizeof expirations) > 0) {
+    struct stage_direction *d = &s->dir[RX];
+    const struct link_fault_direction *c = d->config;
+    switch (s->kind) {
+    case DROP:
+        if (!chance(&d->rng, c->drop_percent)) {
+            return 1;
         }
-        if (release_due_output(f, now, err) != 0) {
+        d->counts->dropped++;
+        log_fault(0, buf, len, "DROPPED by --drop");
+        timeline_input_dropped(buf, len);
+        return 0;
+    case CORRUPT:
+        if (chance(&d->rng, c->corrupt_percent) && corrupt(buf, len, meta, &d->rng)) {
+            d->counts->corrupted++;
+            log_fault(0, buf, len, "CORRUPTED by --corrupt (checksum bit flipped)");
+        }
+        return 1;
+    case DUPLICATE:
+        if (chance(&d->rng, c->duplicate_percent)) {
+            d->counts->duplicated++;
+            log_fault(0, buf, len, "DUPLICATED by --duplicate");
+            hold(s, RX, buf, len, meta, now); /* the copy comes on the next receive */
+        }
+        return 1;
+    default: {
+        uint64_t wait = hold_time(s, d, len, now);
+        if (wait == 0) {
+            return 1;
+        }
+        if (s->kind == REORDER) {
+            d->counts->reordered++;
+            log_fault(0, buf, len, REORDERED);
+        } else {
+            d->counts->delayed++;
+        }
+        hold(s, RX, buf, len, meta, now + wait);
+        return 0;
+    }
+    }
+}
+
+static ssize_t stage_recv(struct link *self, uint8_t *buf, size_t cap, struct link_meta *meta, char *err)
+{
+    struct fault_stage *s = (struct fault_stage *)self;
+    uint64_t now = now_us();
+    if (s->timed) {
+        uint64_t expirations;
+        while (read(s->timer_fd, &expirations, sizeof expirations) > 0) {
+        }
+        if (release_due_output(s, now, err) != 0) {
             return -1;
         }
     }
-    ssize_t n = take_held_input(f, now, buf, cap, meta);
+    ssize_t n = take_held_input(s, now, buf, cap, meta);
     for (int reads = 0; n == 0 && reads < RX_READS_PER_CALL; reads++) {
-        n = link_recv(f->inner, buf, cap, meta, err);
+        n = link_recv(s->inner, buf, cap, meta, err);
         if (n <= 0) {
             break;
         }
-        struct decision x = decide(d, (size_t)n, now);
-        if (x.drop) {
-            d->counts->dropped++;
-            log_fault(0, buf, (size_t)n, "DROPPED by --drop");
-            timeline_input_dropped(buf, (size_t)n);
-            n = 0;
-            continue;
-        }
-        if (x.corrupt && corrupt(buf, (size_t)n, meta, &d->rng)) {
-            d->counts->corrupted++;
-            log_fault(0, buf, (size_t)n, "CORRUPTED by --corrupt (checksum bit flipped)");
-        }
-        if (x.duplicate) {
-            d->counts->duplicated++;
-            log_fault(0, buf, (size_t)n, "DUPLICATED by --duplicate");
-            hold(f, RX, buf, (size_t)n, meta, now + x.hold_us);
-        }
-        if (x.reorder) {
-            d->counts->reordered++;
-            log_fault(0, buf, (size_t)n, REORDERED);
-        }
-        if (x.hold_us > 0) {
-            d->counts->delayed++;
-            hold(f, RX, buf, (size_t)n, meta, now + x.hold_us);
-            n = take_held_input(f, now, buf, cap, meta);
+        if (!on_input(s, buf, (size_t)n, meta, now)) {
+            n = take_held_input(s, now, buf, cap, meta);
         }
     }
-    arm_timer(f);
+    if (s->timed) {
+        arm_timer(s);
+    }
     return n;
 }
 
-static int fault_send(struct link *self, const uint8_t *frame, size_t len, const struct link_meta *meta,
+static int stage_send(struct link *self, const uint8_t *frame, size_t len, const struct link_meta *meta,
                       char *err)
 {
-    struct fault_link *f = (struct fault_link *)self;
-    struct fault_direction_state *d = &f->dir[TX];
+    struct fault_stage *s = (struct fault_stage *)self;
+    struct stage_direction *d = &s->dir[TX];
+    const struct link_fault_direction *c = d->config;
     uint64_t now = now_us();
-    struct decision x = decide(d, len, now);
-    if (x.drop) {
-        d->counts->dropped++;
-        log_fault(1, frame, len, "DROPPED by --drop");
-        return LINK_SEND_DROPPED;
-    }
+    int copies = 1;
     struct link_meta own_meta;
-    if (x.corrupt && len <= sizeof f->scratch) {
-        memcpy(f->scratch, frame, len);
-        if (meta != NULL) {
-            own_meta = *meta;
+    switch (s->kind) {
+    case DROP:
+        if (chance(&d->rng, c->drop_percent)) {
+            d->counts->dropped++;
+            log_fault(1, frame, len, "DROPPED by --drop");
+            return LINK_SEND_DROPPED;
         }
-        if (corrupt(f->scratch, len, NULL, &d->rng)) {
-            d->counts->corrupted++;
-            log_fault(1, frame, len, "CORRUPTED by --corrupt (checksum bit flipped)");
-            frame = f->scratch;
-            meta = meta != NULL ? &own_meta : NULL;
-        }
-    }
-    int copies = x.duplicate ? 2 : 1;
-    if (x.duplicate) {
-        d->counts->duplicated++;
-        log_fault(1, frame, len, "DUPLICATED by --duplicate");
-    }
-    if (x.reorder) {
-        d->counts->reordered++;
-        log_fault(1, frame, len, REORDERED);
-    }
-    if (x.hold_us > 0) {
-        d->counts->delayed++;
-        for (int i = 0; i < copies; i++) {
-            if (hold(f, TX, frame, len, meta, now + x.hold_us) != 0) {
-                return LINK_SEND_DROPPED;
+        break;
+    case CORRUPT:
+        if (chance(&d->rng, c->corrupt_percent) && len <= sizeof s->scratch) {
+            memcpy(s->scratch, frame, len);
+            if (corrupt(s->scratch, len, NULL, &d->rng)) {
+                d->counts->corrupted++;
+                log_fault(1, frame, len, "CORRUPTED by --corrupt (checksum bit flipped)");
+                if (meta != NULL) {
+                    own_meta = *meta;
+                    meta = &own_meta;
+                }
+                frame = s->scratch;
             }
         }
-        arm_timer(f);
+        break;
+    case DUPLICATE:
+        if (chance(&d->rng, c->duplicate_percent)) {
+            d->counts->duplicated++;
+            log_fault(1, frame, len, "DUPLICATED by --duplicate");
+            copies = 2;
+        }
+        break;
+    default: {
+        uint64_t wait = hold_time(s, d, len, now);
+        if (wait == 0) {
+            break;
+        }
+        if (s->kind == REORDER) {
+            d->counts->reordered++;
+            log_fault(1, frame, len, REORDERED);
+        } else {
+            d->counts->delayed++;
+        }
+        if (hold(s, TX, frame, len, meta, now + wait) != 0) {
+            return LINK_SEND_DROPPED;
+        }
+        arm_timer(s);
         return 0;
     }
+    }
     for (int i = 0; i < copies; i++) {
-        if (link_send(f->inner, frame, len, meta, err) != 0) {
-            return -1;
+        int rc = link_send(s->inner, frame, len, meta, err);
+        if (rc != 0) {
+            return rc;
         }
     }
     return 0;
 }
 
-static unsigned fault_caps(const struct link *self)
+static unsigned stage_caps(const struct link *self)
 {
-    return link_caps(((const struct fault_link *)self)->inner);
+    return link_caps(((const struct fault_stage *)self)->inner);
 }
 
-static int fault_wait_fd(const struct link *self)
+static int stage_wait_fd(const struct link *self)
 {
-    const struct fault_link *f = (const struct fault_link *)self;
-    return f->timed ? f->epoll_fd : link_wait_fd(f->inner);
+    const struct fault_stage *s = (const struct fault_stage *)self;
+    return s->timed ? s->epoll_fd : link_wait_fd(s->inner);
 }
 
-static void fault_destroy(struct link *self)
+/* Frees the stage alone, and hands back its inner link. */
+static struct link *unwrap(struct fault_stage *s)
 {
-    struct fault_link *f = (struct fault_link *)self;
-    /* Output still held (delay, reorder, rate) leaves now: lwIP sent it, and
-     * the last ACK or FIN of a shutdown must not vanish with the stage. */
+    struct link *inner = s->inner;
+    for (int i = 0; i < 2; i++) {
+        fault_queue_clear(&s->dir[i].held);
+    }
+    if (s->timed) {
+        close(s->epoll_fd);
+        close(s->timer_fd);
+    }
+    free(s);
+    return inner;
+}
+
+static void stage_destroy(struct link *self)
+{
+    struct fault_stage *s = (struct fault_stage *)self;
+    /* Output still held leaves now: lwIP sent it, and the last ACK or FIN of
+     * a shutdown must not vanish with the stage. */
     char err[LINK_ERR_LEN];
-    if (release_due_output(f, UINT64_MAX, err) != 0) {
+    if (s->timed && release_due_output(s, UINT64_MAX, err) != 0) {
         log_warn("fault", "held frames not sent at exit: %s", err);
     }
-    link_destroy(f->inner);
-    for (int i = 0; i < 2; i++) {
-        fault_queue_clear(&f->dir[i].held);
-    }
-    if (f->timed) {
-        close(f->epoll_fd);
-        close(f->timer_fd);
-    }
-    free(f);
+    link_destroy(unwrap(s));
 }
 
-static const struct link_ops fault_ops = {fault_recv, fault_send, fault_wait_fd, fault_destroy, fault_caps};
+static const struct link_ops stage_ops = {stage_recv, stage_send, stage_wait_fd, stage_destroy, stage_caps};
 
-static int open_timer(struct fault_link *f, char *err)
+static int open_timer(struct fault_stage *s, char *err)
 {
-    f->timer_fd = timerfd_create(CLOCK_MONOTONIC, TFD_NONBLOCK | TFD_CLOEXEC);
-    f->epoll_fd = epoll_create1(EPOLL_CLOEXEC);
-    struct epoll_event timer = {.events = EPOLLIN, .data.fd = f->timer_fd};
-    struct epoll_event inner = {.events = EPOLLIN, .data.fd = link_wait_fd(f->inner)};
+    s->timer_fd = timerfd_create(CLOCK_MONOTONIC, TFD_NONBLOCK | TFD_CLOEXEC);
+    s->epoll_fd = epoll_create1(EPOLL_CLOEXEC);
+    struct epoll_event timer = {.events = EPOLLIN, .data.fd = s->timer_fd};
+    struct epoll_event inner = {.events = EPOLLIN, .data.fd = link_wait_fd(s->inner)};
     /* An inner link without a descriptor (the unit tests' fake) is polled by nobody. */
-    if (f->timer_fd < 0 || f->epoll_fd < 0 || epoll_ctl(f->epoll_fd, EPOLL_CTL_ADD, f->timer_fd, &timer) != 0 ||
-        (inner.data.fd >= 0 && epoll_ctl(f->epoll_fd, EPOLL_CTL_ADD, inner.data.fd, &inner) != 0)) {
+    if (s->timer_fd < 0 || s->epoll_fd < 0 || epoll_ctl(s->epoll_fd, EPOLL_CTL_ADD, s->timer_fd, &timer) != 0 ||
+        (inner.data.fd >= 0 && epoll_ctl(s->epoll_fd, EPOLL_CTL_ADD, inner.data.fd, &inner) != 0)) {
         snprintf(err, LINK_ERR_LEN, "fault stage timer: %s", strerror(errno));
-        if (f->timer_fd >= 0) {
-            close(f->timer_fd);
+        if (s->timer_fd >= 0) {
+            close(s->timer_fd);
         }
-        if (f->epoll_fd >= 0) {
-            close(f->epoll_fd);
+        if (s->epoll_fd >= 0) {
+            close(s->epoll_fd);
         }
         return -1;
     }
     return 0;
 }
 
-struct link *link_fault_new(struct link *inner, const struct link_fault_config *config, char *err)
+/* Each stage and direction its own stream, all from the one seed. */
+static uint32_t stream_seed(uint32_t seed, enum fault_kind kind, int dir)
 {
-    struct fault_link *f = calloc(1, sizeof *f);
-    if (f == NULL) {
+    uint32_t x = (seed != 0 ? seed : 0x9e3779b9u) ^ ((uint32_t)kind * 0x85ebca6bu) ^ (dir == TX ? 0x5bd1e995u : 0);
+    x ^= x >> 16;
+    x *= 0x7feb352du;
+    x ^= x >> 15;
+    return x != 0 ? x : 0x9e3779b9u;
+}
+
+static struct fault_stage *stage_new(struct link *inner, enum fault_kind kind, const struct link_fault_config *config,
+                                     char *err)
+{
+    struct fault_stage *s = calloc(1, sizeof *s);
+    if (s == NULL) {
         snprintf(err, LINK_ERR_LEN, "out of memory");
         return NULL;
     }
-    f->base.ops = &fault_ops;
-    f->inner = inner;
-    f->config = *config;
-    uint32_t seed = config->seed != 0 ? config->seed : 0x9e3779b9u;
-    f->dir[RX].rng = seed;
-    f->dir[TX].rng = seed ^ 0x5bd1e995u;
-    if (f->dir[TX].rng == 0) {
-        f->dir[TX].rng = 0x9e3779b9u;
+    s->base.ops = &stage_ops;
+    s->inner = inner;
+    s->kind = kind;
+    s->config = *config;
+    struct link_fault_counts *counts[2] = {&stats.rx, &stats.tx};
+    const struct link_fault_direction *dirs[2] = {&s->config.rx, &s->config.tx};
+    for (int i = 0; i < 2; i++) {
+        s->dir[i].config = dirs[i];
+        s->dir[i].counts = counts[i];
+        s->dir[i].rng = stream_seed(config->seed, kind, i);
     }
-    f->dir[RX].config = &f->config.rx;
-    f->dir[TX].config = &f->config.tx;
-    f->dir[RX].counts = &stats.rx;
-    f->dir[TX].counts = &stats.tx;
     /* A duplicated input frame waits in the queue too, and must not wait
      * there for the next frame to arrive. */
-    f->timed = direction_timed(&config->rx) || direction_timed(&config->tx) || config->rx.duplicate_percent > 0.0;
-    if (f->timed && open_timer(f, err) != 0) {
-        free(f);
+    s->timed = kind == REORDER || kind == DELAY || kind == RATE || kind == DUPLICATE;
+    if (s->timed && open_timer(s, err) != 0) {
+        free(s);
         return NULL;
     }
-    return &f->base;
+    return s;
+}
+
+struct link *link_fault_new(struct link *inner, const struct link_fault_config *config, char *err)
+{
+    static const enum fault_kind wire_first[KINDS] = {RATE, DELAY, REORDER, DUPLICATE, CORRUPT, DROP};
+    struct link *chain = inner;
+    for (int i = 0; i < KINDS; i++) {
+        enum fault_kind kind = wire_first[i];
+        if (!kind_active(kind, &config->rx) && !kind_active(kind, &config->tx)) {
+            continue;
+        }
+        struct fault_stage *s = stage_new(chain, kind, config, err);
+        if (s == NULL) {
+            /* The caller keeps inner: take apart the stages made so far. */
+            while (chain != inner) {
+                chain = unwrap((struct fault_stage *)chain);
+            }
+            return NULL;
+        }
+        chain = &s->base;
+    }
+    return chain;
 }

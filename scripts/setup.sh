@@ -23,6 +23,11 @@ need_root() {
 
 packages=(build-essential cmake pkg-config check iproute2 tcpdump netcat-openbsd
           iputils-ping dpkg-dev clang clang-format clang-tidy python3 python3-scapy iperf libpcap-dev)
+# --with-browser (scripts/test.sh): chromium, so that e2e.diagram renders the
+# ladder diagram in a real browser. The demo does not need it.
+if [ "${1:-}" = --with-browser ]; then
+    packages+=(chromium)
+fi
 
 missing=()
 for p in "${packages[@]}"; do

@@ -13,7 +13,7 @@ if [ "$(id -u)" -ne 0 ]; then
     echo "test.sh: not root: end-to-end tests will be skipped (run: sudo scripts/test.sh)" >&2
 fi
 
-bash scripts/setup.sh
+bash scripts/setup.sh --with-browser
 
 jobs=$(nproc)
 run_suite() {

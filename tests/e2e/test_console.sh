@@ -34,6 +34,9 @@ wait_for_line "$LWIP_LOG" "pcbs: active 192.0.2.2:7 192.0.2.1:$port ESTABLISHED"
 assert_log 'pcbs: listen port 1234 LISTEN' "'pcbs' lists the serial listener"
 printf 'stats\n' >&5
 wait_for_line "$LWIP_LOG" 'stats: tcp rx=[1-9]' 5 || fail "'stats' printed no tcp counters"
+# ... and a line per open connection: "hi\n" each way.
+wait_for_line "$LWIP_LOG" "tcp-conn: $LWIP4:7 $HOST4:$port ESTABLISHED: sent [0-9]+ segments, 3 bytes, 0 retransmissions; received [0-9]+ segments, 3 bytes, 0 retransmissions; time in SYN_RCVD [0-9.]+ ms, ESTABLISHED [0-9.]+ ms; srtt" 5 ||
+    fail "'stats' printed no tcp-conn line for the open connection"
 printf 'what\n' >&5
 wait_for_line "$LWIP_LOG" "console: unknown command 'what'" 5 || fail "an unknown command was not named"
 wait_for_line "$LWIP_LOG" 'console: commands: stats .*debug .*help, quit' 5 || fail "an unknown command got no help"

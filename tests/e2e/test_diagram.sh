@@ -29,7 +29,7 @@ check_svg() { # file client-port
     segments=$(grep -cE "INFO (link: (rx|tx)|fault: tx) [0-9]+B t\+[0-9.]+ ($HOST4\.$2 > $LWIP4\.7|$LWIP4\.7 > $HOST4\.$2):" "$LWIP_LOG")
     lost=$(grep -cE "INFO fault: tx [0-9]+B t\+[0-9.]+ $LWIP4\.7 > $HOST4\.$2: .*DROPPED" "$LWIP_LOG" || true)
     rexmit=$(grep -E "INFO (link|fault): (rx|tx) [0-9]+B t\+[0-9.]+ ($HOST4\.$2 > $LWIP4\.7|$LWIP4\.7 > $HOST4\.$2): " "$LWIP_LOG" |
-        grep -c "retransmission)" || true)
+        grep -cE "retransmission( after [<0-9]+ ms)?\)" || true)
     /usr/bin/python3 - "$1" "$segments" "$lost" "$rexmit" "$HOST4:$2" "$LWIP4:7" <<'PY' || fail "$1 is not the ladder diagram of $HOST4:$2"
 import sys
 import xml.etree.ElementTree as ET

@@ -10,16 +10,21 @@ e2e_require_lwiptap
 ns_create notap
 ip -n "$NS" tuntap add dev "$TAP" mode tap
 
-start_and_stop() { # log-name
+start_and_stop() { # log-name [options]
     LWIP_LOG=$E2E_WORK/$1.log
-    ns_bg "$LWIPTAP" --tap "$TAP" --ip "$LWIP4/24" --ip6 "$LWIP6/64" </dev/null 2>"$LWIP_LOG"
+    shift
+    ns_bg "$LWIPTAP" --tap "$TAP" --ip "$LWIP4/24" --ip6 "$LWIP6/64" "$@" </dev/null 2>"$LWIP_LOG"
     LWIP_PID=$BG_PID
     wait_for_line "$LWIP_LOG" 'lwip-tap: up on' 10 || fail "lwip-tap did not come up ($1)"
     lwip_stop
 }
 
-start_and_stop bare
+start_and_stop bare --trace
 assert_log "WARN lwip-tap: $TAP is down: .* Fix: sudo ip link set $TAP up" "the down tap"
+# The kernel refuses writes to a down tap: --trace must not call them sent.
+assert_log "INFO link: tx [0-9]+B .* NOT SENT: tap write: " "a refused write shown as not sent"
+shown_sent=$(grep "INFO link: tx " "$LWIP_LOG" | grep -vc "NOT SENT" || true)
+assert_eq 0 "$shown_sent" "frames shown as sent on a down tap"
 assert_log "WARN lwip-tap: the host side of $TAP has no IPv4 address in 192\\.0\\.2\\.0/24.*Fix: sudo ip addr add ADDR/24 dev $TAP" "no IPv4 address"
 assert_log "WARN lwip-tap: the host side of $TAP has no IPv6 address in lwIP's /64.*nodad" "no IPv6 address"
 

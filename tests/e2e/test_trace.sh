@@ -53,6 +53,20 @@ isn=$(printf '%s\n' "$syn" | sed -E 's/.*seq ([0-9]+),.*/\1/')
 assert_log "link: rx [0-9]+B t\+[0-9.]+ $HOST4\.$PORT > $LWIP4\.7: Flags \[P\.\], seq $(((isn + 1) & 0xffffffff)):$(((isn + 10) & 0xffffffff))," \
     "--absolute data seq is the ISN + 1"
 
+# SIGUSR1: the statistics and a tcp-conn line per open connection, and lwip-tap goes on.
+lwip_start
+ns_bg bash -c 'exec 3<>"/dev/tcp/$1/7" && printf "four\n" >&3 && read -r -t 5 line <&3 &&
+    echo "echo:$line" && sleep 5' client "$LWIP4" >"$E2E_WORK/client.txt" 2>&1
+wait_for_line "$E2E_WORK/client.txt" '^echo:four$' 10 || fail "the echo client got no answer"
+PORT=$(connection_port echo)
+kill -USR1 "$LWIP_PID"
+wait_for_line "$LWIP_LOG" "tcp-conn: $LWIP4:7 $HOST4:$PORT ESTABLISHED: sent [0-9]+ segments, 5 bytes, 0 retransmissions; received [0-9]+ segments, 5 bytes" 5 ||
+    fail "SIGUSR1 printed no tcp-conn line for the open connection"
+assert_log "stats: tcp rx=[1-9]" "SIGUSR1 prints the statistics"
+assert_lwip_alive
+assert_file_lacks "$LWIP_LOG" "shutting down" "SIGUSR1 does not stop lwip-tap"
+lwip_stop
+
 # And the same without --trace: silence.
 lwip_start
 ns_exec ping -c 1 -W 2 "$LWIP4" >/dev/null 2>&1 || fail "ping failed (no --trace)"

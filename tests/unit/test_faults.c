@@ -346,6 +346,40 @@ START_TEST(every_fault_is_reproducible_for_a_seed)
 }
 END_TEST
 
+/* Which output frames a drop stage let through, with and without other faults. */
+static void output_survivors(int with_others, char passed[FRAMES])
+{
+    struct fake_link *wire = fake_link_new();
+    struct link_fault_config config = {0};
+    config.tx.drop_percent = 30.0;
+    if (with_others) {
+        config.tx.corrupt_percent = 50.0;
+        config.tx.reorder_percent = 10.0;
+        config.rx.drop_percent = 50.0;
+    }
+    config.seed = 9;
+    struct link *fault = new_stage(wire, &config);
+    uint8_t frame[SEGMENT_MAX_FRAME];
+    char err[LINK_ERR_LEN];
+    for (uint32_t i = 0; i < FRAMES; i++) {
+        int rc = link_send(fault, frame, make_segment(i, frame), NULL, err);
+        ck_assert(rc == 0 || rc == LINK_SEND_DROPPED);
+        passed[i] = rc == 0;
+    }
+    link_destroy(fault);
+}
+
+/* Each fault is its own stage with its own random stream: adding one does not
+ * change which frames another hits. */
+START_TEST(adding_a_fault_keeps_the_others_decisions)
+{
+    static char alone[FRAMES], together[FRAMES];
+    output_survivors(0, alone);
+    output_survivors(1, together);
+    ck_assert_mem_eq(alone, together, FRAMES);
+}
+END_TEST
+
 Suite *faults_suite(void)
 {
     Suite *s = suite_create("faults");
@@ -358,5 +392,6 @@ Suite *faults_suite(void)
     fixture_add_test(s, rate_spaces_frames_by_their_length);
     fixture_add_test(s, a_full_queue_drops_and_says_so);
     fixture_add_test(s, every_fault_is_reproducible_for_a_seed);
+    fixture_add_test(s, adding_a_fault_keeps_the_others_decisions);
     return s;
 }

@@ -140,12 +140,15 @@ struct link_fault_config {
 /* Whether config asks for anything at all. */
 int link_fault_active(const struct link_fault_config *config);
 
-/* Injects faults, reproducibly for a given seed (each direction with its own
- * generator, so one side's traffic does not shift the other's decisions), and
- * logs each dropped, corrupted, duplicated or reordered frame (tag "fault").
- * Delayed frames wait in the stage; its wait_fd then also wakes the event
- * loop (epoll over the inner link and a timerfd) when a held frame is due, so
- * nothing ever sleeps. */
+/* The fault stages: one link stage per kind of fault that config asks for,
+ * chained in netem's order (drop nearest the stack, then corrupt, duplicate,
+ * reorder, delay, and the rate nearest the wire). Reproducible for a given
+ * seed: each stage and direction draws from its own generator, so one
+ * side's traffic, or another fault, does not shift its decisions. Each
+ * dropped, corrupted, duplicated or reordered frame is logged (tag "fault").
+ * Frames held back wait in their stage, whose wait_fd then also wakes the
+ * event loop (epoll over the inner link and a timerfd) when one is due, so
+ * nothing ever sleeps. Returns the outermost stage. */
 struct link *link_fault_new(struct link *inner, const struct link_fault_config *config, char *err);
 
 struct link_fault_counts {
