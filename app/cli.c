@@ -70,10 +70,12 @@ static const struct option long_options[] = {
     {"explain", no_argument, NULL, OPT_EXPLAIN},
     {"diagram", required_argument, NULL, OPT_DIAGRAM},
     {"pcap", required_argument, NULL, OPT_PCAP},
-#define FAULT_OPTIONS(name, kind)                                                                        \
-    {name, required_argument, NULL, OPT_FAULT + (kind) * FAULT_SCOPES + FAULT_BOTH},                          \
-        {"rx-" name, required_argument, NULL, OPT_FAULT + (kind) * FAULT_SCOPES + FAULT_RX},                  \
-        {"tx-" name, required_argument, NULL, OPT_FAULT + (kind) * FAULT_SCOPES + FAULT_TX}
+#define FAULT_OPTIONS(name, kind)                                                                            \
+    {name, required_argument, NULL, OPT_FAULT + (kind)*FAULT_SCOPES + FAULT_BOTH},                           \
+        {"rx-" name, required_argument, NULL, OPT_FAULT + (kind)*FAULT_SCOPES + FAULT_RX},                   \
+    {                                                                                                        \
+        "tx-" name, required_argument, NULL, OPT_FAULT + (kind)*FAULT_SCOPES + FAULT_TX                      \
+    }
     FAULT_OPTIONS("drop", FAULT_DROP),
     FAULT_OPTIONS("corrupt", FAULT_CORRUPT),
     FAULT_OPTIONS("duplicate", FAULT_DUPLICATE),
@@ -180,10 +182,10 @@ void cli_usage(FILE *out)
             "On a terminal (and without --connect) lwip-tap also reads commands:\n"
             "stats, pcbs, debug [+CAT|-CAT ...] (switch lwIP's debug categories at run\n"
             "time), help, quit. Ctrl-D closes the console; Ctrl-C stops lwip-tap.\n",
-            lwiptap_debug_names(), (unsigned)LINK_FAULT_REORDER_MS, (unsigned)MEMP_NUM_TCP_PCB, (unsigned)MEMP_NUM_TCP_PCB,
-            (unsigned)MEM_BUDGET_MIN_MIB, (unsigned)MEM_BUDGET_MAX_MIB, (unsigned)MEM_BUDGET_DEFAULT_MIB,
-            (unsigned)CLI_DEFAULT_TIMEOUT_S, (unsigned)CLI_MSL_MIN_MS, CLI_MSL_MAX_MS,
-            LWIPTAP_TCP_MSL_DEFAULT_MS, (unsigned)CLI_KEEP_INTERVAL_DEFAULT_S,
+            lwiptap_debug_names(), (unsigned)LINK_FAULT_REORDER_MS, (unsigned)MEMP_NUM_TCP_PCB,
+            (unsigned)MEMP_NUM_TCP_PCB, (unsigned)MEM_BUDGET_MIN_MIB, (unsigned)MEM_BUDGET_MAX_MIB,
+            (unsigned)MEM_BUDGET_DEFAULT_MIB, (unsigned)CLI_DEFAULT_TIMEOUT_S, (unsigned)CLI_MSL_MIN_MS,
+            CLI_MSL_MAX_MS, LWIPTAP_TCP_MSL_DEFAULT_MS, (unsigned)CLI_KEEP_INTERVAL_DEFAULT_S,
             (unsigned)CLI_KEEP_COUNT_DEFAULT);
 }
 
@@ -647,8 +649,9 @@ enum cli_result cli_parse(int argc, char **argv, struct lwiptap_config *cfg, FIL
         default:
             if (opt >= OPT_FAULT && opt < OPT_FAULT + FAULT_KINDS * FAULT_SCOPES) {
                 int index = opt - OPT_FAULT;
-                rc = cli_fault_parse((enum fault_kind)(index / FAULT_SCOPES), (enum fault_scope)(index % FAULT_SCOPES),
-                                     optarg, &cfg->fault, err, errlen);
+                rc = cli_fault_parse((enum fault_kind)(index / FAULT_SCOPES),
+                                     (enum fault_scope)(index % FAULT_SCOPES), optarg, &cfg->fault, err,
+                                     errlen);
                 break;
             }
             fail(err, errlen, "unknown option '%s'", argv[optind - 1]);

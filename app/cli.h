@@ -25,12 +25,12 @@ struct lwiptap_config {
     enum log_level log_level;
     int state_log;
     int trace;
-    int absolute; /* --trace with raw sequence numbers */
-    int explain;  /* --trace with a plain-language line under each event */
+    int absolute;             /* --trace with raw sequence numbers */
+    int explain;              /* --trace with a plain-language line under each event */
     const char *diagram_path; /* --diagram: SVG ladder diagrams */
     const char *pcap_path;
     struct link_fault_config fault; /* its seed comes from seed */
-    const char *pcap_stack_path; /* the frames as the stack saw them */
+    const char *pcap_stack_path;    /* the frames as the stack saw them */
     uint32_t seed;
     unsigned max_conns; /* a SYN beyond this many pcbs in use gets a RST */
     unsigned mem_limit_mib;

@@ -8,7 +8,8 @@
 
 #define DELAY_MAX_MS 60000u
 
-static const char *const kind_names[FAULT_KINDS] = {"drop", "corrupt", "duplicate", "reorder", "delay", "rate"};
+static const char *const kind_names[FAULT_KINDS] = {"drop",    "corrupt", "duplicate",
+                                                    "reorder", "delay",   "rate"};
 static const char *const scope_prefixes[FAULT_SCOPES] = {"", "rx-", "tx-"};
 
 static int parse_percent(const char *text, double *value)
@@ -113,12 +114,13 @@ static int parse_into(enum fault_kind kind, const char *text, struct link_fault_
     }
 }
 
-int cli_fault_parse(enum fault_kind kind, enum fault_scope scope, const char *text, struct link_fault_config *config,
-                    char *err, size_t errlen)
+int cli_fault_parse(enum fault_kind kind, enum fault_scope scope, const char *text,
+                    struct link_fault_config *config, char *err, size_t errlen)
 {
     struct link_fault_direction parsed = scope == FAULT_TX ? config->tx : config->rx;
     if (kind >= FAULT_KINDS || scope >= FAULT_SCOPES || parse_into(kind, text, &parsed) != 0) {
-        snprintf(err, errlen, "invalid --%s%s '%s': expected %s", scope < FAULT_SCOPES ? scope_prefixes[scope] : "",
+        snprintf(err, errlen, "invalid --%s%s '%s': expected %s",
+                 scope < FAULT_SCOPES ? scope_prefixes[scope] : "",
                  kind < FAULT_KINDS ? kind_names[kind] : "?", text, expectation(kind));
         return -1;
     }

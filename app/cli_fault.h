@@ -7,11 +7,19 @@
 
 #include "lwiptap/link.h"
 
-enum fault_kind { FAULT_DROP, FAULT_CORRUPT, FAULT_DUPLICATE, FAULT_REORDER, FAULT_DELAY, FAULT_RATE, FAULT_KINDS };
+enum fault_kind {
+    FAULT_DROP,
+    FAULT_CORRUPT,
+    FAULT_DUPLICATE,
+    FAULT_REORDER,
+    FAULT_DELAY,
+    FAULT_RATE,
+    FAULT_KINDS
+};
 enum fault_scope { FAULT_BOTH, FAULT_RX, FAULT_TX, FAULT_SCOPES };
 
 /* Sets one option's value in config: 0, or -1 with err filled in. */
-int cli_fault_parse(enum fault_kind kind, enum fault_scope scope, const char *text, struct link_fault_config *config,
-                    char *err, size_t errlen);
+int cli_fault_parse(enum fault_kind kind, enum fault_scope scope, const char *text,
+                    struct link_fault_config *config, char *err, size_t errlen);
 
 #endif

@@ -19,9 +19,10 @@ static void prompt(void)
 
 static void help(void)
 {
-    log_info("console", "commands: stats (lwIP's counters and every connection's), pcbs (every TCP control block), "
-                        "debug [+CAT|-CAT ...] (lwIP's debug categories, e.g. debug +tcp_out -pbuf), "
-                        "help, quit");
+    log_info("console",
+             "commands: stats (lwIP's counters and every connection's), pcbs (every TCP control block), "
+             "debug [+CAT|-CAT ...] (lwIP's debug categories, e.g. debug +tcp_out -pbuf), "
+             "help, quit");
 }
 
 static void show_debug(void)

@@ -208,7 +208,8 @@ static void on_segment(const struct timeline_segment *s)
             n += snprintf(e->text + n, sizeof e->text - (size_t)n, " ack %u", s->ack);
         }
         if (n > 0 && (size_t)n < sizeof e->text) {
-            snprintf(e->text + n, sizeof e->text - (size_t)n, " win %u len %zu%s", s->window, s->len, s->labels);
+            snprintf(e->text + n, sizeof e->text - (size_t)n, " win %u len %zu%s", s->window, s->len,
+                     s->labels);
         }
         e->dropped = (uint8_t)s->dropped;
         e->retransmission = strstr(s->labels, "retransmission") != NULL;
@@ -258,8 +259,8 @@ static void finish_conn(struct conn *c)
     free(c);
 }
 
-static void on_state(const ip_addr_t *local_ip, u16_t local_port, const ip_addr_t *remote_ip, u16_t remote_port,
-                     enum tcp_state from, enum tcp_state to)
+static void on_state(const ip_addr_t *local_ip, u16_t local_port, const ip_addr_t *remote_ip,
+                     u16_t remote_port, enum tcp_state from, enum tcp_state to)
 {
     char local[ENDPOINT_STRLEN], remote[ENDPOINT_STRLEN];
     endpoint_format(local_ip, local_port, local, sizeof local);
@@ -351,10 +352,11 @@ static void draw_segment(FILE *out, const struct event *e, int y)
     fprintf(out, "<text x=\"16\" y=\"%d\" class=\"time\">+%.3f ms</text>\n", y + 4, (double)e->t_us / 1000.0);
     if (e->dropped) {
         int xm = (x1 + x2) / 2, ym = (y + y2) / 2;
-        fprintf(out, "<line x1=\"%d\" y1=\"%d\" x2=\"%d\" y2=\"%d\" stroke=\"%s\" stroke-width=\"1.5\"/>\n", x1, y, xm,
-                ym, colour);
+        fprintf(out, "<line x1=\"%d\" y1=\"%d\" x2=\"%d\" y2=\"%d\" stroke=\"%s\" stroke-width=\"1.5\"/>\n",
+                x1, y, xm, ym, colour);
         fprintf(out,
-                "<path class=\"lost\" d=\"M%d %d l12 12 m0 -12 l-12 12\" stroke=\"#c0392b\" stroke-width=\"2.5\"/>\n",
+                "<path class=\"lost\" d=\"M%d %d l12 12 m0 -12 l-12 12\" stroke=\"#c0392b\" "
+                "stroke-width=\"2.5\"/>\n",
                 xm - 6, ym - 6);
     } else {
         fprintf(out,
@@ -362,8 +364,8 @@ static void draw_segment(FILE *out, const struct event *e, int y)
                 "marker-end=\"url(#arrow)\"/>\n",
                 x1, y, x2, y2, colour);
     }
-    fprintf(out, "<text x=\"%d\" y=\"%d\" text-anchor=\"middle\" class=\"label\" fill=\"%s\">", (HOST_X + LWIP_X) / 2,
-            y + 2, colour);
+    fprintf(out, "<text x=\"%d\" y=\"%d\" text-anchor=\"middle\" class=\"label\" fill=\"%s\">",
+            (HOST_X + LWIP_X) / 2, y + 2, colour);
     put_text(out, e->text);
     if (e->dropped) {
         put_text(out, " LOST");
@@ -373,8 +375,9 @@ static void draw_segment(FILE *out, const struct event *e, int y)
 
 static void draw_state(FILE *out, const char *state, enum side side, int y)
 {
-    fprintf(out, "<text x=\"%d\" y=\"%d\" text-anchor=\"%s\" class=\"state %s\">", side == HOST ? HOST_X - 10 : LWIP_X + 10,
-            y, side == HOST ? "end" : "start", side == HOST ? "host" : "lwip");
+    fprintf(out, "<text x=\"%d\" y=\"%d\" text-anchor=\"%s\" class=\"state %s\">",
+            side == HOST ? HOST_X - 10 : LWIP_X + 10, y, side == HOST ? "end" : "start",
+            side == HOST ? "host" : "lwip");
     put_text(out, state);
     fputs("</text>\n", out);
 }
@@ -386,7 +389,8 @@ static void write_svg(const struct conn *c, FILE *out)
         height += c->events[i].kind == EVENT_SEGMENT ? SEGMENT_ROW : STATE_ROW;
     }
     fprintf(out, "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n");
-    fprintf(out, "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"%d\" height=\"%d\" viewBox=\"0 0 %d %d\">\n",
+    fprintf(out,
+            "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"%d\" height=\"%d\" viewBox=\"0 0 %d %d\">\n",
             WIDTH, height, WIDTH, height);
     fputs("<title>", out);
     put_text(out, c->remote);
@@ -394,21 +398,25 @@ static void write_svg(const struct conn *c, FILE *out)
     put_text(out, c->local);
     fputs("</title>\n", out);
     fputs("<defs><marker id=\"arrow\" viewBox=\"0 0 10 10\" refX=\"10\" refY=\"5\" markerWidth=\"8\" "
-          "markerHeight=\"8\" orient=\"auto-start-reverse\"><path d=\"M0 0 L10 5 L0 10 z\" fill=\"context-stroke\"/>"
+          "markerHeight=\"8\" orient=\"auto-start-reverse\"><path d=\"M0 0 L10 5 L0 10 z\" "
+          "fill=\"context-stroke\"/>"
           "</marker>\n<style>text{font-family:monospace;font-size:12px}.state{font-weight:bold;fill:#186a3b}"
           ".time{fill:#777}.end{font-size:14px;font-weight:bold}</style></defs>\n",
           out);
     fprintf(out, "<rect width=\"%d\" height=\"%d\" fill=\"white\"/>\n", WIDTH, height);
     fprintf(out, "<text x=\"%d\" y=\"28\" text-anchor=\"middle\" class=\"end host-name\">host ", HOST_X);
     put_text(out, c->remote);
-    fprintf(out, "</text>\n<text x=\"%d\" y=\"28\" text-anchor=\"middle\" class=\"end lwip-name\">lwIP ", LWIP_X);
+    fprintf(out, "</text>\n<text x=\"%d\" y=\"28\" text-anchor=\"middle\" class=\"end lwip-name\">lwIP ",
+            LWIP_X);
     put_text(out, c->local);
     fputs("</text>\n", out);
     fprintf(out,
-            "<line class=\"lifeline host\" x1=\"%d\" y1=\"56\" x2=\"%d\" y2=\"%d\" stroke=\"#444\" stroke-width=\"2\"/>\n",
+            "<line class=\"lifeline host\" x1=\"%d\" y1=\"56\" x2=\"%d\" y2=\"%d\" stroke=\"#444\" "
+            "stroke-width=\"2\"/>\n",
             HOST_X, HOST_X, height - 10);
     fprintf(out,
-            "<line class=\"lifeline lwip\" x1=\"%d\" y1=\"56\" x2=\"%d\" y2=\"%d\" stroke=\"#444\" stroke-width=\"2\"/>\n",
+            "<line class=\"lifeline lwip\" x1=\"%d\" y1=\"56\" x2=\"%d\" y2=\"%d\" stroke=\"#444\" "
+            "stroke-width=\"2\"/>\n",
             LWIP_X, LWIP_X, height - 10);
     draw_state(out, "CLOSED", HOST, 72);
     draw_state(out, tcp_debug_state_str(c->lwip_first_known ? c->lwip_first_state : CLOSED), LWIP, 72);
@@ -424,7 +432,8 @@ static void write_svg(const struct conn *c, FILE *out)
         }
     }
     if (c->truncated) {
-        fprintf(out, "<text x=\"%d\" y=\"%d\" text-anchor=\"middle\">... more events than the %d drawn</text>\n",
+        fprintf(out,
+                "<text x=\"%d\" y=\"%d\" text-anchor=\"middle\">... more events than the %d drawn</text>\n",
                 (HOST_X + LWIP_X) / 2, y + 10, DIAGRAM_MAX_EVENTS);
     }
     fputs("</svg>\n", out);

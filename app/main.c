@@ -285,8 +285,8 @@ static void shut_down(struct app *app)
     }
     int left = stack_open_connections();
     if (left > 0) {
-        log_info("lwip-tap", "%d connection%s still open after the %d ms shutdown grace: resetting (RST)", left,
-                 left == 1 ? "" : "s", SHUTDOWN_GRACE_MS);
+        log_info("lwip-tap", "%d connection%s still open after the %d ms shutdown grace: resetting (RST)",
+                 left, left == 1 ? "" : "s", SHUTDOWN_GRACE_MS);
     }
     tcp_statelog_set_context(STATELOG_CAUSE_SHUTDOWN);
     stack_abort_all();

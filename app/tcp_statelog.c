@@ -68,7 +68,9 @@ static void describe_cause(enum statelog_cause cause, char *out, size_t outlen)
         }
     }
     snprintf(out, outlen, "%s",
-             cause == STATELOG_CAUSE_TIMER ? "timer" : cause == STATELOG_CAUSE_SHUTDOWN ? "shutdown" : "app");
+             cause == STATELOG_CAUSE_TIMER      ? "timer"
+             : cause == STATELOG_CAUSE_SHUTDOWN ? "shutdown"
+                                                : "app");
 }
 
 /* What a transition means, for --explain (RFC 9293's state diagram in words). */
@@ -80,7 +82,8 @@ static const char *explain_transition(enum tcp_state from, enum tcp_state to, co
     case SYN_SENT:
         return "lwIP has sent a SYN (an active open) and waits for the SYN-ACK.";
     case SYN_RCVD:
-        return "lwIP has answered the SYN with its own SYN-ACK and waits for the ACK that completes the handshake.";
+        return "lwIP has answered the SYN with its own SYN-ACK and waits for the ACK that completes the "
+               "handshake.";
     case ESTABLISHED:
         return "The connection is open: both sides may send data now.";
     case FIN_WAIT_1:
@@ -88,14 +91,17 @@ static const char *explain_transition(enum tcp_state from, enum tcp_state to, co
     case FIN_WAIT_2:
         return "The peer acknowledged lwIP's FIN; lwIP still receives until the peer sends its own FIN.";
     case CLOSE_WAIT:
-        return "The peer closed its side (a passive close for lwIP): lwIP may still send until its application "
+        return "The peer closed its side (a passive close for lwIP): lwIP may still send until its "
+               "application "
                "closes too.";
     case CLOSING:
-        return "Both FINs crossed on the wire (a simultaneous close): each side waits for the ACK of its own FIN.";
+        return "Both FINs crossed on the wire (a simultaneous close): each side waits for the ACK of its own "
+               "FIN.";
     case LAST_ACK:
         return "lwIP's application has closed too: lwIP sent its FIN and waits for the last ACK.";
     case TIME_WAIT:
-        return "Both sides have closed. The side that closed first waits 2 MSL, so that a late segment of this "
+        return "Both sides have closed. The side that closed first waits 2 MSL, so that a late segment of "
+               "this "
                "connection cannot be taken for part of a new one.";
     case CLOSED:
         if (strstr(why, "tx [R") != NULL) {
@@ -135,7 +141,8 @@ static void log_transition(const struct pcb_record *rec, enum tcp_state to, enum
         log_requested("explain", "%s", explain_transition(rec->state, to, why));
     }
     if (transition_listener != NULL && rec->local_port != 0) {
-        transition_listener(&rec->local_ip, rec->local_port, &rec->remote_ip, rec->remote_port, rec->state, to);
+        transition_listener(&rec->local_ip, rec->local_port, &rec->remote_ip, rec->remote_port, rec->state,
+                            to);
     }
 }
 
@@ -228,8 +235,9 @@ static void log_summary(const struct pcb_record *rec, const struct tcp_pcb *pcb,
              "%s %s %s: %s; time in %s; srtt %d ms, rttvar %d ms, rto %d ms, cwnd %u, ssthresh %u, "
              "snd_wnd %u, rcv_wnd %u",
              rec->local, rec->remote, final ? "closed" : tcp_debug_state_str(pcb->state), traffic, spent,
-             (pcb->sa >> 3) * TCP_SLOW_INTERVAL, (pcb->sv >> 2) * TCP_SLOW_INTERVAL, pcb->rto * TCP_SLOW_INTERVAL,
-             (unsigned)pcb->cwnd, (unsigned)pcb->ssthresh, (unsigned)pcb->snd_wnd, (unsigned)pcb->rcv_wnd);
+             (pcb->sa >> 3) * TCP_SLOW_INTERVAL, (pcb->sv >> 2) * TCP_SLOW_INTERVAL,
+             pcb->rto * TCP_SLOW_INTERVAL, (unsigned)pcb->cwnd, (unsigned)pcb->ssthresh,
+             (unsigned)pcb->snd_wnd, (unsigned)pcb->rcv_wnd);
 }
 
 void tcp_statelog_log_connections(void)

@@ -31,7 +31,8 @@ static void name_interface(const char *line, char *out, size_t outlen)
     size_t used = 0;
     for (size_t i = 0; line[i] != '\0' && used + 1 < outlen;) {
         size_t word = line[i] == 't' && line[i + 1] == 'p' ? (line[i + 2] == '0' ? 3 : 2) : 0;
-        if (word > 0 && netif_alias[0] != '\0' && (i == 0 || !word_char(line[i - 1])) && !word_char(line[i + word])) {
+        if (word > 0 && netif_alias[0] != '\0' && (i == 0 || !word_char(line[i - 1])) &&
+            !word_char(line[i + word])) {
             int n = snprintf(out + used, outlen - used, "%s", netif_alias);
             used += n > 0 && (size_t)n < outlen - used ? (size_t)n : outlen - used - 1;
             i += word;
@@ -104,7 +105,8 @@ uint32_t lwiptap_random(void)
             struct timespec ts;
             clock_gettime(CLOCK_MONOTONIC, &ts);
             for (size_t i = 0; i < 64; i++) {
-                batch[i] = (uint32_t)(ts.tv_nsec * 2654435761u) ^ (uint32_t)(i * 40503u) ^ (uint32_t)ts.tv_sec;
+                batch[i] =
+                    (uint32_t)(ts.tv_nsec * 2654435761u) ^ (uint32_t)(i * 40503u) ^ (uint32_t)ts.tv_sec;
             }
         }
         left = 64;

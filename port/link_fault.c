@@ -187,8 +187,8 @@ static void arm_timer(struct fault_stage *s)
 }
 
 /* Queues a frame, due at due; a full queue drops it (and says so). */
-static int hold(struct fault_stage *s, int dir, const uint8_t *frame, size_t len, const struct link_meta *meta,
-                uint64_t due)
+static int hold(struct fault_stage *s, int dir, const uint8_t *frame, size_t len,
+                const struct link_meta *meta, uint64_t due)
 {
     struct stage_direction *d = &s->dir[dir];
     if (d->held.count >= LINK_FAULT_QUEUE_MAX || fault_queue_put(&d->held, due, frame, len, meta) != 0) {
@@ -411,7 +411,8 @@ static int open_timer(struct fault_stage *s, char *err)
     struct epoll_event timer = {.events = EPOLLIN, .data.fd = s->timer_fd};
     struct epoll_event inner = {.events = EPOLLIN, .data.fd = link_wait_fd(s->inner)};
     /* An inner link without a descriptor (the unit tests' fake) is polled by nobody. */
-    if (s->timer_fd < 0 || s->epoll_fd < 0 || epoll_ctl(s->epoll_fd, EPOLL_CTL_ADD, s->timer_fd, &timer) != 0 ||
+    if (s->timer_fd < 0 || s->epoll_fd < 0 ||
+        epoll_ctl(s->epoll_fd, EPOLL_CTL_ADD, s->timer_fd, &timer) != 0 ||
         (inner.data.fd >= 0 && epoll_ctl(s->epoll_fd, EPOLL_CTL_ADD, inner.data.fd, &inner) != 0)) {
         snprintf(err, LINK_ERR_LEN, "fault stage timer: %s", strerror(errno));
         if (s->timer_fd >= 0) {
@@ -428,15 +429,16 @@ static int open_timer(struct fault_stage *s, char *err)
 /* Each stage and direction its own stream, all from the one seed. */
 static uint32_t stream_seed(uint32_t seed, enum fault_kind kind, int dir)
 {
-    uint32_t x = (seed != 0 ? seed : 0x9e3779b9u) ^ ((uint32_t)kind * 0x85ebca6bu) ^ (dir == TX ? 0x5bd1e995u : 0);
+    uint32_t x =
+        (seed != 0 ? seed : 0x9e3779b9u) ^ ((uint32_t)kind * 0x85ebca6bu) ^ (dir == TX ? 0x5bd1e995u : 0);
     x ^= x >> 16;
     x *= 0x7feb352du;
     x ^= x >> 15;
     return x != 0 ? x : 0x9e3779b9u;
 }
 
-static struct fault_stage *stage_new(struct link *inner, enum fault_kind kind, const struct link_fault_config *config,
-                                     char *err)
+static struct fault_stage *stage_new(struct link *inner, enum fault_kind kind,
+                                     const struct link_fault_config *config, char *err)
 {
     struct fault_stage *s = calloc(1, sizeof *s);
     if (s == NULL) {

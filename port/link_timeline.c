@@ -40,7 +40,8 @@ void timeline_set_clock(uint64_t (*clock_us)(void))
 static void elapsed_text(const struct flow *flow, uint64_t now, char *out, size_t outlen)
 {
     uint64_t us = now - flow->first_us;
-    snprintf(out, outlen, "t+%llu.%06llu ", (unsigned long long)(us / 1000000u), (unsigned long long)(us % 1000000u));
+    snprintf(out, outlen, "t+%llu.%06llu ", (unsigned long long)(us / 1000000u),
+             (unsigned long long)(us % 1000000u));
 }
 
 /* As tcpdump on a TSO NIC shows: one large segment that the kernel cuts into
@@ -94,7 +95,8 @@ static void tell_listener(const struct entry *e, int tx, int dropped)
     listener(&seg);
 }
 
-static void make_entry(const uint8_t *frame, size_t len, int tx, const struct link_meta *meta, struct entry *e)
+static void make_entry(const uint8_t *frame, size_t len, int tx, const struct link_meta *meta,
+                       struct entry *e)
 {
     char offload[48], body[768];
     offload_text(meta, offload, sizeof offload);

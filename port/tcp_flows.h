@@ -19,7 +19,7 @@ struct flow_half {
     uint32_t last_ack;
     uint32_t last_window; /* in bytes, scaled */
     uint8_t has_isn, has_ack, has_window, syn_seen;
-    uint8_t wscale; /* the shift this side announced in its SYN, or FLOW_NO_WSCALE */
+    uint8_t wscale;    /* the shift this side announced in its SYN, or FLOW_NO_WSCALE */
     uint32_t dup_acks; /* in a row, same ack and window, while the other side has data in flight */
     /* When the last few segments were sent, by starting sequence number: a
      * retransmission says how long after its previous copy it came. */

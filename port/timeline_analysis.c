@@ -35,7 +35,8 @@ uint8_t tcp_option_wscale(const uint8_t *options, size_t len)
     return FLOW_NO_WSCALE;
 }
 
-static void note_syn(struct flow *flow, struct flow_half *s, const struct frame_tcp *tcp, struct seg_note *note)
+static void note_syn(struct flow *flow, struct flow_half *s, const struct frame_tcp *tcp,
+                     struct seg_note *note)
 {
     if (s->syn_seen && tcp->seq == s->isn) {
         note->labels |= SEG_RETRANSMISSION;
@@ -148,7 +149,8 @@ static uint64_t note_sent(struct flow_half *s, uint32_t seq, uint64_t now_us)
     return 0;
 }
 
-void timeline_analyse(struct flow *flow, const struct frame_tcp *tcp, int tx, uint64_t now_us, struct seg_note *note)
+void timeline_analyse(struct flow *flow, const struct frame_tcp *tcp, int tx, uint64_t now_us,
+                      struct seg_note *note)
 {
     struct flow_half *s = &flow->half[tx ? FLOW_LWIP : FLOW_PEER];
     struct flow_half *r = &flow->half[tx ? FLOW_PEER : FLOW_LWIP];

@@ -7,7 +7,8 @@
 #include "lwiptap/byte_order.h"
 
 /* snprintf that appends at *used and never runs past outlen. */
-static void append(char *out, size_t outlen, size_t *used, const char *fmt, ...) __attribute__((format(printf, 4, 5)));
+static void append(char *out, size_t outlen, size_t *used, const char *fmt, ...)
+    __attribute__((format(printf, 4, 5)));
 
 static void append(char *out, size_t outlen, size_t *used, const char *fmt, ...)
 {
@@ -69,7 +70,8 @@ static void format_options(const struct frame_tcp *tcp, const struct seg_note *n
     append(out, outlen, used, "]");
 }
 
-void timeline_format_segment(const struct frame_tcp *tcp, const struct seg_note *note, char *out, size_t outlen)
+void timeline_format_segment(const struct frame_tcp *tcp, const struct seg_note *note, char *out,
+                             size_t outlen)
 {
     char src[INET6_ADDRSTRLEN], dst[INET6_ADDRSTRLEN], flags[8];
     inet_ntop(tcp->family, tcp->src, src, sizeof src);
@@ -82,8 +84,8 @@ void timeline_format_segment(const struct frame_tcp *tcp, const struct seg_note 
     out[0] = '\0';
     append(out, outlen, &used, "%s.%u > %s.%u: Flags [%s]", src, tcp->src_port, dst, tcp->dst_port, flags);
     uint32_t seq = tcp->seq - note->seq_base;
-    uint32_t seg_len =
-        (uint32_t)tcp->payload_len + ((tcp->flags & FRAME_TCP_SYN) ? 1u : 0u) + ((tcp->flags & FRAME_TCP_FIN) ? 1u : 0u);
+    uint32_t seg_len = (uint32_t)tcp->payload_len + ((tcp->flags & FRAME_TCP_SYN) ? 1u : 0u) +
+                       ((tcp->flags & FRAME_TCP_FIN) ? 1u : 0u);
     if (tcp->payload_len > 0) {
         append(out, outlen, &used, ", seq %u:%u", seq, seq + (uint32_t)tcp->payload_len);
     } else if (seg_len > 0 || (tcp->flags & FRAME_TCP_RST) || !(tcp->flags & FRAME_TCP_ACK) ||
@@ -130,11 +132,13 @@ void timeline_format_labels(const struct seg_note *note, char *out, size_t outle
             continue;
         }
         append(out, outlen, &used, "%s%s", used == 0 ? " (" : ", ", label_names[i].name);
-        if ((label_names[i].label & (SEG_RETRANSMISSION | SEG_FAST_RETRANSMISSION)) && note->resent_after_us != 0) {
+        if ((label_names[i].label & (SEG_RETRANSMISSION | SEG_FAST_RETRANSMISSION)) &&
+            note->resent_after_us != 0) {
             if (note->resent_after_us < 1000) {
                 append(out, outlen, &used, " after <1 ms");
             } else {
-                append(out, outlen, &used, " after %llu ms", (unsigned long long)(note->resent_after_us + 500) / 1000);
+                append(out, outlen, &used, " after %llu ms",
+                       (unsigned long long)(note->resent_after_us + 500) / 1000);
             }
         }
         if (label_names[i].label == SEG_DUPLICATE_ACK) {

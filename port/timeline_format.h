@@ -8,13 +8,14 @@
 #include "timeline_analysis.h"
 
 /* "SRC > DST: Flags [P.], seq 1:7, ack 1, win 65535, options [...], length 6" */
-void timeline_format_segment(const struct frame_tcp *tcp, const struct seg_note *note, char *out, size_t outlen);
+void timeline_format_segment(const struct frame_tcp *tcp, const struct seg_note *note, char *out,
+                             size_t outlen);
 
 /* The labels in parentheses, with a leading space, or "" without any. */
 void timeline_format_labels(const struct seg_note *note, char *out, size_t outlen);
 
 /* One sentence or two for a learner about the segment (tx: lwIP sent it). */
-void timeline_explain_segment(const struct flow *flow, const struct frame_tcp *tcp, const struct seg_note *note,
-                              int tx, char *out, size_t outlen);
+void timeline_explain_segment(const struct flow *flow, const struct frame_tcp *tcp,
+                              const struct seg_note *note, int tx, char *out, size_t outlen);
 
 #endif

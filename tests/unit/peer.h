@@ -16,18 +16,18 @@
 struct peer {
     uint16_t port;
     uint16_t server_port;
-    uint32_t snd_nxt;   /* next sequence number the peer sends */
-    uint32_t snd_una;   /* the highest acknowledgement from lwIP */
-    uint32_t snd_wnd;   /* lwIP's receive window, in bytes, from snd_una */
-    uint32_t rcv_nxt;   /* next sequence number expected from lwIP */
-    int lwip_wscale;    /* shift of the window fields lwIP sends after its SYN */
-    uint16_t lwip_mss;  /* from lwIP's SYN-ACK */
-    uint16_t syn_mss;   /* the MSS our SYN announces: PEER_MSS unless set after peer_init */
+    uint32_t snd_nxt;      /* next sequence number the peer sends */
+    uint32_t snd_una;      /* the highest acknowledgement from lwIP */
+    uint32_t snd_wnd;      /* lwIP's receive window, in bytes, from snd_una */
+    uint32_t rcv_nxt;      /* next sequence number expected from lwIP */
+    int lwip_wscale;       /* shift of the window fields lwIP sends after its SYN */
+    uint16_t lwip_mss;     /* from lwIP's SYN-ACK */
+    uint16_t syn_mss;      /* the MSS our SYN announces: PEER_MSS unless set after peer_init */
     uint16_t window_field; /* what the peer's segments advertise: PEER_WINDOW unless set */
-    int timestamps;     /* negotiated: every segment carries the option */
-    uint32_t tsval;     /* the peer's timestamp clock */
-    uint32_t ts_recent; /* lwIP's last TSval, echoed back */
-    int acks_frozen;    /* while set, the peer acknowledges frozen_ack, not rcv_nxt */
+    int timestamps;        /* negotiated: every segment carries the option */
+    uint32_t tsval;        /* the peer's timestamp clock */
+    uint32_t ts_recent;    /* lwIP's last TSval, echoed back */
+    int acks_frozen;       /* while set, the peer acknowledges frozen_ack, not rcv_nxt */
     uint32_t frozen_ack;
     uint8_t *stream; /* when set, in-order bytes from lwIP are appended here */
     size_t stream_cap;

@@ -120,11 +120,13 @@ START_TEST(handshake_data_and_passive_close_line_by_line)
     drain(&p);
     peer_send(&p, TCPF_ACK, NULL, 0);
     static const char *const want[] = {
-        IN "\\[S\\], seq 0, win 65535, options \\[mss 1460,nop,wscale 7,nop,nop,sackOK,nop,nop,TS val 4096 ecr "
-           "0\\], length 0$",
+        IN
+        "\\[S\\], seq 0, win 65535, options \\[mss 1460,nop,wscale 7,nop,nop,sackOK,nop,nop,TS val 4096 ecr "
+        "0\\], length 0$",
         STATE "LISTEN -> SYN_RCVD via rx \\[S\\]$",
-        OUT "\\[S\\.\\], seq 0, ack 1, win 65535, options \\[mss 1460,nop,nop,TS val [0-9]+ ecr 4096,nop,wscale "
-            "[0-9]+,nop,nop,sackOK\\], length 0$",
+        OUT
+        "\\[S\\.\\], seq 0, ack 1, win 65535, options \\[mss 1460,nop,nop,TS val [0-9]+ ecr 4096,nop,wscale "
+        "[0-9]+,nop,nop,sackOK\\], length 0$",
         /* 65535 << 7: the window in bytes */
         IN "\\[\\.\\], ack 1, win 8388480, options \\[nop,nop,TS val 4352 ecr [0-9]+\\], length 0$",
         STATE "SYN_RCVD -> ESTABLISHED via rx \\[\\.\\]$",
@@ -196,7 +198,8 @@ START_TEST(a_gap_and_the_duplicate_acks_it_causes)
     peer_send_at(&p, PEER_ISS + 21, TCPF_ACK, "0123456789", 10);
     drain(&p);
     LINES(IN "\\[\\.\\], seq 11:21, .*length 10 \\(gap: bytes before it are missing\\)$",
-          OUT "\\[\\.\\], ack 1, .*options \\[nop,nop,TS val [0-9]+ ecr [0-9]+,nop,nop,sack 1 \\{11:21\\}\\], length 0 "
+          OUT "\\[\\.\\], ack 1, .*options \\[nop,nop,TS val [0-9]+ ecr [0-9]+,nop,nop,sack 1 "
+              "\\{11:21\\}\\], length 0 "
               "\\(duplicate ACK #1\\)$",
           IN "\\[\\.\\], seq 21:31, .*length 10$",
           OUT "\\[\\.\\], ack 1, .*sack 1 \\{11:31\\}\\], length 0 \\(duplicate ACK #2\\)$");
@@ -212,7 +215,8 @@ START_TEST(challenge_ack_answers_a_syn_on_an_open_connection)
     size_t from = strlen(fixture_log());
     peer_send_at(&p, PEER_ISS + 100, TCPF_SYN, NULL, 0);
     drain(&p);
-    LINES(IN "\\[S\\], seq 100, ", OUT "\\[\\.\\], ack 1, .* \\(challenge ACK\\)$", "^explain: A challenge ACK");
+    LINES(IN "\\[S\\], seq 100, ", OUT "\\[\\.\\], ack 1, .* \\(challenge ACK\\)$",
+          "^explain: A challenge ACK");
 }
 END_TEST
 
@@ -225,7 +229,8 @@ START_TEST(rst_to_a_closed_port_says_why)
     peer_send(&p, TCPF_SYN, NULL, 0);
     drain(&p);
     LINES("^link: rx [0-9]+B 192\\.0\\.2\\.1\\.40000 > 192\\.0\\.2\\.2\\.9: Flags \\[S\\], seq 0, ",
-          "^link: tx [0-9]+B 192\\.0\\.2\\.2\\.9 > 192\\.0\\.2\\.1\\.40000: Flags \\[R\\.\\], seq 0, ack 1, win [0-9]+, "
+          "^link: tx [0-9]+B 192\\.0\\.2\\.2\\.9 > 192\\.0\\.2\\.1\\.40000: Flags \\[R\\.\\], seq 0, ack 1, "
+          "win [0-9]+, "
           "length 0 \\(RST sent because no connection or listener matches\\)$",
           "^explain: Nothing in lwIP matches this connection");
 }
@@ -282,10 +287,13 @@ START_TEST(explain_speaks_under_each_segment)
     peer_connect(&p);
     peer_send(&p, TCPF_ACK | TCPF_PSH, "hello\n", 6);
     drain(&p);
-    LINES(IN "\\[S\\]", "^explain: SYN: the host asks to open a connection\\. Its first sequence number \\(ISN\\) is 5000",
+    LINES(IN "\\[S\\]",
+          "^explain: SYN: the host asks to open a connection\\. Its first sequence number \\(ISN\\) is 5000",
           OUT "\\[S\\.\\]", "^explain: SYN-ACK: lwIP agrees, with its own ISN", IN "\\[\\.\\], ack 1,",
           "^explain: The host acknowledges the SYN-ACK: the three-way handshake is complete",
-          IN "\\[P\\.\\], seq 1:7", "^explain: The host sends 6 bytes of data, bytes 1 to 6 of its stream \\(PSH: hand them to the application now\\)\\.$");
+          IN "\\[P\\.\\], seq 1:7",
+          "^explain: The host sends 6 bytes of data, bytes 1 to 6 of its stream \\(PSH: hand them to the "
+          "application now\\)\\.$");
 }
 END_TEST
 
@@ -300,11 +308,12 @@ START_TEST(explain_speaks_under_each_state_change)
     peer_send(&p, TCPF_ACK | TCPF_FIN, NULL, 0);
     drain(&p);
     peer_send(&p, TCPF_ACK, NULL, 0);
-    LINES(STATE "LISTEN -> SYN_RCVD via rx \\[S\\]$", "^explain: lwIP has answered the SYN with its own SYN-ACK",
-          STATE "SYN_RCVD -> ESTABLISHED", "^explain: The connection is open",
-          STATE "ESTABLISHED -> CLOSE_WAIT", "^explain: The peer closed its side \\(a passive close for lwIP\\)",
-          STATE "CLOSE_WAIT -> LAST_ACK", "^explain: lwIP's application has closed too",
-          STATE "LAST_ACK -> CLOSED via rx", "^explain: The connection is closed and lwIP frees its state\\.$");
+    LINES(STATE "LISTEN -> SYN_RCVD via rx \\[S\\]$",
+          "^explain: lwIP has answered the SYN with its own SYN-ACK", STATE "SYN_RCVD -> ESTABLISHED",
+          "^explain: The connection is open", STATE "ESTABLISHED -> CLOSE_WAIT",
+          "^explain: The peer closed its side \\(a passive close for lwIP\\)", STATE "CLOSE_WAIT -> LAST_ACK",
+          "^explain: lwIP's application has closed too", STATE "LAST_ACK -> CLOSED via rx",
+          "^explain: The connection is closed and lwIP frees its state\\.$");
     tcp_statelog_set_explain(0);
 }
 END_TEST

@@ -15,7 +15,7 @@
 
 /* A TCP segment inside a frame, its fields in host byte order. */
 struct frame_tcp {
-    int family; /* AF_INET or AF_INET6 */
+    int family;               /* AF_INET or AF_INET6 */
     const uint8_t *src, *dst; /* 4 or 16 address bytes, network order */
     uint16_t src_port, dst_port;
     uint32_t seq, ack;
