@@ -237,6 +237,10 @@ static void describe_ip(const struct l3_view *v, char *out, size_t outlen)
             what = "echo request";
         } else if ((v->proto == PROTO_ICMP && type == 0) || (v->proto == PROTO_ICMPV6 && type == 129)) {
             what = "echo reply";
+        } else if (v->proto == PROTO_ICMPV6 && type == 133) {
+            what = "router solicitation";
+        } else if (v->proto == PROTO_ICMPV6 && type == 134) {
+            what = "router advertisement";
         } else if (v->proto == PROTO_ICMPV6 && type == 135) {
             what = "neighbor solicitation";
         } else if (v->proto == PROTO_ICMPV6 && type == 136) {

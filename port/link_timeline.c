@@ -8,6 +8,7 @@
 #include "lwiptap/log.h"
 #include "lwiptap/timeline.h"
 #include "tcp_flows.h"
+#include "timeline_analysis.h"
 #include "timeline_format.h"
 
 struct timeline_link {
@@ -250,9 +251,7 @@ void timeline_describe(const uint8_t *frame, size_t len, int tx, char *out, size
         const struct flow_half *r = &flow->half[tx ? FLOW_PEER : FLOW_LWIP];
         note.seq_base = s->has_isn ? s->isn : 0;
         note.ack_base = r->has_isn ? r->isn : 0;
-        if (flow->scaling && !(tcp.flags & FRAME_TCP_SYN)) {
-            note.window = (uint32_t)tcp.window << s->wscale;
-        }
+        note.window = flow_window_bytes(flow, s, &tcp);
         elapsed_text(flow, now_us(), elapsed, sizeof elapsed);
     }
     char line[640];

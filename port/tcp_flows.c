@@ -117,11 +117,13 @@ struct flow *flow_find(const struct flow_key *key, int create, uint64_t now_us)
 
 void flow_forget_all(void)
 {
-    while (lru.lru_next != &lru) {
-        struct flow *f = lru.lru_next;
-        lru_unlink(f);
+    struct flow *f = lru.lru_next;
+    while (f != &lru) {
+        struct flow *next = f->lru_next;
         free(f);
+        f = next;
     }
+    lru.lru_next = lru.lru_prev = &lru;
     memset(buckets, 0, sizeof buckets);
     flow_count = 0;
 }

@@ -33,11 +33,14 @@ struct flow_half {
 
 enum { FLOW_LWIP = 0, FLOW_PEER = 1 };
 
+/* No padding (the spare byte is explicit): keys are hashed and compared as bytes. */
 struct flow_key {
     uint8_t family;
     uint8_t local[16], remote[16];
+    uint8_t spare;
     uint16_t local_port, remote_port;
 };
+_Static_assert(sizeof(struct flow_key) == 38, "struct flow_key has no padding");
 
 struct flow {
     struct flow_key key;

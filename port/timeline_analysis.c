@@ -11,6 +11,15 @@ static int seq_after(uint32_t a, uint32_t b)
     return (int32_t)(a - b) > 0;
 }
 
+uint32_t flow_window_bytes(const struct flow *flow, const struct flow_half *sender, const struct frame_tcp *tcp)
+{
+    /* RFC 7323: the window of a SYN is never scaled. */
+    if (!flow->scaling || (tcp->flags & FRAME_TCP_SYN) || sender->wscale > 14) {
+        return tcp->window;
+    }
+    return (uint32_t)tcp->window << sender->wscale;
+}
+
 uint8_t tcp_option_wscale(const uint8_t *options, size_t len)
 {
     size_t i = 0;
@@ -39,9 +48,13 @@ static void note_syn(struct flow *flow, struct flow_half *s, const struct frame_
                      struct seg_note *note)
 {
     if (s->syn_seen && tcp->seq == s->isn) {
+        /* What the first SYN said stands: a copy cannot change the window
+         * scale that the connection agreed on. */
         note->labels |= SEG_RETRANSMISSION;
         s->counts.retransmissions++;
-    } else if (s->syn_seen || s->has_isn) {
+        return;
+    }
+    if (s->syn_seen || s->has_isn) {
         /* A new SYN on a synchronised connection: RFC 5961 answers it with a challenge ACK. */
         flow->challenge_pending = 1;
         return;
@@ -165,9 +178,7 @@ void timeline_analyse(struct flow *flow, const struct frame_tcp *tcp, int tx, ui
             flow->scaling = 1;
         }
     }
-    /* RFC 7323: the window of a SYN is never scaled. */
-    uint8_t shift = flow->scaling && !(tcp->flags & FRAME_TCP_SYN) ? s->wscale : 0;
-    note->window = (uint32_t)tcp->window << shift;
+    note->window = flow_window_bytes(flow, s, tcp);
 
     uint32_t seg_len = (uint32_t)tcp->payload_len + ((tcp->flags & FRAME_TCP_FIN) ? 1u : 0u);
     if (tcp->flags & FRAME_TCP_RST) {

@@ -45,7 +45,7 @@ static int explain_labels(const struct seg_note *note, const char *who, char *ou
     } else if ((l & SEG_RETRANSMISSION) && note->resent_after_us != 0) {
         say(out, outlen, used,
             "%s sends this again: no ACK for it came back within its retransmission timeout "
-            "(RTO), and %.3f s have passed since it was sent. ",
+            "(RTO), and %.3f s have passed since its previous copy. ",
             who, (double)note->resent_after_us / 1e6);
     } else if (l & SEG_RETRANSMISSION) {
         say(out, outlen, used,

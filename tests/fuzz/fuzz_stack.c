@@ -31,6 +31,7 @@
 #include "services.h"
 #include "stack.h"
 #include "tcp_statelog.h"
+#include "lwiptap/timeline.h"
 #include "wire.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
@@ -101,6 +102,10 @@ static void inject_meta(const uint8_t *frame, size_t len, const struct link_meta
     if (len == 0) {
         return;
     }
+    /* What a fault stage says of a frame it drops, before any guard saw it. */
+    char line[1024];
+    timeline_describe(frame, len, 0, line, sizeof line);
+    timeline_input_dropped(frame, len);
     fake_link_push_rx_meta(h.wire, frame, len, meta);
     while (fake_link_rx_pending(h.wire) > 0) {
         if (netif_link_drain(&h.stack.netif, err) < 0) {
@@ -353,7 +358,12 @@ static void set_up(void)
     }
     h.wire = fake_link_new();
     fake_link_set_offload(h.wire, 1); /* lwIP's output is coalesced, as on a tap with offloads */
-    struct link *link = tcp_statelog_wrap(link_guard_new(fake_link_base(h.wire), 1500));
+    /* As app/main.c stacks them; the timeline prints (into the log sink) and
+     * explains, so that its parsing and formatting of every frame is fuzzed. */
+    struct timeline_options timeline = {1, 0, 1};
+    timeline_set_clock(fake_clock_now_us);
+    struct link *link =
+        tcp_statelog_wrap(link_timeline_new(link_guard_new(fake_link_base(h.wire), 1500), &timeline));
     if (link == NULL || stack_up(&h.stack, &cfg, link, err, sizeof err) != 0) {
         abort();
     }
@@ -374,6 +384,7 @@ static void tear_down(void)
     tcp_statelog_set_context(STATELOG_CAUSE_APP);
     stack_abort_all();
     stack_down(&h.stack);
+    timeline_reset();
     fake_clock_advance(TEARDOWN_MS);
     for (int i = 0; i < MEMP_MAX; i++) {
         unsigned used = (unsigned)lwip_stats.memp[i]->used;

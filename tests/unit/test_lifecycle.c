@@ -272,7 +272,7 @@ START_TEST(time_wait_lasts_two_msl)
     /* The summary at the end: every state it went through, and lwIP's estimates. */
     static const char *const summary[] = {
         /* The peer: SYN, ACK, "bye\n", FIN; lwIP: SYN-ACK, its FIN, the ACK of the peer's. */
-        "tcp-conn: 192.0.2.2:1234 192.0.2.1:40000 closed: sent 3 segments, 0 bytes, 0 retransmissions; "
+        "tcp-conn: 192.0.2.2:1234 192.0.2.1:40000 closed: sent 3 segments, 0 bytes, 0 retransmissions; ",
         "received 4 segments, 4 bytes, 0 retransmissions; time in SYN_RCVD ",
         " ms, ESTABLISHED ",
         " ms, FIN_WAIT_1 ",

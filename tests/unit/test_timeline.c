@@ -318,6 +318,38 @@ START_TEST(explain_speaks_under_each_state_change)
 }
 END_TEST
 
+/* Found by the fuzzer: a copy of the peer's SYN without its options (here
+ * with RST and more flags, at the SYN's own seq) took the window scale back,
+ * and the next window was shifted by 255. The first SYN's options stand. */
+START_TEST(a_resent_syn_keeps_the_window_scale)
+{
+    struct peer p;
+    trace_on(0, 0);
+    peer_init(&p, 40000, ECHO_PORT, PEER_ISS);
+    peer_connect(&p);
+    size_t from = strlen(fixture_log());
+    struct segment s;
+    uint8_t frame[SEGMENT_MAX_FRAME];
+    fixture_segment_from_peer(&s, 40000, ECHO_PORT);
+    s.seq = PEER_ISS;
+    s.flags = TCPF_SYN | TCPF_ACK | TCPF_RST;
+    s.window = 2;
+    size_t len = segment_build(&s, frame, sizeof frame);
+    char line[1024];
+    timeline_describe(frame, len, 0, line, sizeof line); /* as a fault stage would */
+    fixture_inject(frame, len);
+    ck_assert_ptr_nonnull(strstr(line, ", win 2,")); /* a SYN's window is never scaled */
+    fixture_segment_from_peer(&s, 40000, ECHO_PORT);
+    s.seq = PEER_ISS + 1;
+    s.flags = TCPF_ACK;
+    s.window = 2;
+    len = segment_build(&s, frame, sizeof frame);
+    timeline_describe(frame, len, 0, line, sizeof line);
+    ck_assert_msg(strstr(line, ", win 256,") != NULL, "2 << 7 is 256: %s", line);
+    LINES(IN "\\[SR\\.\\], seq 0, ack [0-9]+, win 2, length 0 \\(retransmission after [0-9<]+ ms, reset by the peer\\)$");
+}
+END_TEST
+
 /* The counts kept per connection: 64-bit, and retransmissions apart. */
 START_TEST(counts_follow_a_connection)
 {
@@ -354,6 +386,7 @@ Suite *timeline_suite(void)
     fixture_add_test(s, zero_window_and_its_probes);
     fixture_add_test(s, explain_speaks_under_each_segment);
     fixture_add_test(s, explain_speaks_under_each_state_change);
+    fixture_add_test(s, a_resent_syn_keeps_the_window_scale);
     fixture_add_test(s, counts_follow_a_connection);
     return s;
 }
