@@ -11,7 +11,8 @@ static int seq_after(uint32_t a, uint32_t b)
     return (int32_t)(a - b) > 0;
 }
 
-uint32_t flow_window_bytes(const struct flow *flow, const struct flow_half *sender, const struct frame_tcp *tcp)
+uint32_t flow_window_bytes(const struct flow *flow, const struct flow_half *sender,
+                           const struct frame_tcp *tcp)
 {
     /* RFC 7323: the window of a SYN is never scaled. */
     if (!flow->scaling || (tcp->flags & FRAME_TCP_SYN) || sender->wscale > 14) {

@@ -34,7 +34,8 @@ void timeline_analyse(struct flow *flow, const struct frame_tcp *tcp, int tx, ui
                       struct seg_note *note);
 
 /* The window of tcp, sent by sender, in bytes. */
-uint32_t flow_window_bytes(const struct flow *flow, const struct flow_half *sender, const struct frame_tcp *tcp);
+uint32_t flow_window_bytes(const struct flow *flow, const struct flow_half *sender,
+                           const struct frame_tcp *tcp);
 
 /* The window scale option's shift in options, or FLOW_NO_WSCALE. */
 uint8_t tcp_option_wscale(const uint8_t *options, size_t len);

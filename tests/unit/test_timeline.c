@@ -206,6 +206,32 @@ START_TEST(a_gap_and_the_duplicate_acks_it_causes)
 }
 END_TEST
 
+/* Three duplicate ACKs from the peer, and lwIP resends at once. */
+START_TEST(fast_retransmission_after_three_duplicate_acks)
+{
+    struct peer p;
+    static uint8_t data[4 * 1000];
+    memset(data, 'x', sizeof data);
+    trace_on(0, 0);
+    peer_init(&p, 40000, ECHO_PORT, PEER_ISS);
+    peer_connect(&p);
+    size_t from = strlen(fixture_log());
+    peer_freeze_acks(&p); /* the peer "lost" lwIP's first echo: it keeps acknowledging byte 1 */
+    for (int i = 0; i < 4; i++) {
+        peer_send(&p, TCPF_ACK | TCPF_PSH, data + i * 1000, 1000);
+        drain(&p);
+    }
+    for (int i = 0; i < 3; i++) {
+        peer_send(&p, TCPF_ACK, NULL, 0);
+        drain(&p);
+    }
+    LINES(IN "\\[\\.\\], ack 1, .*length 0 \\(duplicate ACK #1\\)$",
+          IN "\\[\\.\\], ack 1, .*length 0 \\(duplicate ACK #2\\)$",
+          IN "\\[\\.\\], ack 1, .*length 0 \\(duplicate ACK #3\\)$",
+          OUT "\\[P?\\.\\], seq 1:1001, .*length 1000 \\(fast retransmission after [0-9<]+ ms\\)$");
+}
+END_TEST
+
 START_TEST(challenge_ack_answers_a_syn_on_an_open_connection)
 {
     struct peer p;
@@ -346,7 +372,8 @@ START_TEST(a_resent_syn_keeps_the_window_scale)
     len = segment_build(&s, frame, sizeof frame);
     timeline_describe(frame, len, 0, line, sizeof line);
     ck_assert_msg(strstr(line, ", win 256,") != NULL, "2 << 7 is 256: %s", line);
-    LINES(IN "\\[SR\\.\\], seq 0, ack [0-9]+, win 2, length 0 \\(retransmission after [0-9<]+ ms, reset by the peer\\)$");
+    LINES(IN "\\[SR\\.\\], seq 0, ack [0-9]+, win 2, length 0 \\(retransmission after [0-9<]+ ms, reset by "
+             "the peer\\)$");
 }
 END_TEST
 
@@ -380,6 +407,7 @@ Suite *timeline_suite(void)
     fixture_add_test(s, absolute_gives_raw_sequence_numbers);
     fixture_add_test(s, retransmissions_are_labelled_both_ways);
     fixture_add_test(s, a_gap_and_the_duplicate_acks_it_causes);
+    fixture_add_test(s, fast_retransmission_after_three_duplicate_acks);
     fixture_add_test(s, challenge_ack_answers_a_syn_on_an_open_connection);
     fixture_add_test(s, rst_to_a_closed_port_says_why);
     fixture_add_test(s, keepalive_probes_are_labelled);
