@@ -218,7 +218,7 @@ START_TEST(fast_retransmission_after_three_duplicate_acks)
     size_t from = strlen(fixture_log());
     peer_freeze_acks(&p); /* the peer "lost" lwIP's first echo: it keeps acknowledging byte 1 */
     for (int i = 0; i < 4; i++) {
-        peer_send(&p, TCPF_ACK | TCPF_PSH, data + i * 1000, 1000);
+        peer_send(&p, TCPF_ACK | TCPF_PSH, data + (size_t)i * 1000, 1000);
         drain(&p);
     }
     for (int i = 0; i < 3; i++) {
