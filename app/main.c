@@ -148,9 +148,6 @@ static struct link *build_link(const struct lwiptap_config *cfg, char *err)
     if (cfg->pcap_path != NULL && push_wrapper(&chain, link_pcap_new(chain, cfg->pcap_path, err)) != 0) {
         return NULL; /* err says why */
     }
-    if (cfg->cross_fins && push_wrapper(&chain, link_fin_cross_new(chain)) != 0) {
-        goto out_of_memory;
-    }
     if (link_fault_active(&cfg->fault)) {
         struct link_fault_config fault = cfg->fault;
         fault.seed = cfg->seed;
@@ -166,6 +163,11 @@ static struct link *build_link(const struct lwiptap_config *cfg, char *err)
      * caused it and the reply. */
     struct timeline_options timeline = {cfg->trace, cfg->absolute, cfg->explain};
     if (push_wrapper(&chain, link_timeline_new(chain, &timeline)) != 0) {
+        goto out_of_memory;
+    }
+    /* Above the timeline, so that lwIP's held FIN shows when it really goes
+     * out: after the peer's FIN has arrived, as the two cross on the wire. */
+    if (cfg->cross_fins && push_wrapper(&chain, link_fin_cross_new(chain)) != 0) {
         goto out_of_memory;
     }
     if (cfg->state_log && push_wrapper(&chain, tcp_statelog_wrap(chain)) != 0) {

@@ -193,6 +193,9 @@ for tool in ip tcpdump nc ping; do
 done
 
 WORK=$(mktemp -d "${TMPDIR:-/tmp}/lt-demo.XXXXXX")
+# The ladder diagrams outlive the demo's scratch files: they are for a browser.
+DIAGRAMS=${LWIPTAP_DEMO_DIAGRAMS:-${TMPDIR:-/tmp}/lwip-tap-demo}
+mkdir -p "$DIAGRAMS" || die "cannot create $DIAGRAMS for the diagrams"
 if [ -n "$LESSON" ]; then
     TCP_SERVER=$build/bin/tcp-server
     [ -x "$TCP_SERVER" ] || die "$TCP_SERVER not found: build first (or unset LWIPTAP_DEMO_SKIP_BUILD)"
@@ -212,9 +215,6 @@ CAPTURE=$WORK/capture.txt
 NS=lt-demo-$$
 sandbox_tap_ns "$NS" "$HOST4" "$HOST6" || die "cannot set up tap0 in a network namespace ($NS)"
 
-# The ladder diagrams outlive the demo's scratch files: they are for a browser.
-DIAGRAMS=${LWIPTAP_DEMO_DIAGRAMS:-${TMPDIR:-/tmp}/lwip-tap-demo}
-mkdir -p "$DIAGRAMS" || die "cannot create $DIAGRAMS for the diagrams"
 rm -f "$DIAGRAMS"/connection*.svg
 ns_bg "$LWIPTAP" --tap tap0 --ip "$LWIP4/24" --ip6 "$LWIP6/64" --explain --diagram "$DIAGRAMS/connection.svg" \
     </dev/null 2>"$LOG"

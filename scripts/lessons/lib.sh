@@ -56,8 +56,10 @@ lesson_lwip() {
     LWIP_OUT=$WORK/lwip-tap$LWIP_RUNS.out
     # Not ns_bg: a background command without a redirection of its own reads
     # /dev/null, whatever the function's stdin is.
+    [ "$LWIP_RUNS" -gt 1 ] || rm -f "$DIAGRAMS/$LESSON"-*.svg
     ip netns exec "$NS" "$LWIPTAP" --tap tap0 --ip "$LWIP4/24" --ip6 "$LWIP6/64" --no-offload \
-        --msl "$LESSON_MSL" "$@" <"${LWIP_INPUT:-/dev/null}" >"$LWIP_OUT" 2>"$LWIP_LOG" &
+        --msl "$LESSON_MSL" --diagram "$DIAGRAMS/$LESSON-$LWIP_RUNS.svg" "$@" \
+        <"${LWIP_INPUT:-/dev/null}" >"$LWIP_OUT" 2>"$LWIP_LOG" &
     LWIP_PID=$!
     sandbox_track "$LWIP_PID"
     wait_for_line "$LWIP_LOG" 'lwip-tap: up on|ERROR' 10 || {
@@ -170,6 +172,13 @@ capture_has() {
 }
 
 lesson_verdict() {
+    local svg shown=0
+    for svg in "$DIAGRAMS/$LESSON"-*.svg; do
+        [ -s "$svg" ] || continue
+        [ "$shown" = 1 ] || header "Ladder diagrams (lwip-tap --diagram): open in a browser"
+        shown=1
+        printf '    file://%s\n' "$svg"
+    done
     header "Self-check"
     if [ ${#LESSON_MISSING[@]} -eq 0 ]; then
         printf '%sOK%s: %s\n' "$GREEN" "$RESET" "$1"

@@ -12,7 +12,7 @@
 . "$(dirname "$0")/lib.sh"
 kib=${3:-64}
 shift 3 2>/dev/null || shift $#
-limit=$((kib > 64 ? 1500 : 300))
+limit=$((kib > 64 ? 1500 : 540))
 e2e_require_root
 e2e_require_cmds ip nc tcpdump
 e2e_require_lwiptap

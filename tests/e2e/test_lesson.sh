@@ -15,7 +15,8 @@ e2e_require_tcp_client
 demo="$(cd "$(dirname "$0")/../.." && pwd)/scripts/demo.sh"
 build=$(cd "$(dirname "$LWIPTAP")/.." && pwd)
 rc=0
-LWIPTAP_DEMO_SKIP_BUILD=1 LWIPTAP_BUILD_DIR="$build" timeout 120 bash "$demo" "$LESSON" \
+LWIPTAP_DEMO_SKIP_BUILD=1 LWIPTAP_BUILD_DIR="$build" LWIPTAP_DEMO_DIAGRAMS="$E2E_WORK/diagrams" \
+    timeout 120 bash "$demo" "$LESSON" \
     >"$E2E_WORK/lesson.txt" 2>&1 || rc=$?
 out=$E2E_WORK/lesson.txt
 assert_eq 0 "$rc" "demo.sh $LESSON exit code"
@@ -23,5 +24,7 @@ assert_file_contains "$out" '^== What to notice ==$' "the lesson's notes"
 assert_file_contains "$out" '^ +ms +wire +flags' "the lesson's timeline"
 assert_file_contains "$out" 'lwIP state [A-Z_0-9]+ -> [A-Z_0-9]+' "state changes in the timeline"
 assert_file_contains "$out" '^OK: ' "the lesson's verdict"
+assert_file_contains "$out" "^    file://$E2E_WORK/diagrams/$LESSON-1\.svg\$" "the lesson's ladder diagram"
+grep -q '<g class="segment' "$E2E_WORK/diagrams/$LESSON-1.svg" || fail "the lesson's diagram has no segment"
 assert_namespace_gone "$out" lesson
 e2e_pass
