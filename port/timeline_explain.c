@@ -1,26 +1,8 @@
 /* --explain: what a segment means, for someone learning TCP. */
-#include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
 
 #include "timeline_format.h"
-
-static void say(char *out, size_t outlen, size_t *used, const char *fmt, ...)
-    __attribute__((format(printf, 4, 5)));
-
-static void say(char *out, size_t outlen, size_t *used, const char *fmt, ...)
-{
-    if (*used + 1 >= outlen) {
-        return;
-    }
-    va_list ap;
-    va_start(ap, fmt);
-    int n = vsnprintf(out + *used, outlen - *used, fmt, ap);
-    va_end(ap);
-    if (n > 0) {
-        *used += (size_t)n < outlen - *used ? (size_t)n : outlen - *used - 1;
-    }
-}
 
 /* Labels say why a segment is special: said first, since they matter most. */
 static int explain_labels(const struct seg_note *note, const char *who, char *out, size_t outlen,
@@ -28,62 +10,63 @@ static int explain_labels(const struct seg_note *note, const char *who, char *ou
 {
     unsigned l = note->labels;
     if (l & SEG_RST_NO_CONNECTION) {
-        say(out, outlen, used,
-            "Nothing in lwIP matches this connection (no listener on the port, or no such "
-            "connection), so lwIP refuses it with a RST. ");
+        timeline_append(out, outlen, used,
+                        "Nothing in lwIP matches this connection (no listener on the port, or no such "
+                        "connection), so lwIP refuses it with a RST. ");
     } else if (l & SEG_RST_ABORT) {
-        say(out, outlen, used,
-            "lwIP aborts the connection with a RST: no FIN handshake, and whatever was "
-            "still in flight is thrown away. ");
+        timeline_append(out, outlen, used,
+                        "lwIP aborts the connection with a RST: no FIN handshake, and whatever was "
+                        "still in flight is thrown away. ");
     } else if (l & SEG_RST_FROM_PEER) {
-        say(out, outlen, used, "The host resets the connection (RST): lwIP drops it at once. ");
+        timeline_append(out, outlen, used, "The host resets the connection (RST): lwIP drops it at once. ");
     } else if (l & SEG_FAST_RETRANSMISSION) {
-        say(out, outlen, used,
-            "%s sends this again after three duplicate ACKs, without waiting for its timer: "
-            "a fast retransmission. ",
-            who);
+        timeline_append(out, outlen, used,
+                        "%s sends this again after three duplicate ACKs, without waiting for its timer: "
+                        "a fast retransmission. ",
+                        who);
     } else if ((l & SEG_RETRANSMISSION) && note->resent_after_us != 0) {
-        say(out, outlen, used,
-            "%s sends this again: no ACK for it came back within its retransmission timeout "
-            "(RTO), and %.3f s have passed since its previous copy. ",
-            who, (double)note->resent_after_us / 1e6);
+        timeline_append(out, outlen, used,
+                        "%s sends this again: no ACK for it came back within its retransmission timeout "
+                        "(RTO), and %.3f s have passed since its previous copy. ",
+                        who, (double)note->resent_after_us / 1e6);
     } else if (l & SEG_RETRANSMISSION) {
-        say(out, outlen, used,
-            "%s sends this again: no ACK for it came back before its retransmission timer "
-            "(RTO) ran out. ",
-            who);
+        timeline_append(out, outlen, used,
+                        "%s sends this again: no ACK for it came back before its retransmission timer "
+                        "(RTO) ran out. ",
+                        who);
     } else if (l & SEG_ZERO_WINDOW_PROBE) {
-        say(out, outlen, used,
-            "The receiver's window is 0, so %s may not send; it probes with one byte to "
-            "learn when the window opens (a zero-window probe). ",
-            who);
+        timeline_append(out, outlen, used,
+                        "The receiver's window is 0, so %s may not send; it probes with one byte to "
+                        "learn when the window opens (a zero-window probe). ",
+                        who);
     } else if (l & SEG_KEEPALIVE) {
-        say(out, outlen, used,
-            "A keepalive: after a long silence %s repeats an old sequence number, which the "
-            "other side must answer if it is still there. ",
-            who);
+        timeline_append(out, outlen, used,
+                        "A keepalive: after a long silence %s repeats an old sequence number, which the "
+                        "other side must answer if it is still there. ",
+                        who);
     } else if (l & SEG_CHALLENGE_ACK) {
-        say(out, outlen, used,
-            "A challenge ACK (RFC 5961): lwIP does not trust the RST or SYN it just got and "
-            "tells the host where the connection really is; a real peer answers that. ");
+        timeline_append(out, outlen, used,
+                        "A challenge ACK (RFC 5961): lwIP does not trust the RST or SYN it just got and "
+                        "tells the host where the connection really is; a real peer answers that. ");
     } else if (l & SEG_DUPLICATE_ACK) {
-        say(out, outlen, used,
-            "Duplicate ACK #%u: the same ACK again, so data after a missing segment arrived. "
-            "Three of them make the sender resend at once. ",
-            note->dup_ack_number);
+        timeline_append(out, outlen, used,
+                        "Duplicate ACK #%u: the same ACK again, so data after a missing segment arrived. "
+                        "Three of them make the sender resend at once. ",
+                        note->dup_ack_number);
     } else if (l & SEG_WINDOW_UPDATE) {
-        say(out, outlen, used,
-            "A window update: nothing new is acknowledged, only the window changed (%u bytes) "
-            "because the receiver's application read data. ",
-            note->window);
+        timeline_append(out, outlen, used,
+                        "A window update: nothing new is acknowledged, only the window changed (%u bytes) "
+                        "because the receiver's application read data. ",
+                        note->window);
     } else if (l & SEG_GAP_BEFORE) {
-        say(out, outlen, used,
-            "This starts beyond what %s sent before: a segment in between was lost or is "
-            "late, and the receiver keeps this one until the gap is filled. ",
-            who);
+        timeline_append(out, outlen, used,
+                        "This starts beyond what %s sent before: a segment in between was lost or is "
+                        "late, and the receiver keeps this one until the gap is filled. ",
+                        who);
     }
     if (l & SEG_ZERO_WINDOW) {
-        say(out, outlen, used, "Window 0: the receiver's buffer is full and the sender must wait. ");
+        timeline_append(out, outlen, used,
+                        "Window 0: the receiver's buffer is full and the sender must wait. ");
     }
     return l != 0 && l != SEG_ZERO_WINDOW;
 }
@@ -118,36 +101,39 @@ static void explain_segment(const struct flow *flow, const struct frame_tcp *tcp
     uint8_t f = tcp->flags;
     uint32_t seq = tcp->seq - note->seq_base, ack = tcp->ack - note->ack_base;
     if ((f & FRAME_TCP_SYN) && !(f & FRAME_TCP_ACK)) {
-        say(out, outlen, &used,
-            "SYN: %s asks to open a connection. Its first sequence number (ISN) is %u; the "
-            "timeline counts from it, so the SYN is byte 0.",
-            who, s->isn);
+        timeline_append(out, outlen, &used,
+                        "SYN: %s asks to open a connection. Its first sequence number (ISN) is %u; the "
+                        "timeline counts from it, so the SYN is byte 0.",
+                        who, s->isn);
     } else if (f & FRAME_TCP_SYN) {
-        say(out, outlen, &used,
-            "SYN-ACK: %s agrees, with its own ISN (%u), and ack 1 acknowledges %s's SYN "
-            "(a SYN counts as one byte).",
-            who, s->isn, other);
+        timeline_append(out, outlen, &used,
+                        "SYN-ACK: %s agrees, with its own ISN (%u), and ack 1 acknowledges %s's SYN "
+                        "(a SYN counts as one byte).",
+                        who, s->isn, other);
     } else if (f & FRAME_TCP_RST) {
         return;
     } else if (tcp->payload_len > 0 || (f & FRAME_TCP_FIN)) {
         if (tcp->payload_len > 0) {
-            say(out, outlen, &used, "%s sends %zu bytes of data, bytes %u to %u of its stream%s. ", who,
-                tcp->payload_len, seq, seq + (uint32_t)tcp->payload_len - 1,
-                (f & FRAME_TCP_PSH) ? " (PSH: hand them to the application now)" : "");
+            timeline_append(out, outlen, &used,
+                            "%s sends %zu bytes of data, bytes %u to %u of its stream%s. ", who,
+                            tcp->payload_len, seq, seq + (uint32_t)tcp->payload_len - 1,
+                            (f & FRAME_TCP_PSH) ? " (PSH: hand them to the application now)" : "");
         }
         if (f & FRAME_TCP_FIN) {
-            say(out, outlen, &used,
-                "FIN: %s has nothing more to send; it can still receive until %s closes too.", who, other);
+            timeline_append(out, outlen, &used,
+                            "FIN: %s has nothing more to send; it can still receive until %s closes too.",
+                            who, other);
         }
     } else if (seq == 1 && ack == 1 && flow->half[tx ? FLOW_PEER : FLOW_LWIP].syn_seen &&
                s->counts.segments <= 2) {
-        say(out, outlen, &used,
-            "%s acknowledges the SYN-ACK: the three-way handshake is complete and both "
-            "sides may send.",
-            who);
+        timeline_append(out, outlen, &used,
+                        "%s acknowledges the SYN-ACK: the three-way handshake is complete and both "
+                        "sides may send.",
+                        who);
     } else if (f & FRAME_TCP_ACK) {
-        say(out, outlen, &used, "%s has received everything before byte %u and has room for %u more bytes.",
-            who, ack, note->window);
+        timeline_append(out, outlen, &used,
+                        "%s has received everything before byte %u and has room for %u more bytes.", who, ack,
+                        note->window);
     }
 }
 

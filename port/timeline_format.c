@@ -6,13 +6,9 @@
 
 #include "lwiptap/byte_order.h"
 
-/* snprintf that appends at *used and never runs past outlen. */
-static void append(char *out, size_t outlen, size_t *used, const char *fmt, ...)
-    __attribute__((format(printf, 4, 5)));
-
-static void append(char *out, size_t outlen, size_t *used, const char *fmt, ...)
+void timeline_append(char *out, size_t outlen, size_t *used, const char *fmt, ...)
 {
-    if (*used >= outlen) {
+    if (*used + 1 >= outlen) {
         return;
     }
     va_list ap;
@@ -29,45 +25,45 @@ static void format_options(const struct frame_tcp *tcp, const struct seg_note *n
 {
     const uint8_t *o = tcp->options;
     size_t len = tcp->options_len, i = 0;
-    append(out, outlen, used, ", options [");
+    timeline_append(out, outlen, used, ", options [");
     while (i < len) {
         const char *sep = i == 0 ? "" : ",";
         uint8_t kind = o[i];
         if (kind == 0) {
-            append(out, outlen, used, "%seol", sep);
+            timeline_append(out, outlen, used, "%seol", sep);
             break;
         }
         if (kind == 1) {
-            append(out, outlen, used, "%snop", sep);
+            timeline_append(out, outlen, used, "%snop", sep);
             i++;
             continue;
         }
         if (i + 1 >= len || o[i + 1] < 2 || i + o[i + 1] > len) {
-            append(out, outlen, used, "%sbad option length", sep);
+            timeline_append(out, outlen, used, "%sbad option length", sep);
             break;
         }
         uint8_t optlen = o[i + 1];
         const uint8_t *v = o + i + 2;
         if (kind == 2 && optlen == 4) {
-            append(out, outlen, used, "%smss %u", sep, get_be16(v));
+            timeline_append(out, outlen, used, "%smss %u", sep, get_be16(v));
         } else if (kind == 3 && optlen == 3) {
-            append(out, outlen, used, "%swscale %u", sep, v[0]);
+            timeline_append(out, outlen, used, "%swscale %u", sep, v[0]);
         } else if (kind == 4 && optlen == 2) {
-            append(out, outlen, used, "%ssackOK", sep);
+            timeline_append(out, outlen, used, "%ssackOK", sep);
         } else if (kind == 8 && optlen == 10) {
-            append(out, outlen, used, "%sTS val %u ecr %u", sep, get_be32(v), get_be32(v + 4));
+            timeline_append(out, outlen, used, "%sTS val %u ecr %u", sep, get_be32(v), get_be32(v + 4));
         } else if (kind == 5 && (optlen - 2) % 8 == 0) {
-            append(out, outlen, used, "%ssack %u", sep, (unsigned)(optlen - 2) / 8);
+            timeline_append(out, outlen, used, "%ssack %u", sep, (unsigned)(optlen - 2) / 8);
             for (size_t b = 0; b + 8 <= (size_t)optlen - 2; b += 8) {
-                append(out, outlen, used, " {%u:%u}", get_be32(v + b) - note->ack_base,
-                       get_be32(v + b + 4) - note->ack_base);
+                timeline_append(out, outlen, used, " {%u:%u}", get_be32(v + b) - note->ack_base,
+                                get_be32(v + b + 4) - note->ack_base);
             }
         } else {
-            append(out, outlen, used, "%sopt-%u len %u", sep, kind, optlen);
+            timeline_append(out, outlen, used, "%sopt-%u len %u", sep, kind, optlen);
         }
         i += optlen;
     }
-    append(out, outlen, used, "]");
+    timeline_append(out, outlen, used, "]");
 }
 
 void timeline_format_segment(const struct frame_tcp *tcp, const struct seg_note *note, char *out,
@@ -82,24 +78,25 @@ void timeline_format_segment(const struct frame_tcp *tcp, const struct seg_note 
         return;
     }
     out[0] = '\0';
-    append(out, outlen, &used, "%s.%u > %s.%u: Flags [%s]", src, tcp->src_port, dst, tcp->dst_port, flags);
+    timeline_append(out, outlen, &used, "%s.%u > %s.%u: Flags [%s]", src, tcp->src_port, dst, tcp->dst_port,
+                    flags);
     uint32_t seq = tcp->seq - note->seq_base;
     uint32_t seg_len = (uint32_t)tcp->payload_len + ((tcp->flags & FRAME_TCP_SYN) ? 1u : 0u) +
                        ((tcp->flags & FRAME_TCP_FIN) ? 1u : 0u);
     if (tcp->payload_len > 0) {
-        append(out, outlen, &used, ", seq %u:%u", seq, seq + (uint32_t)tcp->payload_len);
+        timeline_append(out, outlen, &used, ", seq %u:%u", seq, seq + (uint32_t)tcp->payload_len);
     } else if (seg_len > 0 || (tcp->flags & FRAME_TCP_RST) || !(tcp->flags & FRAME_TCP_ACK) ||
                (note->labels & SEG_KEEPALIVE)) {
-        append(out, outlen, &used, ", seq %u", seq);
+        timeline_append(out, outlen, &used, ", seq %u", seq);
     }
     if (tcp->flags & FRAME_TCP_ACK) {
-        append(out, outlen, &used, ", ack %u", tcp->ack - note->ack_base);
+        timeline_append(out, outlen, &used, ", ack %u", tcp->ack - note->ack_base);
     }
-    append(out, outlen, &used, ", win %u", note->window);
+    timeline_append(out, outlen, &used, ", win %u", note->window);
     if (tcp->options_len > 0) {
         format_options(tcp, note, out, outlen, &used);
     }
-    append(out, outlen, &used, ", length %zu", tcp->payload_len);
+    timeline_append(out, outlen, &used, ", length %zu", tcp->payload_len);
 }
 
 static const struct {
@@ -131,21 +128,21 @@ void timeline_format_labels(const struct seg_note *note, char *out, size_t outle
         if (!(note->labels & label_names[i].label)) {
             continue;
         }
-        append(out, outlen, &used, "%s%s", used == 0 ? " (" : ", ", label_names[i].name);
+        timeline_append(out, outlen, &used, "%s%s", used == 0 ? " (" : ", ", label_names[i].name);
         if ((label_names[i].label & (SEG_RETRANSMISSION | SEG_FAST_RETRANSMISSION)) &&
             note->resent_after_us != 0) {
             if (note->resent_after_us < 1000) {
-                append(out, outlen, &used, " after <1 ms");
+                timeline_append(out, outlen, &used, " after <1 ms");
             } else {
-                append(out, outlen, &used, " after %llu ms",
-                       (unsigned long long)(note->resent_after_us + 500) / 1000);
+                timeline_append(out, outlen, &used, " after %llu ms",
+                                (unsigned long long)(note->resent_after_us + 500) / 1000);
             }
         }
         if (label_names[i].label == SEG_DUPLICATE_ACK) {
-            append(out, outlen, &used, " #%u", note->dup_ack_number);
+            timeline_append(out, outlen, &used, " #%u", note->dup_ack_number);
         }
     }
     if (used > 0) {
-        append(out, outlen, &used, ")");
+        timeline_append(out, outlen, &used, ")");
     }
 }

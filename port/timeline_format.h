@@ -7,6 +7,11 @@
 
 #include "timeline_analysis.h"
 
+/* snprintf that appends at *used and never runs past outlen (the timeline's
+ * lines and explanations are built from parts). */
+void timeline_append(char *out, size_t outlen, size_t *used, const char *fmt, ...)
+    __attribute__((format(printf, 4, 5)));
+
 /* "SRC > DST: Flags [P.], seq 1:7, ack 1, win 65535, options [...], length 6" */
 void timeline_format_segment(const struct frame_tcp *tcp, const struct seg_note *note, char *out,
                              size_t outlen);
