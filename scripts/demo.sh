@@ -18,6 +18,8 @@
 #   LWIPTAP_DEMO_SKIP_BUILD=1  do not run scripts/setup.sh and cmake (tests use this)
 #   LWIPTAP_BUILD_DIR=DIR      build directory to use (default: <repo>/build)
 #   LWIPTAP_DEMO_DIAGRAMS=DIR  where the ladder diagrams go (default: /tmp/lwip-tap-demo)
+#   LWIPTAP_DEMO_KEEP=DIR      copy the scratch files (lwip-tap's log, the capture)
+#                              to DIR at the end (scripts/demo-check.sh uses this)
 #
 # Exit code: 0 if the handshake, the echo replies and the teardown were all
 # seen (for a lesson: if what it explains happened), 1 otherwise (or if
@@ -104,6 +106,9 @@ WORK=""
 cleanup() {
     trap - EXIT INT TERM HUP PIPE
     sandbox_teardown
+    if [ -n "$WORK" ] && [ -n "${LWIPTAP_DEMO_KEEP:-}" ]; then
+        mkdir -p "$LWIPTAP_DEMO_KEEP" && cp -r "$WORK"/. "$LWIPTAP_DEMO_KEEP"/
+    fi
     [ -z "$WORK" ] || rm -rf "$WORK"
 }
 on_exit() {

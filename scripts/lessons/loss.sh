@@ -10,7 +10,7 @@ lesson_main() {
     # Address resolution would lose frames too, and the kernel gives up on
     # ARP after three tries: the host knows lwIP's MAC beforehand.
     ip -n "$NS" neigh replace "$LWIP4" lladdr 02:00:00:00:00:02 dev tap0 nud permanent
-    lesson_lwip --drop 25 --seed 7 --trace
+    lesson_lwip --drop 25 --seed 7 --explain
     lesson_capture_start
     seq 1 3000 >"$WORK/in.txt"
     timeout 60 ip netns exec "$NS" nc -N "$LWIP4" 7 <"$WORK/in.txt" >"$WORK/nc.out" 2>&1

@@ -26,6 +26,14 @@ def connect(host, port, rcvbuf=None):
     return s
 
 
+def text(data):
+    """Bytes as a learner reads them: "hello" plus a newline, not b'hello\\n'."""
+    shown = data.decode("ascii", "replace")
+    if shown.endswith("\n"):
+        return '"%s" and a newline' % shown[:-1]
+    return '"%s"' % shown
+
+
 def recv_exactly(s, n):
     got = b""
     while len(got) < n:
@@ -41,10 +49,10 @@ def half_close(host, port):
     s.sendall(b"hello\n")
     answer = recv_exactly(s, 6)
     eof = s.recv(100)
-    print("host got %r, then %s" % (answer, "lwIP's FIN (end of data)" if eof == b"" else repr(eof)))
+    print("got %s, then %s" % (text(answer), "lwIP's FIN (end of data)" if eof == b"" else text(eof)))
     time.sleep(0.3)
     s.sendall(b"still talking after your FIN\n")
-    print("host sent 29 more bytes after lwIP's FIN")
+    print("sent 29 more bytes after lwIP's FIN")
     time.sleep(0.3)
     s.close()
     return answer == b"hello\n" and eof == b""
@@ -61,7 +69,7 @@ def zero_window(host, port):
             sent += s.send(data[sent:sent + 65536])
         except BlockingIOError:
             time.sleep(0.05)
-    print("host sent %d bytes and read nothing for 5 s" % sent)
+    print("sent %d bytes and read nothing for 5 s" % sent)
     s.setblocking(True)
     s.settimeout(15)
     got = b""
@@ -80,7 +88,7 @@ def zero_window(host, port):
         got += chunk
     s.close()
     ok = got == data
-    print("host read %d bytes back: %s" % (len(got), "identical" if ok else "DIFFERENT"))
+    print("read %d bytes back: %s" % (len(got), "identical" if ok else "DIFFERENT"))
     return ok
 
 
@@ -88,10 +96,10 @@ def keepalive(host, port, dev):
     s = connect(host, port)
     s.sendall(b"hello\n")
     answer = recv_exactly(s, 6)
-    print("host got %r, then stays silent (its kernel still answers lwIP's probes)" % answer)
+    print("got %s, then stays silent (its kernel still answers lwIP's probes)" % text(answer))
     time.sleep(3.5)
     subprocess.run(["ip", "addr", "flush", "dev", dev], check=True)
-    print("host removed its addresses from %s: lwIP's probes now reach nobody" % dev)
+    print("removed the host's addresses from %s: lwIP's probes now reach nobody" % dev)
     time.sleep(6)
     s.close()
     return answer == b"hello\n"
@@ -103,7 +111,7 @@ def reset(host, port):
     answer = recv_exactly(s, 6)
     s.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
     s.close()
-    print("host got %r, then closed with SO_LINGER 0 (RST)" % answer)
+    print("got %s, then closed with SO_LINGER 0 (RST)" % text(answer))
     return answer == b"hello\n"
 
 
