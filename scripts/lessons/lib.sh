@@ -120,14 +120,16 @@ explain() {
     printf '%s\n' "$text" | fold -s -w $((79 - ${#hang})) | sed -e "2,\$s/^/$hang/" -e 's/ *$//'
 }
 
-# lesson_timeline [--only ERE] [--no-explain] PORT [PORT]: the connection
-# as lwip-tap's own timeline (--explain) told it, from every lwip-tap log of
-# the lesson, in the notation of the demo, the fault lines and the diagrams.
+# lesson_timeline [--run N] [--only ERE] [--no-explain] PORT [PORT]: the
+# connection as lwip-tap's own timeline (--explain) told it, from every
+# lwip-tap log of the lesson (or run N's), in the notation of the demo, the
+# fault lines and the diagrams.
 lesson_timeline() {
-    local opts=()
+    local opts=() logs=("$WORK"/lwip-tap*.log)
     while [ $# -gt 0 ] && [ "${1#--}" != "$1" ]; do
         case $1 in
         --only) opts+=("$1" "$2") && shift 2 ;;
+        --run) logs=("$WORK/lwip-tap$2.log") && shift 2 ;;
         *) opts+=("$1") && shift ;;
         esac
     done
@@ -137,7 +139,7 @@ lesson_timeline() {
         "    sequence number, the window in bytes (scaled), lwIP's state changes, and" \
         "    under each a line that says what it means (the timestamp option and nop" \
         "    padding are left out)." ""
-    "$PY" "$TIMELINE" "${opts[@]}" "$WORK"/lwip-tap*.log -- "$@"
+    "$PY" "$TIMELINE" "${opts[@]}" "${logs[@]}" -- "$@"
 }
 
 # wire_view ERE: the capture's lines that match ERE, labelled as the raw wire.
@@ -282,10 +284,11 @@ lesson_verdict() {
     exit 1
 }
 
-# trace_segs PORT: the connection's segments in lwip-tap's timeline, one
-# "tx|rx [FLAGS], REST" per line, the fault stage's verdicts included.
+# trace_segs PORT [RUN]: the connection's segments in lwip-tap's timeline
+# (of every run, or of run RUN), one "tx|rx [FLAGS], REST" per line, the
+# fault stage's verdicts included.
 trace_segs() {
-    cat "$WORK"/lwip-tap*.log | grep -E "INFO (link|fault): (rx|tx) .*\\.$1( >|:)" |
+    cat "$WORK"/lwip-tap${2:-*}.log | grep -E "INFO (link|fault): (rx|tx) .*\\.$1( >|:)" |
         sed -nE "s/.* INFO (link|fault): (rx|tx) [0-9]+B t\\+[0-9.]+ [^ ]+ > [^ ]+: Flags (.*)/\\2 \\3/p"
 }
 
