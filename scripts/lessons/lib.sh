@@ -154,7 +154,12 @@ wire_view() {
 expect() {
     local name=$1 what=$2
     shift 2
-    if "$@" >/dev/null 2>&1; then
+    # Without pipefail: "trace_segs | grep -q" ends the pipe early, and the
+    # writer's SIGPIPE would fail a check that holds.
+    if (
+        set +o pipefail
+        "$@"
+    ) >/dev/null 2>&1; then
         LESSON_CHECKS+=("ok $name $what")
     else
         LESSON_CHECKS+=("FAILED $name $what")
@@ -302,4 +307,17 @@ first_fin() {
 # ERE ("ESTABLISHED -> FIN_WAIT_1", ...) of the connection with host port PORT.
 state_time() {
     sed -nE "s/^[^T]+T([0-9:.]+)Z .* $HOST4:$1 $2 .*/\\1/p" "$WORK"/lwip-tap*.log | head -n1
+}
+
+# trace_times PORT ERE: the t+ times (seconds) of the connection's segments
+# in lwip-tap's timeline whose "tx|rx [FLAGS], REST" matches ERE.
+trace_times() {
+    cat "$WORK"/lwip-tap*.log | grep -E "INFO (link|fault): (rx|tx) .*\\.$1( >|:)" |
+        sed -nE "s/.* INFO (link|fault): (rx|tx) [0-9]+B t\\+([0-9.]+) [^ ]+ > [^ ]+: Flags (.*)/\\3 \\2 \\4/p" |
+        grep -E -- "^[0-9.]+ $2" | cut -d' ' -f1
+}
+
+# gaps: the differences between successive numbers on stdin, in ms.
+gaps() {
+    awk 'NR > 1 { printf "%d\n", ($1 - prev) * 1000 + 0.5 } { prev = $1 }'
 }

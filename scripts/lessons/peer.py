@@ -4,7 +4,7 @@ Run inside the lesson's namespace; each prints what it saw and exits 0 only
 if the data it got back is exactly what it expected.
 
   peer.py half-close HOST PORT     sends, gets the answer and lwIP's FIN, keeps sending, then closes
-  peer.py zero-window HOST PORT    sends 256 KiB to echo without reading for 5 s, then reads it all
+  peer.py zero-window HOST PORT    sends 256 KiB to echo without reading for 8 s, then reads it all
   peer.py keepalive HOST PORT DEV  talks, goes silent, then vanishes (the address of DEV is removed)
   peer.py reset HOST PORT          sends, then closes with SO_LINGER 0: a RST instead of a FIN
 """
@@ -63,13 +63,13 @@ def zero_window(host, port):
     s = connect(host, port, rcvbuf=4096)
     s.setblocking(False)
     sent = 0
-    deadline = time.time() + 5
+    deadline = time.time() + 8
     while time.time() < deadline:
         try:
             sent += s.send(data[sent:sent + 65536])
         except BlockingIOError:
             time.sleep(0.05)
-    print("sent %d bytes and read nothing for 5 s" % sent)
+    print("sent %d bytes and read nothing for 8 s" % sent)
     s.setblocking(True)
     s.settimeout(15)
     got = b""
