@@ -18,9 +18,11 @@ lesson_main() {
     explain "Only the segments that open and close the connection, the host's zero" \
         "windows, lwIP's probes and the reopening are shown; the rest are counted."
     printf '\n'
-    lesson_timeline --no-explain --only '\(.*(zero window|window update|zero-window probe)\)|\[[SFR]' "${port:-0}" 7 |
-        sed -n '1,/(window update)/p'
-    printf '    (the rest, from the reopening to the close, left out)\n'
+    lesson_timeline --no-explain --only '\(.*(zero window|window update|zero-window probe)\)|\[[SFR]' "${port:-0}" 7 \
+        >"$WORK/timeline.txt"
+    sed -n '1,/(window update)/p' "$WORK/timeline.txt"
+    printf '    (%s more lines, from the reopening to the close, left out)\n' \
+        "$(sed -n '/(window update)/,$p' "$WORK/timeline.txt" | tail -n +2 | wc -l)"
     local probes probe_seq probe_ack reopen_seq intervals closed_t
     probes=$(trace_segs "$port" | grep -c '^tx .*, length 1 .*(zero-window probe)')
     probe_seq=$(trace_segs "$port" | grep -m1 '(zero-window probe)' | sed -nE 's/^tx [^ ]+ seq ([0-9]+):.*/\1/p')

@@ -10,8 +10,8 @@ usage: timeline.py [--no-explain] [--only ERE] [--part PART] LOG... -- PORT [POR
 LOG is lwip-tap's stderr (several are read in turn). Segments are kept if
 they carry PORT (both ports, when two are given); the application's lines
 (echo:, serial:, ...) if they name the first PORT. --only ERE keeps the
-segments that match ERE, every state change and every fault verdict; what
-it leaves out is counted on a line of its own, never cut silently. --part
+segments that match ERE (fault verdicts among them) and every state change
+and application line; the segments it leaves out are counted on a line of its own, never cut silently. --part
 handshake|data|teardown prints one part: up to ESTABLISHED, up to the
 close, from the close on (the first FIN, or what leads to it). The output is folded to 80 columns.
 """
@@ -174,7 +174,7 @@ def main(argv):
                 for line in render(kind, text):
                     print(line)
             continue
-        shown = kind != "segment" or only is None or bool(only.search(text))
+        shown = kind not in ("segment", "fault") or only is None or bool(only.search(text))
         if not shown:
             left_out += 1
             continue
