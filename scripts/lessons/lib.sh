@@ -145,8 +145,7 @@ lesson_timeline() {
 # wire_view ERE: the capture's lines that match ERE, labelled as the raw wire.
 wire_view() {
     printf '    (tcpdump -i tap0, raw numbers: absolute seq/ack, unscaled windows)\n'
-    grep -E -- "$1" "$CAPTURE" | sed -E 's/, options \[nop,nop,TS val [0-9]+ ecr [0-9]+\]//' |
-        fold -s -w 76 | sed -e 's/^/    /' -e 's/ *$//'
+    grep -E -- "$1" "$CAPTURE" | "$PY" "$TIMELINE" --wire
 }
 
 # expect NAME DESCRIPTION COMMAND...: one check of the lesson's self-check,

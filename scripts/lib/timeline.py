@@ -6,6 +6,7 @@ each (--explain), and the fault stage's verdicts (--drop, ...). The same
 notation as the demo, the `fault:` lines and the ladder diagrams.
 
 usage: timeline.py [--no-explain] [--only ERE] [--part PART] LOG... -- PORT [PORT]
+       timeline.py --wire < TCPDUMP_TEXT
 
 LOG is lwip-tap's stderr (several are read in turn). Segments are kept if
 they carry PORT (both ports, when two are given); the application's lines
@@ -14,6 +15,10 @@ segments that match ERE (fault verdicts among them) and every state change
 and application line; the segments it leaves out are counted on a line of its own, never cut silently. --part
 handshake|data|teardown prints one part: up to ESTABLISHED, up to the
 close, from the close on (the first FIN, or what leads to it). The output is folded to 80 columns.
+
+--wire folds tcpdump's own lines (stdin) the same way, for the places where
+the raw wire is the point, without tcpdump's clock and the option lists that
+hold only the timestamp.
 """
 import re
 import sys
@@ -137,7 +142,35 @@ def part_of(rows, part):
     return {"handshake": rows[: est + 1], "data": rows[est + 1 : fin], "teardown": rows[fin:]}[part]
 
 
+def wire():
+    for line in sys.stdin:
+        line = re.sub(r", options \[nop,nop,TS val \d+ ecr \d+\]", "", line.rstrip("\n"))
+        line = re.sub(r"^[\d:.]+ ", "", line)
+        # Breaks between fields ("seq 1:7" stays whole), and inside an
+        # option list only at its commas.
+        pieces = []
+        for field in line.split(", "):
+            if len(field) > WIDTH - len(SEG_INDENT) - 4:
+                opts = field.split(",")
+                pieces += [o + "," for o in opts[:-1]] + [opts[-1]]
+            else:
+                pieces.append(field)
+        out, current = [], SEG_INDENT + pieces[0]
+        for prev, p in zip(pieces, pieces[1:]):
+            sep = "" if prev.endswith(",") else ", "
+            if len(current) + len(sep) + len(p) + 1 > WIDTH:
+                out.append(current + ("" if sep == "" else ","))
+                current = SEG_INDENT + "    " + p
+            else:
+                current += sep + p
+        out.append(current)
+        print("\n".join(out))
+    return 0
+
+
 def main(argv):
+    if argv == ["--wire"]:
+        return wire()
     explain = True
     only = None
     part = None
