@@ -70,6 +70,8 @@ if [ $# -gt 1 ]; then
 fi
 # shellcheck source=scripts/lib/sandbox.sh
 . "$root/scripts/lib/sandbox.sh" || exit 1
+# shellcheck source=scripts/lib/diagrams.sh
+. "$root/scripts/lib/diagrams.sh" || exit 1
 build=${LWIPTAP_BUILD_DIR:-$root/build}
 
 HOST4=192.0.2.1
@@ -148,15 +150,6 @@ timeline_of() {
 # The state changes of lwIP's connection from host port $1, "A -> B|C -> D".
 states_of() {
     sed -nE "s/.* tcp-state: [^ ]+ $HOST4:$1 ([A-Z_0-9]+ -> [A-Z_0-9]+) via .*/\1/p" "$LOG" | paste -sd '|'
-}
-
-# The diagrams lwip-tap wrote, "PATH<TAB>PEER -> LOCAL" each, in file order.
-# lwip-tap logs "diagram: wrote PATH: PEER -> LOCAL" (builds before the views
-# change: "diagram: LOCAL PEER: N events drawn in PATH").
-diagram_files() {
-    sed -nE -e 's/.* INFO diagram: wrote (.+): ([^ ]+) -> ([^ ]+)$/\1\t\2 -> \3/p' \
-        -e 's/.* INFO diagram: ([^ ]+) ([^ ]+): [0-9]+ events? drawn in (.+)$/\3\t\2 -> \1/p' "$LOG" |
-        sort -t "$(printf '\t')" -k1,1V
 }
 
 # The tcpdump lines of one connection, host port $1 and lwIP port $2.
@@ -391,16 +384,14 @@ grep -qE "$HOST4\\.$ep > $LWIP4\\.$ECHO_PORT: Flags \\[F" "$WORK/echo.cap" ||
 [ "$lwip_rc" -eq 0 ] || missing+=("a clean lwip-tap exit after SIGTERM (code $lwip_rc)")
 [ -n "$teardown" ] || missing+=("one of the three teardowns in lwIP's states (saw: $serial_states)")
 
-diagrams=$(diagram_files | wc -l)
+diagrams=$(diagram_files "$LOG" | wc -l)
 [ "$diagrams" -ge 2 ] || missing+=("a ladder diagram of each connection in $DIAGRAMS")
 
 header "Ladder diagrams"
 explain "lwip-tap --diagram drew each connection as the textbooks do: open these in a" \
     "browser. Under each file, the connection it draws (host -> lwIP)."
 printf '\n'
-diagram_files | while IFS="$(printf '\t')" read -r svg conn; do
-    [ ! -e "$svg" ] || printf '    file://%s\n        %s\n' "$svg" "$conn"
-done
+show_diagrams "$LOG"
 
 header "Result"
 if [ ${#missing[@]} -eq 0 ]; then
