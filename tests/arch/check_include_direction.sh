@@ -6,22 +6,22 @@
 # through, and a room's private header (one outside its include/) reached from
 # another directory.
 #
-#   platform  port/ top, port/include   -> (lwIP only)
+#   platform  port/ top, port/include   -> lwIP
 #   link      port/link                 -> platform
-#   guard     port/guard                -> link, platform
+#   guard     port/guard                -> link, platform, lwIP
 #   timeline  port/timeline             -> link, platform
-#   netif     port/netif_link.c + .h    -> guard, link, platform
-#   app       app/                      -> every room
+#   netif     port/netif_link.c + .h    -> guard, link, platform, lwIP
+#   app       app/                      -> every room, lwIP
 set -euo pipefail
 root=$(cd "${1:?usage: check_include_direction.sh REPO_ROOT}" && pwd)
 
 declare -A allowed=(
-    [platform]="platform"
+    [platform]="platform lwip"
     [link]="link platform"
-    [guard]="guard link platform"
+    [guard]="guard link platform lwip"
     [timeline]="timeline link platform"
-    [netif]="netif guard link platform"
-    [app]="app netif guard timeline link platform"
+    [netif]="netif guard link platform lwip"
+    [app]="app netif guard timeline link platform lwip"
 )
 
 # The room a file (a path relative to root) belongs to.
@@ -32,14 +32,15 @@ room_of() {
     port/guard/*) echo guard ;;
     port/timeline/*) echo timeline ;;
     port/*) echo platform ;;
+    lwip:*) echo lwip ;;
     app/*) echo app ;;
     *) echo unknown ;;
     esac
 }
 
 # Where an include resolves: beside the including file, else in one room's
-# include/ (the public headers, reachable as "lwiptap/NAME.h"); empty for
-# lwIP's own headers and anything else outside our tree.
+# include/ (the public headers, reachable as "lwiptap/NAME.h"), else "lwip:"
+# for lwIP's own headers; empty for anything else outside our tree.
 resolve() {
     local dir=$1 name=$2 hit=
     if [ -f "$root/$dir/$name" ]; then
@@ -51,7 +52,10 @@ resolve() {
             hit="$inc/$name"
         fi
     done
-    echo "$hit"
+    case "$hit:$name" in
+    :lwip/* | :netif/*) echo "lwip:$name" ;;
+    *) echo "$hit" ;;
+    esac
 }
 
 status=0
@@ -69,7 +73,7 @@ while IFS= read -r file; do
         if [[ " ${allowed[$from]} " != *" $to "* ]]; then
             echo "FAIL: $rel ($from) includes $name, a header of $to: $from may use only ${allowed[$from]}"
             status=1
-        elif [[ "$target" != */include/* && "$(dirname "$target")" != "$dir" ]]; then
+        elif [[ "$to" != lwip && "$target" != */include/* && "$(dirname "$target")" != "$dir" ]]; then
             echo "FAIL: $rel includes $target, a private header of another directory"
             status=1
         fi
