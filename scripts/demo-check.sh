@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # Runs the demo N times and checks, from each run's own files, that the
 # ladder diagram of the serial connection draws the teardown states the
-# capture shows, for both sides, whichever of the three teardowns happened.
+# capture shows, for both sides, whichever of the three teardowns happened,
+# and that every arrow of each diagram carries the numbers of lwip-tap's own
+# timeline (scripts/lib/views_check.py).
 #
 #   sudo scripts/demo-check.sh [N]      (default 20; each run takes ~5 s)
 #
@@ -33,10 +35,12 @@ for i in $(seq 1 "$runs"); do
     ending=$(sed -nE 's/.*This run: (the [a-zA-Z ]+[a-z]):.*/\1/p' "$dir/demo.txt" | head -n1)
     endings[$ending]=$((${endings[$ending]:-0} + 1))
     printf 'run %d (%s):\n' "$i" "${ending:-teardown not named}"
-    if ! /usr/bin/python3 "$root/scripts/lib/teardown_check.py" "$dir/capture.txt" "$svg" "$hport" 1234 |
-        sed 's/^/    /'; then
-        failed=$((failed + 1))
-    fi
+    bad=0
+    /usr/bin/python3 "$root/scripts/lib/teardown_check.py" "$dir/capture.txt" "$svg" "$hport" 1234 |
+        sed 's/^/    /' || bad=1
+    /usr/bin/python3 "$root/scripts/lib/views_check.py" "$dir/lwip-tap.log" "$svg" "$hport" 1234 |
+        sed 's/^/    serial: /' || bad=1
+    [ "$bad" -eq 0 ] || failed=$((failed + 1))
 done
 printf '\n%d of %d runs agreed.' "$((runs - failed))" "$runs"
 for e in "${!endings[@]}"; do printf ' %s: %d.' "$e" "${endings[$e]}"; done

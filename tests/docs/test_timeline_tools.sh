@@ -5,7 +5,8 @@
 # folded to 80 columns, and counts what --only leaves out;
 # scripts/lib/teardown_check.py works out both sides' teardown states from a
 # capture's FINs and ack numbers and tells a diagram that agrees from one
-# that does not.
+# that does not; scripts/lib/views_check.py tells a diagram arrow with the
+# timeline's numbers from one without.
 set -uo pipefail
 root=${1:?usage: test_timeline_tools.sh REPO_ROOT}
 tl=$root/scripts/lib/timeline.py
@@ -84,5 +85,14 @@ sort -n "$work/cap" -o "$work/cap"
 svg "CLOSE_WAIT LAST_ACK CLOSED" "FIN_WAIT_1 TIME_WAIT CLOSED"
 /usr/bin/python3 "$tc" "$work/cap" "$work/svg" 47590 1234 >"$work/tc" ||
     fail "a passive close of the host with lwIP's FIN_WAIT_1 -> TIME_WAIT rejected: $(cat "$work/tc")"
-[ "$status" -ne 0 ] || echo "PASS: timeline.py and teardown_check.py"
+# views_check.py: an arrow with the raw window of a dropped frame (issue 14)
+# is not the timeline's segment; the scaled one is.
+vc=$root/scripts/lib/views_check.py
+printf '%s\n' '<g class="segment from-lwip dropped">' \
+    '<text class="label" fill="#1f3a93">[P.] seq 1:8 ack 7 win 32767 len 7 LOST</text>' >"$work/svg"
+/usr/bin/python3 "$vc" "$work/log" "$work/svg" 45048 1234 >"$work/vc" && fail "a raw window in the diagram accepted"
+grep -q "the timeline says win 262136" "$work/vc" || fail "views_check.py: $(cat "$work/vc")"
+sed -i 's/win 32767/win 262136/' "$work/svg"
+/usr/bin/python3 "$vc" "$work/log" "$work/svg" 45048 1234 >"$work/vc" || fail "the timeline's own numbers rejected: $(cat "$work/vc")"
+[ "$status" -ne 0 ] || echo "PASS: timeline.py, teardown_check.py and views_check.py"
 exit "$status"
