@@ -23,7 +23,16 @@ started=$(date +%s)
 ns_exec "$BENCH_CLIENT" --host "$LWIP4" --port 7 burst --conns 300 --bytes 16384 --conn-timeout 5 \
     >"$E2E_WORK/client.out" 2>"$E2E_WORK/client.err" || true
 say "300 connections at once through a 10-frame queue: $(cat "$E2E_WORK/client.out")"
-dropped=$(($(sysfs_dropped) - before))
+# The timed-out connections' last frames are still on their way: wait until
+# the counter stands still.
+last=-1
+for _ in $(seq 1 20); do
+    now=$(sysfs_dropped)
+    [ "$now" != "$last" ] || break
+    last=$now
+    sleep 1.5
+done
+dropped=$((last - before))
 say "the host dropped $dropped frames at $TAP"
 [ "$dropped" -gt 0 ] || fail "the host dropped nothing at a 10-frame queue: the test proves nothing"
 # Failures are expected (a 10-frame queue): only the drops matter here.
@@ -41,10 +50,16 @@ kill -USR1 "$LWIP_PID"
 wait_for_line "$LWIP_LOG" "stats: tap $TAP txqueuelen=10 host_dropped=$dropped\$" 5 ||
     fail "stats do not show the host's $dropped drops: $(grep 'stats: tap' "$LWIP_LOG")"
 assert_lwip_alive
+final=$(($(sysfs_dropped) - before))
 lwip_stop
 assert_eq 0 "$LWIP_RC" "lwip-tap exit code after SIGTERM"
-assert_eq 2 "$(grep -c "stats: tap $TAP txqueuelen=10 host_dropped=$dropped\$" "$LWIP_LOG")" \
-    "the drops in stats and in the shutdown summary"
+after=$(($(sysfs_dropped) - before))
+# The shutdown's own FINs and resets may be dropped too: between the two reads.
+summary=$(sed -nE "s/.*stats: tap $TAP txqueuelen=10 host_dropped=([0-9]+)\$/\1/p" "$LWIP_LOG" | tail -n1)
+[ -n "$summary" ] || fail "no stats line for $TAP in the shutdown summary"
+if [ "$summary" -lt "$final" ] || [ "$summary" -gt "$after" ]; then
+    fail "the summary says $summary drops, the host $final before the stop and $after after it"
+fi
 
 # A tap lwip-tap creates gets room for a burst.
 : >"$LWIP_LOG"
