@@ -165,10 +165,37 @@ START_TEST(hash_follows_every_list_operation)
 }
 END_TEST
 
+/* A flood waiting at the tap is read in bounded batches, so the event loop
+ * gets back to lwIP's timers between them (app/event_loop.c runs them each pass). */
+START_TEST(drain_reads_a_bounded_batch)
+{
+    enum { WAITING = 1000 };
+    uint8_t frame[60] = {0};
+    memcpy(frame, stack_mac, 6);
+    memcpy(frame + 6, peer_mac, 6);
+    frame[12] = 0x88; /* IEEE 802 local experimental ethertype: lwIP drops it */
+    frame[13] = 0xb5;
+    for (int i = 0; i < WAITING; i++) {
+        fake_link_push_rx(fx.wire, frame, sizeof frame);
+    }
+    char err[LINK_ERR_LEN];
+    const int read = netif_link_drain(&fx.stack.netif, err);
+    ck_assert_int_gt(read, 0);
+    ck_assert_int_lt(read, WAITING);
+    ck_assert_uint_eq(fake_link_rx_pending(fx.wire), (size_t)(WAITING - read));
+    /* Every later drain reads the same batch, the last one what is left. */
+    while (fake_link_rx_pending(fx.wire) > 0) {
+        const int left = (int)fake_link_rx_pending(fx.wire);
+        ck_assert_int_eq(netif_link_drain(&fx.stack.netif, err), left < read ? left : read);
+    }
+}
+END_TEST
+
 Suite *scaling_suite(void)
 {
     Suite *s = suite_create("scaling");
     fixture_add_test(s, segment_cost_does_not_grow_with_connections);
     fixture_add_test(s, hash_follows_every_list_operation);
+    fixture_add_test(s, drain_reads_a_bounded_batch);
     return s;
 }
