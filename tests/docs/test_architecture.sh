@@ -15,7 +15,7 @@ done
 # Every file of ours and lwIP's sources, one path a line.
 files=$(mktemp)
 trap 'rm -f "$files"' EXIT
-(cd "$root" && find . \( -name .git -o -name 'build*' -o -name third_party \) -prune -o -type f -print) >"$files"
+(cd "$root" && find . -type d \( -name .git -o -name 'build*' \) -prune -o -type f -print) >"$files"
 (cd "$lwip" && find . -type f -name '*.[ch]') >>"$files"
 
 status=0
