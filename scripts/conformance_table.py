@@ -95,7 +95,7 @@ def main():
         "",
         "## What the guard still refuses or rewrites",
         "",
-        "Every reason the ingress guard counts (`stats: guard ...`), from `port/guard_stats.c`.",
+        "Every reason the ingress guard counts (`stats: guard ...`), from `port/guard/guard_stats.c`.",
         "",
         "| counter | action | why |",
         "|---|---|---|",

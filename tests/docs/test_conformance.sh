@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # docs/conformance.md is what scripts/conformance_table.py makes of the
 # conformance scripts and of a fresh run of each, and every reason the guard
-# counts (port/guard_stats.c) has its row in tests/conform/guard_reasons.tsv.
+# counts (port/guard/guard_stats.c) has its row in tests/conform/guard_reasons.tsv.
 set -euo pipefail
 root=${1:?usage: test_conformance.sh REPO_ROOT LWIPTAP_CONFORM}
 runner=${2:?usage: test_conformance.sh REPO_ROOT LWIPTAP_CONFORM}
@@ -18,10 +18,10 @@ if ! diff -u "$root/docs/conformance.md" "$work/conformance.md"; then
     echo "FAIL: docs/conformance.md is not what the suite gives: run scripts/conformance_table.py (see its usage)"
     status=1
 fi
-reasons=$(grep -oE '\] = "[a-z0-9_]+"' "$root/port/guard_stats.c" | sed -E 's/.*"(.*)"/\1/' | sort)
+reasons=$(grep -oE '\] = "[a-z0-9_]+"' "$root/port/guard/guard_stats.c" | sed -E 's/.*"(.*)"/\1/' | sort)
 listed=$(grep -vE '^#' "$root/tests/conform/guard_reasons.tsv" | cut -f1 | sort)
 if [ "$reasons" != "$listed" ]; then
-    echo "FAIL: guard reasons in port/guard_stats.c and tests/conform/guard_reasons.tsv differ:"
+    echo "FAIL: guard reasons in port/guard/guard_stats.c and tests/conform/guard_reasons.tsv differ:"
     diff <(printf '%s\n' "$reasons") <(printf '%s\n' "$listed") || true
     status=1
 fi

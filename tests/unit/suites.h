@@ -19,6 +19,7 @@ Suite *offload_suite(void);
 Suite *options_suite(void);
 Suite *pools_suite(void);
 Suite *serial_suite(void);
+Suite *scaling_suite(void);
 Suite *statelog_suite(void);
 Suite *window_suite(void);
 
