@@ -72,6 +72,8 @@ lwiptap_fix_lwip(src/core/tcp_out.c
 lwiptap_fix_lwip(src/core/tcp_in.c
   "right_wnd_edge = pcb->snd_wnd + pcb->snd_wl2;"
   tcp_in_window_update_same_ack.c)
+# RFC 5681 4.2: the ACK of a segment that fills a gap goes out at once.
+lwiptap_fix_lwip(src/core/tcp_in.c "- inseq overlaps with ooseq */" tcp_in_gap_fill_ack.c)
 
 # No per-segment work that grows with the number of connections (issue 15).
 # A counter of the pcbs lwIP's list walks look at, for the test that proves it.
