@@ -16,6 +16,10 @@ void timeline_append(char *out, size_t outlen, size_t *used, const char *fmt, ..
 void timeline_format_segment(const struct frame_tcp *tcp, const struct seg_note *note, char *out,
                              size_t outlen);
 
+/* The options alone, as the segment's line shows them inside "options [...]". */
+void timeline_format_options(const struct frame_tcp *tcp, const struct seg_note *note, char *out,
+                             size_t outlen);
+
 /* The labels in parentheses, with a leading space, or "" without any. */
 void timeline_format_labels(const struct seg_note *note, char *out, size_t outlen);
 

@@ -391,11 +391,8 @@ diagrams=$(ls "$DIAGRAMS"/connection*.svg 2>/dev/null | wc -l)
 header "Ladder diagrams"
 explain "lwip-tap --diagram drew each connection as the textbooks do: open these in a browser."
 printf '\n'
-# In the order the connections came: connection.svg, connection-2.svg, ...
-{
-    printf '%s\n' "$DIAGRAMS/connection.svg"
-    printf '%s\n' "$DIAGRAMS"/connection-*.svg | sort -V
-} | while IFS= read -r svg; do
+# In the order the connections opened: connection-1.svg, connection-2.svg, ...
+printf '%s\n' "$DIAGRAMS"/connection-*.svg | sort -V | while IFS= read -r svg; do
     [ -e "$svg" ] && printf '    file://%s\n' "$svg"
 done
 

@@ -58,7 +58,7 @@ lesson_lwip() {
     # /dev/null, whatever the function's stdin is.
     [ "$LWIP_RUNS" -gt 1 ] || rm -f "$DIAGRAMS/$LESSON"-*.svg
     ip netns exec "$NS" "$LWIPTAP" --tap tap0 --ip "$LWIP4/24" --ip6 "$LWIP6/64" --no-offload \
-        --msl "$LESSON_MSL" --diagram "$DIAGRAMS/$LESSON-$LWIP_RUNS.svg" "$@" \
+        --msl "$LESSON_MSL" --diagram "$DIAGRAMS/$LESSON$([ "$LWIP_RUNS" -gt 1 ] && printf -- '-run%s' "$LWIP_RUNS").svg" "$@" \
         <"${LWIP_INPUT:-/dev/null}" >"$LWIP_OUT" 2>"$LWIP_LOG" &
     LWIP_PID=$!
     sandbox_track "$LWIP_PID"

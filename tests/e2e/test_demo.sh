@@ -31,7 +31,7 @@ assert_file_contains "$out" '^    t\+[0-9.]+  lwIP -> host  \[S\.\], seq 0, ack 
 assert_file_contains "$out" '^                \| SYN-ACK: lwIP agrees' "demo explanation under the SYN-ACK"
 assert_file_contains "$out" '^                  lwIP state: ESTABLISHED -> FIN_WAIT_1 via app' "demo state change"
 assert_file_contains "$out" '^                \| lwIP.s application closed first \(an active close\)' "demo explanation of FIN_WAIT_1"
-assert_file_contains "$out" '^    file://.*/connection\.svg$' "demo diagram of the first connection"
+assert_file_contains "$out" '^    file://.*/connection-1\.svg$' "demo diagram of the first connection"
 assert_file_contains "$out" '^    file://.*/connection-2\.svg$' "demo diagram of the second connection"
 assert_file_contains "$out" '^OK: ' "demo verdict"
 assert_namespace_gone "$out" demo
