@@ -21,6 +21,11 @@ struct flow_half {
     uint8_t has_isn, has_ack, has_window, syn_seen;
     uint8_t wscale;    /* the shift this side announced in its SYN, or FLOW_NO_WSCALE */
     uint32_t dup_acks; /* in a row, same ack and window, while the other side has data in flight */
+    /* Bytes from probe_from on went out only in zero-window probes, which a
+     * closed window refused: sending them again once it opens is no
+     * retransmission, nothing was lost. */
+    uint32_t probe_from;
+    uint8_t probe_only;
     /* When the last few segments were sent, by starting sequence number: a
      * retransmission says how long after its previous copy it came. */
     struct {
