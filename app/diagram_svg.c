@@ -177,7 +177,7 @@ static void draw_segment(FILE *out, const struct layout *l, const struct diagram
                 "marker-end=\"url(#arrow)\"/>\n",
                 x1, y1, x2, y2, colour, unanswered ? " stroke-dasharray=\"6 4\"" : "");
     }
-    fprintf(out, "<text x=\"%d\" y=\"%d\" text-anchor=\"middle\" class=\"label\" fill=\"%s\">", xm, ym - 4,
+    fprintf(out, "<text x=\"%d\" y=\"%d\" text-anchor=\"middle\" class=\"label\" fill=\"%s\">", xm, ym - 7,
             colour);
     put_text(out, e->text, LABEL_CHARS);
     if (e->dropped) {
@@ -189,7 +189,7 @@ static void draw_segment(FILE *out, const struct layout *l, const struct diagram
                 ym + 13, colour);
         put_text(out, e->detail, LABEL_CHARS);
         if (unanswered) {
-            put_text(out, e->detail[0] != '\0' ? " no answer seen" : "no answer seen", LABEL_CHARS);
+            put_text(out, e->detail[0] != '\0' ? " arrival not known" : "arrival not known", LABEL_CHARS);
         }
         fputs("</text>\n", out);
     }
@@ -240,11 +240,11 @@ static void draw_legend(FILE *out)
             y - 5, y + 4);
     fprintf(out,
             "<line x1=\"460\" y1=\"%d\" x2=\"500\" y2=\"%d\" stroke=\"#1f3a93\" stroke-dasharray=\"6 4\"/>"
-            "<text x=\"506\" y=\"%d\">no answer seen</text>\n",
+            "<text x=\"506\" y=\"%d\">no answer: arrival not known</text>\n",
             y, y, y + 4);
     fprintf(
         out,
-        "<text x=\"630\" y=\"%d\">rows in time order, not to scale; gaps over %u ms cut and marked</text>\n",
+        "<text x=\"680\" y=\"%d\">rows in time order, not to scale; gaps over %u ms cut and marked</text>\n",
         y + 4, BREAK_US / 1000);
     fprintf(out,
             "<text x=\"20\" y=\"%d\">numbers as --trace prints them (relative seq/ack, scaled windows); the "

@@ -176,10 +176,41 @@ START_TEST(the_diagram_draws_the_crossing)
 }
 END_TEST
 
+/* A peer that stops answering (the keepalive lesson's host lost its
+ * address): its state after the first unanswered probe is not known, and
+ * the model says so instead of taking lwIP's RST as received. */
+START_TEST(a_vanished_peer_is_not_guessed)
+{
+    struct peer p;
+    struct segment s;
+    struct stream_service_options opts = {0, 0, {2000, 1000, 2}};
+    stream_service_set_options(fx.echo, &opts);
+    peer_changes.count = 0;
+    ck_assert_int_eq(conn_events_subscribe(record_peer, NULL), 0);
+    peer_init(&p, 40000, ECHO_PORT, PEER_ISS);
+    peer_connect(&p);
+    int rst = 0;
+    for (int i = 0; i < 20 && !rst; i++) {
+        fake_clock_advance(500);
+        while (peer_recv(&p, &s)) {
+            rst |= (s.flags & TCPF_RST) != 0;
+        }
+    }
+    conn_events_unsubscribe(record_peer, NULL);
+    ck_assert_int_eq(rst, 1);
+    int last = peer_changes.count - 1;
+    ck_assert_int_ge(last, 0);
+    ck_assert_int_eq(peer_changes.from[last], ESTABLISHED);
+    ck_assert_int_eq(peer_changes.to[last], CONN_STATE_UNKNOWN);
+    ck_assert_int_eq(peer_changes.certainty[last], CONN_NO_ANSWER);
+}
+END_TEST
+
 Suite *diagram_suite(void)
 {
     Suite *s = suite_create("diagram");
     fixture_add_test(s, crossing_fins_give_the_host_its_true_states);
     fixture_add_test(s, the_diagram_draws_the_crossing);
+    fixture_add_test(s, a_vanished_peer_is_not_guessed);
     return s;
 }
