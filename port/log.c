@@ -9,6 +9,13 @@ static FILE *log_stream;
 
 static const char *const level_names[] = {"ERROR", "WARN", "INFO", "DEBUG"};
 
+static void (*around_line)(int after);
+
+void log_set_around_line(void (*fn)(int after))
+{
+    around_line = fn;
+}
+
 void log_set_level(enum log_level level)
 {
     current_level = level;
@@ -35,8 +42,14 @@ static void log_line(enum log_level level, const char *tag, const char *fmt, va_
     /* One fprintf per line keeps lines whole when several processes share a terminal. */
     char body[1024];
     vsnprintf(body, sizeof body, fmt, ap);
+    if (around_line != NULL) {
+        around_line(0);
+    }
     fprintf(out, "%s.%06ldZ %s %s: %s\n", stamp, (long)now.tv_usec, level_names[level], tag, body);
     fflush(out);
+    if (around_line != NULL) {
+        around_line(1);
+    }
 }
 
 void log_msg(enum log_level level, const char *tag, const char *fmt, ...)

@@ -13,6 +13,10 @@ void log_set_level(enum log_level level);
 /* Tests point this at a memory stream; NULL restores stderr. */
 void log_set_stream(FILE *stream);
 
+/* Called before (after = 0) and after (1) each line: the console takes
+ * its prompt away and draws it again. NULL: nothing. */
+void log_set_around_line(void (*fn)(int after));
+
 void log_msg(enum log_level level, const char *tag, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
 
