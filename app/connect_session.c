@@ -111,8 +111,8 @@ static void finish(struct connect_session *s, int status)
     s->reported = 1;
     s->phase = PHASE_OVER;
     stop_waiting(s);
-    log_info(TAG, "session with %s over after %llu messages: exit status %d", s->peer,
-             (unsigned long long)s->messages, status);
+    log_info(TAG, "session with %s over after %llu message%s: exit status %d", s->peer,
+             (unsigned long long)s->messages, s->messages == 1 ? "" : "s", status);
     s->cfg.on_done(s->cfg.ctx, status);
 }
 

@@ -192,8 +192,10 @@ static void enter_state(struct pcb_record *rec, enum tcp_state to)
 
 static void format_counts(const struct timeline_direction *d, char *out, size_t outlen)
 {
-    snprintf(out, outlen, "%llu segments, %llu bytes, %llu retransmissions", (unsigned long long)d->segments,
-             (unsigned long long)d->bytes, (unsigned long long)d->retransmissions);
+    snprintf(out, outlen, "%llu segment%s, %llu byte%s, %llu retransmission%s",
+             (unsigned long long)d->segments, d->segments == 1 ? "" : "s", (unsigned long long)d->bytes,
+             d->bytes == 1 ? "" : "s", (unsigned long long)d->retransmissions,
+             d->retransmissions == 1 ? "" : "s");
 }
 
 /* What the timeline counted for the connection: its 64-bit counters, where

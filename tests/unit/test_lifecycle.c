@@ -184,6 +184,9 @@ START_TEST(a_refused_connection_exits_1)
     ck_assert_int_eq(h.done, 1);
     ck_assert_int_eq(h.status, 1);
     ck_assert_ptr_nonnull(strstr(fixture_log(), "connection refused by 192.0.2.1:5555"));
+    /* One SYN, one RST: singular where it is one. */
+    ck_assert_ptr_nonnull(strstr(
+        fixture_log(), "closed: sent 1 segment, 0 bytes, 0 retransmissions; received 1 segment, 0 bytes"));
     session_end();
 }
 END_TEST
@@ -219,6 +222,7 @@ START_TEST(no_arp_answer_is_not_blamed_on_the_syn)
                                  "no answer from 192.0.2.99:5555 within 3 s: nothing answered ARP for its "
                                  "address, so lwIP's SYN never left"));
     ck_assert_ptr_null(strstr(log, "kept sending its SYN"));
+    ck_assert_ptr_nonnull(strstr(log, "over after 0 messages"));
     session_end();
 }
 END_TEST
@@ -238,6 +242,7 @@ START_TEST(no_reply_within_the_timeout_exits_1)
     ck_assert_int_eq(h.status, 1);
     expect_segment(&p, &s, TCPF_ACK | TCPF_RST, NULL);
     ck_assert_ptr_nonnull(strstr(fixture_log(), "no reply from 192.0.2.1:5555 within 2 s"));
+    ck_assert_ptr_nonnull(strstr(fixture_log(), "over after 1 message: exit status 1"));
     session_end();
 }
 END_TEST
