@@ -19,10 +19,23 @@ struct timeline_link {
 
 /* One timeline per process, switchable while it runs. */
 static struct timeline_options options;
+/* --explain: the peer's state changes the model found on the segment being
+ * shown, said under it (or at once when no segment is being shown). */
+#define PEER_NOTES 4
+static char peer_notes[PEER_NOTES][320];
+static int peer_note_count, collecting, explaining_peer;
+
+static void explain_peer(const struct conn_event *e, void *ctx);
 
 void timeline_configure(const struct timeline_options *new_options)
 {
     options = *new_options;
+    if (options.explain && !explaining_peer) {
+        explaining_peer = conn_events_subscribe(explain_peer, NULL) == 0;
+    } else if (!options.explain && explaining_peer) {
+        conn_events_unsubscribe(explain_peer, NULL);
+        explaining_peer = 0;
+    }
 }
 
 static uint64_t monotonic_us(void)
@@ -138,6 +151,24 @@ static void make_entry(const uint8_t *frame, size_t len, int tx, const struct li
     }
 }
 
+/* --explain: the peer's state changes the model found on this segment,
+ * said under it (or at once when no segment is being shown). */
+
+static void explain_peer(const struct conn_event *e, void *ctx)
+{
+    (void)ctx;
+    if (e->kind != CONN_EVENT_PEER_STATE || !options.explain) {
+        return;
+    }
+    char text[320];
+    timeline_explain_peer(e, text, sizeof text);
+    if (!collecting) {
+        log_requested("explain", "%s", text);
+    } else if (peer_note_count < PEER_NOTES) {
+        snprintf(peer_notes[peer_note_count++], sizeof peer_notes[0], "%s", text);
+    }
+}
+
 static void print_entry(const struct entry *e)
 {
     if (e->line[0] != '\0') {
@@ -146,6 +177,19 @@ static void print_entry(const struct entry *e)
     if (e->why[0] != '\0') {
         log_requested("explain", "%s", e->why);
     }
+    for (int i = 0; i < peer_note_count; i++) {
+        log_requested("explain", "%s", peer_notes[i]);
+    }
+    peer_note_count = 0;
+}
+
+/* The model hears of the segment first, so that what it found is said under it. */
+static void tell_model_collecting(const struct entry *e, int tx, int dropped)
+{
+    collecting = 1;
+    peer_note_count = 0;
+    tell_model(e, tx, dropped);
+    collecting = 0;
 }
 
 /* The output frame being sent right now, for timeline_describe(): a fault
@@ -159,8 +203,8 @@ static ssize_t timeline_recv(struct link *self, uint8_t *buf, size_t cap, struct
     if (n > 0) {
         struct entry e;
         make_entry(buf, (size_t)n, 0, meta, &e);
+        tell_model_collecting(&e, 0, 0);
         print_entry(&e);
-        tell_model(&e, 0, 0);
     }
     return n;
 }
@@ -177,7 +221,7 @@ static int timeline_send(struct link *self, const uint8_t *frame, size_t len, co
     int sent = link_send(t->inner, frame, len, meta, err);
     sending = NULL;
     if (sent >= 0) {
-        tell_model(&e, 1, sent == LINK_SEND_DROPPED);
+        tell_model_collecting(&e, 1, sent == LINK_SEND_DROPPED);
     }
     if (sent == 0) {
         print_entry(&e);

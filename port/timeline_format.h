@@ -27,4 +27,7 @@ void timeline_format_labels(const struct seg_note *note, char *out, size_t outle
 void timeline_explain_segment(const struct flow *flow, const struct frame_tcp *tcp,
                               const struct seg_note *note, int tx, char *out, size_t outlen);
 
+/* --explain: the peer's state change e (CONN_EVENT_PEER_STATE), and how it is known. */
+void timeline_explain_peer(const struct conn_event *e, char *out, size_t outlen);
+
 #endif

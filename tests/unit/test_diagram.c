@@ -13,6 +13,7 @@
 #include "lwip/tcp.h"
 #include "lwiptap/conn_events.h"
 #include "lwiptap/tcp_msl.h"
+#include "lwiptap/timeline.h"
 #include "peer.h"
 #include "suites.h"
 
@@ -150,6 +151,28 @@ START_TEST(crossing_fins_give_the_host_its_true_states)
 }
 END_TEST
 
+/* --explain says the host's states under the segments that show them. */
+START_TEST(explain_says_the_hosts_states)
+{
+    struct peer p;
+    struct timeline_options options = {1, 0, 1};
+    timeline_configure(&options);
+    size_t from = strlen(fixture_log());
+    crossing_close(&p);
+    const char *log = fixture_log() + from;
+    const char *sent =
+        strstr(log, "explain: The host went ESTABLISHED -> FIN_WAIT_1 when it sent this (it sent its "
+                    "FIN first).");
+    ck_assert_msg(sent != NULL, "%s", log);
+    const char *closing =
+        strstr(sent, "it went FIN_WAIT_1 -> CLOSING on receiving it (it received lwIP's FIN).");
+    ck_assert_msg(closing != NULL, "%s", log);
+    ck_assert_ptr_nonnull(strstr(closing, "takes the host CLOSING -> TIME_WAIT once it arrives"));
+    struct timeline_options quiet = {0, 0, 0};
+    timeline_configure(&quiet);
+}
+END_TEST
+
 START_TEST(the_diagram_draws_the_crossing)
 {
     struct peer p;
@@ -211,6 +234,7 @@ Suite *diagram_suite(void)
     Suite *s = suite_create("diagram");
     fixture_add_test(s, crossing_fins_give_the_host_its_true_states);
     fixture_add_test(s, the_diagram_draws_the_crossing);
+    fixture_add_test(s, explain_says_the_hosts_states);
     fixture_add_test(s, a_vanished_peer_is_not_guessed);
     return s;
 }
