@@ -18,6 +18,11 @@
 #include "stream_service.h"
 
 #define TCP_STATE_COUNT (TIME_WAIT + 1)
+/* The connection model numbers states as lwIP does. */
+_Static_assert((int)CONN_CLOSED == (int)CLOSED && (int)CONN_LISTEN == (int)LISTEN &&
+                   (int)CONN_ESTABLISHED == (int)ESTABLISHED && (int)CONN_CLOSING == (int)CLOSING &&
+                   (int)CONN_TIME_WAIT == (int)TIME_WAIT,
+               "enum conn_state follows lwIP's enum tcp_state");
 
 /* What the log last said about one pcb; lives in the pcb's ext-arg slot. */
 struct pcb_record {

@@ -19,6 +19,7 @@ Suite *link_wrappers_suite(void);
 Suite *offload_suite(void);
 Suite *pools_suite(void);
 Suite *serial_suite(void);
+Suite *scaling_suite(void);
 Suite *statelog_suite(void);
 
 #endif

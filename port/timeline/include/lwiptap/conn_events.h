@@ -27,7 +27,21 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#define CONN_STATE_UNKNOWN (-1) /* a peer state no segment told */
+/* RFC 9293's states, numbered as lwIP's enum tcp_state (app/ checks that). */
+enum conn_state {
+    CONN_STATE_UNKNOWN = -1, /* a peer state no segment told */
+    CONN_CLOSED,
+    CONN_LISTEN,
+    CONN_SYN_SENT,
+    CONN_SYN_RCVD,
+    CONN_ESTABLISHED,
+    CONN_FIN_WAIT_1,
+    CONN_FIN_WAIT_2,
+    CONN_CLOSE_WAIT,
+    CONN_CLOSING,
+    CONN_LAST_ACK,
+    CONN_TIME_WAIT,
+};
 #define CONN_EVENTS_MAX_SUBSCRIBERS 8
 
 /* What the timeline found a segment to be (its labels). */

@@ -15,16 +15,15 @@
 #include <string.h>
 #include <sys/socket.h>
 
-#include "lwip/tcp.h"
 #include "timeline_format.h"
 
 /* What one of lwIP's segments does to the peer when it arrives. */
 enum {
     PENDING_SEQ = 1u << 0,      /* occupies sequence space: received once an ack covers `end` */
     PENDING_PROBE = 1u << 1,    /* a keepalive or zero-window probe: any answer shows it arrived */
-    PENDING_SYN = 1u << 2,      /* lwIP's SYN: the peer listens and answers (LISTEN -> SYN_RCVD) */
-    PENDING_SYNACK = 1u << 3,   /* lwIP's SYN-ACK: SYN_SENT -> ESTABLISHED */
-    PENDING_ACKS_SYN = 1u << 4, /* acknowledges the peer's SYN-ACK: SYN_RCVD -> ESTABLISHED */
+    PENDING_SYN = 1u << 2,      /* lwIP's SYN: the peer listens and answers (CONN_LISTEN -> CONN_SYN_RCVD) */
+    PENDING_SYNACK = 1u << 3,   /* lwIP's SYN-ACK: CONN_SYN_SENT -> CONN_ESTABLISHED */
+    PENDING_ACKS_SYN = 1u << 4, /* acknowledges the peer's SYN-ACK: CONN_SYN_RCVD -> CONN_ESTABLISHED */
     PENDING_FIN = 1u << 5,      /* lwIP's FIN */
     PENDING_ACKS_FIN = 1u << 6, /* acknowledges the peer's FIN */
     PENDING_RST = 1u << 7,
@@ -71,7 +70,10 @@ int conn_model_wanted(void)
 
 const char *conn_state_name(int state)
 {
-    return state == CONN_STATE_UNKNOWN ? "?" : tcp_debug_state_str((enum tcp_state)state);
+    static const char *const names[] = {"CLOSED",     "LISTEN",     "SYN_SENT",   "SYN_RCVD",
+                                        "ESTABLISHED", "FIN_WAIT_1", "FIN_WAIT_2", "CLOSE_WAIT",
+                                        "CLOSING",    "LAST_ACK",   "TIME_WAIT"};
+    return state >= 0 && state <= CONN_TIME_WAIT ? names[state] : "?";
 }
 
 static int seq_geq(uint32_t a, uint32_t b)
@@ -118,38 +120,38 @@ static void peer_receives(struct flow *flow, const struct flow_pending *p, enum 
     int s = flow->model.peer_state;
     uint8_t w = p->what;
     int to = s;
-    if (s == CLOSED) {
+    if (s == CONN_CLOSED) {
         return;
     }
     if (w & PENDING_RST) {
-        peer_enters(flow, CLOSED, p->number, 0, p->t_us, certainty, "lwIP's RST reset it");
+        peer_enters(flow, CONN_CLOSED, p->number, 0, p->t_us, certainty, "lwIP's RST reset it");
         return;
     }
     if ((w & PENDING_SYN) && s == CONN_STATE_UNKNOWN) {
-        flow->model.peer_state = LISTEN;
-        peer_enters(flow, SYN_RCVD, p->number, 0, p->t_us, certainty, "it answered lwIP's SYN");
+        flow->model.peer_state = CONN_LISTEN;
+        peer_enters(flow, CONN_SYN_RCVD, p->number, 0, p->t_us, certainty, "it answered lwIP's SYN");
         return;
     }
-    if (((w & PENDING_SYNACK) && s == SYN_SENT) || ((w & PENDING_ACKS_SYN) && s == SYN_RCVD)) {
-        to = ESTABLISHED;
+    if (((w & PENDING_SYNACK) && s == CONN_SYN_SENT) || ((w & PENDING_ACKS_SYN) && s == CONN_SYN_RCVD)) {
+        to = CONN_ESTABLISHED;
         peer_enters(flow, to, p->number, 0, p->t_us, certainty, "the handshake is complete");
         s = to;
     }
     int fin = (w & PENDING_FIN) != 0, acks_fin = (w & PENDING_ACKS_FIN) != 0;
-    if (fin && (s == ESTABLISHED || s == SYN_RCVD)) {
-        to = CLOSE_WAIT;
-    } else if (fin && acks_fin && (s == FIN_WAIT_1 || s == FIN_WAIT_2 || s == CLOSING)) {
-        to = TIME_WAIT;
-    } else if (fin && s == FIN_WAIT_1) {
-        to = CLOSING; /* the FINs crossed: the peer's own FIN is not acknowledged yet */
-    } else if (fin && s == FIN_WAIT_2) {
-        to = TIME_WAIT;
-    } else if (acks_fin && s == FIN_WAIT_1) {
-        to = FIN_WAIT_2;
-    } else if (acks_fin && s == CLOSING) {
-        to = TIME_WAIT;
-    } else if (acks_fin && s == LAST_ACK) {
-        to = CLOSED;
+    if (fin && (s == CONN_ESTABLISHED || s == CONN_SYN_RCVD)) {
+        to = CONN_CLOSE_WAIT;
+    } else if (fin && acks_fin && (s == CONN_FIN_WAIT_1 || s == CONN_FIN_WAIT_2 || s == CONN_CLOSING)) {
+        to = CONN_TIME_WAIT;
+    } else if (fin && s == CONN_FIN_WAIT_1) {
+        to = CONN_CLOSING; /* the FINs crossed: the peer's own FIN is not acknowledged yet */
+    } else if (fin && s == CONN_FIN_WAIT_2) {
+        to = CONN_TIME_WAIT;
+    } else if (acks_fin && s == CONN_FIN_WAIT_1) {
+        to = CONN_FIN_WAIT_2;
+    } else if (acks_fin && s == CONN_CLOSING) {
+        to = CONN_TIME_WAIT;
+    } else if (acks_fin && s == CONN_LAST_ACK) {
+        to = CONN_CLOSED;
     }
     const char *why = fin ? "it received lwIP's FIN" : "lwIP acknowledged its FIN";
     peer_enters(flow, to, p->number, 0, p->t_us, certainty, why);
@@ -262,9 +264,9 @@ static void peer_sent(struct flow *flow, const struct frame_tcp *tcp, uint64_t n
     if (f & FRAME_TCP_RST) {
         m->pending_count = 0;
         if (s == CONN_STATE_UNKNOWN) {
-            m->peer_state = CLOSED; /* it refused lwIP's SYN: nothing was listening */
+            m->peer_state = CONN_CLOSED; /* it refused lwIP's SYN: nothing was listening */
         }
-        peer_enters(flow, CLOSED, m->segments, 1, now_us, CONN_SEEN, "it sent a RST");
+        peer_enters(flow, CONN_CLOSED, m->segments, 1, now_us, CONN_SEEN, "it sent a RST");
         return;
     }
     if (f & FRAME_TCP_SYN) {
@@ -272,18 +274,18 @@ static void peer_sent(struct flow *flow, const struct frame_tcp *tcp, uint64_t n
             m->peer_syn_sent = 1;
             m->peer_syn_end = tcp->seq + 1;
         }
-        if (!(f & FRAME_TCP_ACK) && (s == CONN_STATE_UNKNOWN || s == CLOSED)) {
-            m->peer_state = CLOSED;
-            peer_enters(flow, SYN_SENT, m->segments, 1, now_us, CONN_SEEN, "it sent a SYN");
+        if (!(f & FRAME_TCP_ACK) && (s == CONN_STATE_UNKNOWN || s == CONN_CLOSED)) {
+            m->peer_state = CONN_CLOSED;
+            peer_enters(flow, CONN_SYN_SENT, m->segments, 1, now_us, CONN_SEEN, "it sent a SYN");
         }
     }
     if ((f & FRAME_TCP_FIN) && !m->peer_fin_sent) {
         m->peer_fin_sent = 1;
         m->peer_fin_end = tcp->seq + (uint32_t)tcp->payload_len + ((f & FRAME_TCP_SYN) ? 1u : 0u) + 1u;
-        if (s == ESTABLISHED || s == SYN_RCVD) {
-            peer_enters(flow, FIN_WAIT_1, m->segments, 1, now_us, CONN_SEEN, "it sent its FIN first");
-        } else if (s == CLOSE_WAIT) {
-            peer_enters(flow, LAST_ACK, m->segments, 1, now_us, CONN_SEEN, "it sent its FIN after lwIP's");
+        if (s == CONN_ESTABLISHED || s == CONN_SYN_RCVD) {
+            peer_enters(flow, CONN_FIN_WAIT_1, m->segments, 1, now_us, CONN_SEEN, "it sent its FIN first");
+        } else if (s == CONN_CLOSE_WAIT) {
+            peer_enters(flow, CONN_LAST_ACK, m->segments, 1, now_us, CONN_SEEN, "it sent its FIN after lwIP's");
         }
     }
 }
@@ -363,7 +365,7 @@ void conn_events_lwip_state(int family, const uint8_t *local, uint16_t local_por
     e.u.state.cause = cause;
     e.u.state.certainty = CONN_SEEN;
     publish(flow, &e, now);
-    if (to == CLOSED) {
+    if (to == CONN_CLOSED) {
         flush(flow);
         struct conn_event closed = {.kind = CONN_EVENT_CLOSED, .segment = flow->model.segments};
         closed.u.state.from = flow->model.peer_state;
