@@ -70,9 +70,9 @@ int conn_model_wanted(void)
 
 const char *conn_state_name(int state)
 {
-    static const char *const names[] = {"CLOSED",     "LISTEN",     "SYN_SENT",   "SYN_RCVD",
+    static const char *const names[] = {"CLOSED",      "LISTEN",     "SYN_SENT",   "SYN_RCVD",
                                         "ESTABLISHED", "FIN_WAIT_1", "FIN_WAIT_2", "CLOSE_WAIT",
-                                        "CLOSING",    "LAST_ACK",   "TIME_WAIT"};
+                                        "CLOSING",     "LAST_ACK",   "TIME_WAIT"};
     return state >= 0 && state <= CONN_TIME_WAIT ? names[state] : "?";
 }
 
@@ -114,12 +114,46 @@ static void peer_enters(struct flow *flow, int to, uint32_t segment, int at_send
     publish(flow, &e, at_us);
 }
 
+/* RFC 9293: the peer in state s receives lwIP's FIN (which may also
+ * acknowledge the peer's own FIN). */
+static int on_fin(int s, int acks_its_fin)
+{
+    switch (s) {
+    case CONN_ESTABLISHED:
+    case CONN_SYN_RCVD:
+        return CONN_CLOSE_WAIT;
+    case CONN_FIN_WAIT_1:
+        /* Crossed FINs: CLOSING until the peer's own FIN is acknowledged. */
+        return acks_its_fin ? CONN_TIME_WAIT : CONN_CLOSING;
+    case CONN_FIN_WAIT_2:
+        return CONN_TIME_WAIT;
+    case CONN_CLOSING:
+        return acks_its_fin ? CONN_TIME_WAIT : s;
+    default:
+        return s;
+    }
+}
+
+/* The peer in state s sees its own FIN acknowledged. */
+static int on_ack_of_its_fin(int s)
+{
+    switch (s) {
+    case CONN_FIN_WAIT_1:
+        return CONN_FIN_WAIT_2;
+    case CONN_CLOSING:
+        return CONN_TIME_WAIT;
+    case CONN_LAST_ACK:
+        return CONN_CLOSED;
+    default:
+        return s;
+    }
+}
+
 /* The peer receives one of lwIP's segments: RFC 9293's transitions on arrival. */
 static void peer_receives(struct flow *flow, const struct flow_pending *p, enum conn_certainty certainty)
 {
     int s = flow->model.peer_state;
     uint8_t w = p->what;
-    int to = s;
     if (s == CONN_CLOSED) {
         return;
     }
@@ -133,26 +167,11 @@ static void peer_receives(struct flow *flow, const struct flow_pending *p, enum 
         return;
     }
     if (((w & PENDING_SYNACK) && s == CONN_SYN_SENT) || ((w & PENDING_ACKS_SYN) && s == CONN_SYN_RCVD)) {
-        to = CONN_ESTABLISHED;
-        peer_enters(flow, to, p->number, 0, p->t_us, certainty, "the handshake is complete");
-        s = to;
+        s = CONN_ESTABLISHED;
+        peer_enters(flow, s, p->number, 0, p->t_us, certainty, "the handshake is complete");
     }
     int fin = (w & PENDING_FIN) != 0, acks_fin = (w & PENDING_ACKS_FIN) != 0;
-    if (fin && (s == CONN_ESTABLISHED || s == CONN_SYN_RCVD)) {
-        to = CONN_CLOSE_WAIT;
-    } else if (fin && acks_fin && (s == CONN_FIN_WAIT_1 || s == CONN_FIN_WAIT_2 || s == CONN_CLOSING)) {
-        to = CONN_TIME_WAIT;
-    } else if (fin && s == CONN_FIN_WAIT_1) {
-        to = CONN_CLOSING; /* the FINs crossed: the peer's own FIN is not acknowledged yet */
-    } else if (fin && s == CONN_FIN_WAIT_2) {
-        to = CONN_TIME_WAIT;
-    } else if (acks_fin && s == CONN_FIN_WAIT_1) {
-        to = CONN_FIN_WAIT_2;
-    } else if (acks_fin && s == CONN_CLOSING) {
-        to = CONN_TIME_WAIT;
-    } else if (acks_fin && s == CONN_LAST_ACK) {
-        to = CONN_CLOSED;
-    }
+    int to = fin ? on_fin(s, acks_fin) : acks_fin ? on_ack_of_its_fin(s) : s;
     const char *why = fin ? "it received lwIP's FIN" : "lwIP acknowledged its FIN";
     peer_enters(flow, to, p->number, 0, p->t_us, certainty, why);
 }
@@ -285,7 +304,8 @@ static void peer_sent(struct flow *flow, const struct frame_tcp *tcp, uint64_t n
         if (s == CONN_ESTABLISHED || s == CONN_SYN_RCVD) {
             peer_enters(flow, CONN_FIN_WAIT_1, m->segments, 1, now_us, CONN_SEEN, "it sent its FIN first");
         } else if (s == CONN_CLOSE_WAIT) {
-            peer_enters(flow, CONN_LAST_ACK, m->segments, 1, now_us, CONN_SEEN, "it sent its FIN after lwIP's");
+            peer_enters(flow, CONN_LAST_ACK, m->segments, 1, now_us, CONN_SEEN,
+                        "it sent its FIN after lwIP's");
         }
     }
 }
