@@ -148,7 +148,7 @@ static void log_transition(const struct pcb_record *rec, enum tcp_state to, enum
     log_info("tcp-state", "%s %s %s -> %s via %s", rec->local, rec->remote, tcp_debug_state_str(rec->state),
              tcp_debug_state_str(to), why);
     if (explain) {
-        log_requested("explain", "%s", explain_transition(rec->state, to, why));
+        log_requested_folded("explain", explain_transition(rec->state, to, why));
     }
     if (rec->local_port != 0) {
         int family = IP_IS_V6(&rec->local_ip) ? AF_INET6 : AF_INET;

@@ -163,7 +163,7 @@ static void explain_peer(const struct conn_event *e, void *ctx)
     char text[320];
     timeline_explain_peer(e, text, sizeof text);
     if (!collecting) {
-        log_requested("explain", "%s", text);
+        log_requested_folded("explain", text);
     } else if (peer_note_count < PEER_NOTES) {
         snprintf(peer_notes[peer_note_count++], sizeof peer_notes[0], "%s", text);
     }
@@ -175,10 +175,10 @@ static void print_entry(const struct entry *e)
         log_requested("link", "%s", e->line);
     }
     if (e->why[0] != '\0') {
-        log_requested("explain", "%s", e->why);
+        log_requested_folded("explain", e->why);
     }
     for (int i = 0; i < peer_note_count; i++) {
-        log_requested("explain", "%s", peer_notes[i]);
+        log_requested_folded("explain", peer_notes[i]);
     }
     peer_note_count = 0;
 }
