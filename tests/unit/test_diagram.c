@@ -199,6 +199,48 @@ START_TEST(the_diagram_draws_the_crossing)
 }
 END_TEST
 
+/* --cross-fins holds lwIP's FIN until the peer's arrives: the peer's FIN
+ * (ack 5: it never saw lwIP's) reaches the wire first, lwIP's follows. lwIP
+ * sent its FIN when it entered FIN_WAIT_1, so the two arrows cross, and the
+ * host goes FIN_WAIT_1 -> CLOSING -> TIME_WAIT like lwIP. */
+START_TEST(a_simultaneous_close_is_drawn_crossing)
+{
+    struct peer p;
+    struct segment s;
+    start_diagram();
+    peer_init(&p, 40000, SERIAL_PORT, PEER_ISS);
+    peer_connect(&p);
+    peer_send(&p, TCPF_ACK | TCPF_PSH, "bye\n", 4); /* lwIP closes: its FIN is held */
+    drain(&p);
+    peer_send(&p, TCPF_ACK | TCPF_FIN, NULL, 0); /* releases lwIP's FIN */
+    int fins = 0;
+    while (peer_recv(&p, &s)) {
+        fins += (s.flags & TCPF_FIN) != 0;
+    }
+    ck_assert_int_eq(fins, 1);
+    peer_send(&p, TCPF_ACK, NULL, 0);
+    drain(&p);
+    lwiptap_tcp_set_msl(1000);
+    for (int i = 0; i < 8; i++) {
+        fake_clock_advance(500);
+        drain(&p);
+    }
+    char *svg = read_svg(1);
+    char host[512], lwip[512];
+    texts_of(svg, "state host", host, sizeof host);
+    texts_of(svg, "state lwip", lwip, sizeof lwip);
+    ck_assert_str_eq(host, "CLOSED SYN_SENT ESTABLISHED FIN_WAIT_1 CLOSING TIME_WAIT");
+    ck_assert_str_eq(lwip, "LISTEN SYN_RCVD ESTABLISHED FIN_WAIT_1 CLOSING TIME_WAIT CLOSED");
+    int ours[4], theirs[4];
+    arrow_of(svg, "from-host", "[F.] seq 5 ack 1 ", theirs);
+    arrow_of(svg, "from-lwip", "[F.] seq 1 ack 5 ", ours);
+    ck_assert_msg(crosses(ours, theirs), "the FINs do not cross: (%d,%d)-(%d,%d) and (%d,%d)-(%d,%d)",
+                  ours[0], ours[1], ours[2], ours[3], theirs[0], theirs[1], theirs[2], theirs[3]);
+    diagram_finish();
+    rmdir(dir);
+}
+END_TEST
+
 /* A peer that stops answering (the keepalive lesson's host lost its
  * address): its state after the first unanswered probe is not known, and
  * the model says so instead of taking lwIP's RST as received. */
@@ -236,5 +278,6 @@ Suite *diagram_suite(void)
     fixture_add_test(s, the_diagram_draws_the_crossing);
     fixture_add_test(s, explain_says_the_hosts_states);
     fixture_add_test(s, a_vanished_peer_is_not_guessed);
+    fixture_add_cross_fins_test(s, a_simultaneous_close_is_drawn_crossing);
     return s;
 }
