@@ -119,7 +119,13 @@ static void explain_segment(const struct flow *flow, const struct frame_tcp *tcp
                             tcp->payload_len, seq, seq + (uint32_t)tcp->payload_len - 1,
                             (f & FRAME_TCP_PSH) ? " (PSH: hand them to the application now)" : "");
         }
-        if (f & FRAME_TCP_FIN) {
+        int other_closed = tx ? flow->model.peer_fin_sent : flow->model.lwip_fin_queued;
+        if ((f & FRAME_TCP_FIN) && other_closed) {
+            timeline_append(out, outlen, &used,
+                            "FIN: %s has nothing more to send either: %s sent its FIN already, so both sides "
+                            "are closing.",
+                            who, other);
+        } else if (f & FRAME_TCP_FIN) {
             timeline_append(out, outlen, &used,
                             "FIN: %s has nothing more to send; it can still receive until %s closes too.",
                             who, other);

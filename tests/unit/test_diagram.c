@@ -160,6 +160,9 @@ START_TEST(explain_says_the_hosts_states)
     size_t from = strlen(fixture_log());
     crossing_close(&p);
     const char *log = fixture_log() + from;
+    ck_assert_ptr_nonnull(strstr(log,
+                                 "explain: FIN: the host has nothing more to send either: lwIP sent its FIN "
+                                 "already, so both sides are closing."));
     const char *sent =
         strstr(log, "explain: The host went ESTABLISHED -> FIN_WAIT_1 when it sent this (it sent its "
                     "FIN first).");
