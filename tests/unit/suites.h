@@ -19,5 +19,6 @@ Suite *offload_suite(void);
 Suite *pools_suite(void);
 Suite *serial_suite(void);
 Suite *statelog_suite(void);
+Suite *syn_cookie_suite(void);
 
 #endif
