@@ -244,8 +244,8 @@ static void note_rejected(enum syn_cookie_verdict v, const struct tcp_hdr *hdr, 
                    "ACK from %s to port %u returns a SYN cookie %u periods of %u s old (2 at most): RST",
                    peer, hdr->dest, age, SYN_COOKIE_PERIOD_MS / 1000u);
     } else {
-        guard_note(GUARD_TCP_COOKIE_FORGED, "ACK from %s to port %u returns no SYN cookie of ours: RST", peer,
-                   hdr->dest);
+        guard_note(GUARD_TCP_COOKIE_FORGED, "ACK from %s to port %u returns no SYN cookie of ours: dropped",
+                   peer, hdr->dest);
     }
 }
 
@@ -264,7 +264,14 @@ int cookie_take_ack(const struct tcp_hdr *hdr, const struct tcp_seen_options *se
     enum syn_cookie_verdict v = syn_cookie_check(&t, client_isn, cookie, now, &mss, &age);
     if (v != SYN_COOKIE_VALID) {
         note_rejected(v, hdr, age);
-        return 0; /* lwIP's listener answers it with a RST, as Linux does */
+        /* A stale cookie was ours: its client is told with lwIP's RST, as
+         * Linux does. Anything else is dropped without the RST Linux sends:
+         * it is also what a real client's later segment looks like when the
+         * ACK and the first data that carried its cookie were lost (the
+         * tap's queue overflows in a flood); the client's retransmission
+         * then starts at the cookie again and gets in, where a RST would
+         * have ended it. Nor does a forger get an answer to aim. */
+        return v == SYN_COOKIE_FORGED;
     }
     int wscale = -1, sack = 0;
     if (seen->timestamps) {

@@ -30,10 +30,11 @@ void cookie_handshake_init(void);
 /* Answers the SYN lwIP is processing with a cookie SYN-ACK, keeping nothing. */
 void cookie_send_synack(const struct tcp_hdr *hdr, const struct tcp_seen_options *syn, unsigned half_open);
 
-/* An ACK that reached a listener: 1 when it returned a valid cookie (it is
- * now a connection, or it was dropped for want of room or memory, counted),
- * 0 when lwIP should answer it as it answers any ACK to a listener, with a
- * RST: a forged or stale cookie (counted), or no cookie sent lately. */
+/* An ACK that reached a listener while cookies are in use: 1 when the guard
+ * took it (a valid cookie: now a connection, or dropped for want of room or
+ * memory; or no cookie of ours: dropped, counted), 0 when lwIP should answer
+ * it as any ACK to a listener, with a RST (a stale cookie, counted; or no
+ * cookie sent lately). */
 int cookie_take_ack(const struct tcp_hdr *hdr, const struct tcp_seen_options *seen,
                     const struct tcp_raw_options *raw, struct pbuf *p);
 

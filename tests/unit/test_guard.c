@@ -349,7 +349,7 @@ END_TEST
  * half-open connection was evicted; now the real client comes in with a cookie. */
 START_TEST(syn_flood_leaves_room_for_a_real_client)
 {
-    /* 20,000 SYN/s: the oldest half-open connection is 100 ms old at the limit. */
+    /* 20,000 SYN/s, past the half-open limit for 2,000 of them. */
     const uint32_t syns = GUARD_DEFAULT_MAX_HALF_OPEN + 2000;
     for (uint32_t n = 0; n < syns; n++) {
         spoofed_syn(n);

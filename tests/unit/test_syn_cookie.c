@@ -242,8 +242,9 @@ static struct segment cookie_with_ts_echo(uint16_t port, uint8_t opts[TS_OPT_LEN
     return syn_ack;
 }
 
-/* An ACK with a cookie we never made: a RST, as Linux answers, and counted. */
-START_TEST(forged_cookie_gets_rst_and_no_connection)
+/* An ACK with a cookie we never made: dropped and counted (Linux sends a
+ * RST; why we do not: cookie_handshake.c). */
+START_TEST(forged_cookie_is_dropped_and_makes_no_connection)
 {
     uint8_t opts[TS_OPT_LEN];
     struct segment syn_ack = cookie_with_ts_echo(40002, opts);
@@ -255,12 +256,9 @@ START_TEST(forged_cookie_gets_rst_and_no_connection)
     ck_assert_uint_eq(pcbs_in_use(), before);
     ck_assert_uint_eq(guard_cookie_count(GUARD_COOKIE_ACCEPTED), 0);
     struct segment s;
-    ck_assert_int_eq(fixture_next_tcp(&s), 1);
-    ck_assert_uint_eq(s.flags & TCPF_RST, TCPF_RST);
-    ck_assert_uint_eq(s.seq, syn_ack.seq + 2);
+    ck_assert_int_eq(fixture_next_tcp(&s), 0);
     ck_assert(log_has("WARN guard: tcp_syn_cookie_forged: ACK from 192.0.2.1:40002 to port 7 returns no SYN "
-                      "cookie of ours: RST"));
-    fixture_discard_tx();
+                      "cookie of ours: dropped"));
 }
 END_TEST
 
@@ -396,7 +394,7 @@ Suite *syn_cookie_suite(void)
     fixture_add_test(s, the_tsval_carries_wscale_and_sack_and_never_runs_ahead);
     fixture_add_test(s, full_table_syn_gets_a_cookie_and_its_ack_a_connection);
     fixture_add_test(s, cookie_ack_with_data_delivers_it);
-    fixture_add_test(s, forged_cookie_gets_rst_and_no_connection);
+    fixture_add_test(s, forged_cookie_is_dropped_and_makes_no_connection);
     fixture_add_test(s, replayed_cookie_goes_to_its_connection_not_a_new_one);
     fixture_add_test(s, stale_cookie_gets_rst_and_is_counted);
     fixture_add_test(s, cookie_of_the_previous_period_is_accepted);
