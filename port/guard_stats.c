@@ -44,6 +44,9 @@ static struct reason_state cookie_events[GUARD_COOKIE_EVENT_COUNT];
 /* Counts one event; logs it unless one of its kind was logged less than
  * GUARD_LOG_INTERVAL_MS ago. prefix is "name: " or "". */
 static void count_and_log(struct reason_state *s, enum log_level level, const char *prefix, const char *fmt,
+                          va_list ap) __attribute__((format(printf, 4, 0)));
+
+static void count_and_log(struct reason_state *s, enum log_level level, const char *prefix, const char *fmt,
                           va_list ap)
 {
     s->count++;
