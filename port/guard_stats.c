@@ -41,49 +41,59 @@ struct reason_state {
 static struct reason_state reasons[GUARD_REASON_COUNT];
 static struct reason_state cookie_events[GUARD_COOKIE_EVENT_COUNT];
 
-/* Counts one event; logs it unless one of its kind was logged less than
- * GUARD_LOG_INTERVAL_MS ago. prefix is "name: " or "". */
-static void count_and_log(struct reason_state *s, enum log_level level, const char *prefix, const char *fmt,
-                          va_list ap) __attribute__((format(printf, 4, 0)));
+/* Counts one event; returns 1 with the line to log in out, or 0 when one
+ * of its kind was logged less than GUARD_LOG_INTERVAL_MS ago. prefix is
+ * "name: " or "". */
+static int count_and_format(struct reason_state *s, char *out, size_t outlen, const char *prefix,
+                            const char *fmt, va_list ap) __attribute__((format(printf, 5, 0)));
 
-static void count_and_log(struct reason_state *s, enum log_level level, const char *prefix, const char *fmt,
-                          va_list ap)
+static int count_and_format(struct reason_state *s, char *out, size_t outlen, const char *prefix,
+                            const char *fmt, va_list ap)
 {
     s->count++;
     uint32_t now = sys_now();
     if (s->logged && (uint32_t)(now - s->last_log_ms) < GUARD_LOG_INTERVAL_MS) {
-        return;
+        return 0;
     }
     char detail[192];
     vsnprintf(detail, sizeof detail, fmt, ap);
     uint64_t unlogged = s->count - s->count_at_last_log - 1;
     if (unlogged > 0) {
-        log_msg(level, "guard", "%s%s (and %" PRIu64 " more since the last report)", prefix, detail,
-                unlogged);
+        snprintf(out, outlen, "%s%s (and %" PRIu64 " more since the last report)", prefix, detail, unlogged);
     } else {
-        log_msg(level, "guard", "%s%s", prefix, detail);
+        snprintf(out, outlen, "%s%s", prefix, detail);
     }
     s->logged = 1;
     s->last_log_ms = now;
     s->count_at_last_log = s->count;
+    return 1;
 }
+
+#define GUARD_LINE_MAX 320
 
 void guard_note(enum guard_reason r, const char *fmt, ...)
 {
-    char prefix[48];
+    char prefix[48], line[GUARD_LINE_MAX];
     snprintf(prefix, sizeof prefix, "%s: ", reason_names[r]);
     va_list ap;
     va_start(ap, fmt);
-    count_and_log(&reasons[r], LOG_WARN, prefix, fmt, ap);
+    int due = count_and_format(&reasons[r], line, sizeof line, prefix, fmt, ap);
     va_end(ap);
+    if (due) {
+        log_warn("guard", "%s", line);
+    }
 }
 
 void guard_cookie_note(enum guard_cookie_event e, const char *fmt, ...)
 {
+    char line[GUARD_LINE_MAX];
     va_list ap;
     va_start(ap, fmt);
-    count_and_log(&cookie_events[e], LOG_INFO, "", fmt, ap);
+    int due = count_and_format(&cookie_events[e], line, sizeof line, "", fmt, ap);
     va_end(ap);
+    if (due) {
+        log_info("guard", "%s", line);
+    }
 }
 
 uint64_t guard_cookie_count(enum guard_cookie_event e)
