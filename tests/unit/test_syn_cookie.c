@@ -1,4 +1,4 @@
-/* SYN cookies (port/syn_cookie.c, port/cookie_handshake.c): the keyed hash
+/* SYN cookies (port/guard/syn_cookie.c, cookie_handshake.c): the keyed hash
  * against the paper's vectors, cookie values on the fake clock, and the
  * handshake through the whole stack with the half-open table full: a cookie
  * SYN-ACK and no pcb, then a connection with the client's options; forged,
@@ -165,7 +165,7 @@ START_TEST(full_table_syn_gets_a_cookie_and_its_ack_a_connection)
     ck_assert_int_eq(s.opts.sack_permitted, 1);
     ck_assert_int_eq(s.opts.timestamps, 1);
     ck_assert_uint_le(s.opts.tsecr, syn_tsval);
-    ck_assert_uint_eq(s.window, GUARD_MIN_WINDOW);
+    ck_assert_uint_eq(s.window, (uint32_t)GUARD_MIN_WINDOW);
     ck_assert_uint_eq(guard_cookie_count(GUARD_COOKIE_SENT), 1);
     ck_assert(log_has(
         "INFO guard: SYN cookie sent to 192.0.2.1:40000 (port 7, MSS 1460): 4 connections half-open"));

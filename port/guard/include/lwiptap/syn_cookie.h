@@ -1,6 +1,6 @@
 /* SYN cookies (RFC 4987): what the guard answers a SYN with when the
  * half-open table is full, keeping no state, and how the ACK that returns
- * one becomes a connection. The design is in port/cookie_handshake.c and
+ * one becomes a connection. The design is in port/guard/cookie_handshake.c and
  * docs/syn-cookies.md.
  *
  * The cookie is our initial sequence number:
