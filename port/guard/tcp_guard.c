@@ -39,11 +39,12 @@
 
 /* Past the limit a SYN costs nothing and loses little (a cookie keeps the
  * MSS to a table entry, and window scale and SACK when the client sent
- * timestamps), so the limit is small: every half-open pcb a flood leaves
- * lingers for lwIP's SYN_RCVD timeout, and lwIP finds a segment's pcb by
- * walking all of them. With 2,048, 1,000 real clients during a flood of
- * 25k SYN/s took 16 s (lwip-tap fell behind the tap); with 256, 3.3 s
- * (hostile.syn_flood_clients). */
+ * timestamps); within it a client keeps all its options. What the limit
+ * costs: each half-open pcb a flood leaves lingers for lwIP's SYN_RCVD
+ * timeout. hostile.syn_flood_clients (1,000 clients during 25k SYN/s) took
+ * 16 s with 2,048 and 3.3 s with 256 while lwIP walked its pcb list; with
+ * the 4-tuple hash (patches/tcp_in_hash_*.c) 1.8-2.8 s with 2,048 and
+ * 3.1-3.3 s with 256. */
 #define DEFAULT_MAX_HALF_OPEN GUARD_DEFAULT_MAX_HALF_OPEN
 /* Records looked at per SYN (see sweep_half_open). */
 #define SWEEP_PER_SYN 4

@@ -81,9 +81,9 @@ struct link *link_guard_new(struct link *inner, uint16_t mtu);
 
 /* ---- the TCP stage ---- */
 
-/* Half-open connections kept at most (see tcp_guard.c for why so few);
+/* Half-open connections kept at most (see tcp_guard.c for why this many);
  * past them a SYN gets a SYN cookie (lwiptap/syn_cookie.h). */
-#define GUARD_DEFAULT_MAX_HALF_OPEN 256
+#define GUARD_DEFAULT_MAX_HALF_OPEN 2048
 /* The smallest window a connection opens with, and the window of a cookie
  * SYN-ACK: four segments keep ACKs flowing and fast retransmit possible. */
 #define GUARD_MIN_WINDOW (4 * TCP_MSS)
