@@ -375,6 +375,22 @@ START_TEST(valid_cookie_without_room_waits_for_the_clients_next_segment)
 }
 END_TEST
 
+/* Connections that completed their handshake leave the half-open count
+ * (lazily, a few per SYN): the next client gets a pcb, not a cookie. */
+START_TEST(established_connections_free_their_half_open_places)
+{
+    struct tcp_guard_config limits = {.max_half_open = HALF_OPEN_LIMIT};
+    tcp_guard_init(&limits);
+    struct peer peers[HALF_OPEN_LIMIT + 1];
+    for (uint16_t i = 0; i <= HALF_OPEN_LIMIT; i++) {
+        peer_init(&peers[i], (uint16_t)(40100 + i), ECHO_PORT, PEER_ISS);
+        peer_connect(&peers[i]);
+    }
+    ck_assert_uint_eq(guard_cookie_count(GUARD_COOKIE_SENT), 0);
+    ck_assert_uint_eq(tcp_guard_half_open(), 0);
+}
+END_TEST
+
 /* With no cookie sent lately an ACK to a listener is lwIP's business: a RST, no count. */
 START_TEST(stray_ack_without_cookies_is_not_a_rejected_cookie)
 {
@@ -401,5 +417,6 @@ Suite *syn_cookie_suite(void)
     fixture_add_test(s, stray_ack_without_cookies_is_not_a_rejected_cookie);
     fixture_add_test(s, cookie_without_timestamps_connects_without_wscale_and_sack);
     fixture_add_test(s, valid_cookie_without_room_waits_for_the_clients_next_segment);
+    fixture_add_test(s, established_connections_free_their_half_open_places);
     return s;
 }
