@@ -41,12 +41,22 @@
 #include "lwiptap/hooks.h"
 #include "lwiptap/syn_cookie.h"
 
+#define OPT_EOL 0
 #define OPT_NOP 1
 #define OPT_MSS 2
 #define OPT_WS 3
 #define OPT_SACK_PERM 4
 #define OPT_TS 8
 #define MAX_OPTIONS 40
+
+/* What a SYN or a cookie's ACK says in its options. */
+struct tcp_seen_options {
+    unsigned mss; /* 0: none */
+    int wscale;   /* -1: none */
+    int sack_permitted;
+    int timestamps;
+    u32_t tsval, tsecr;
+};
 
 static int replaying;
 static u32_t replay_isn;
@@ -157,6 +167,54 @@ static struct pbuf *build_segment(const struct seg_spec *s, pbuf_layer layer, co
     return p;
 }
 
+static u8_t raw_byte(const struct tcp_raw_options *raw, u16_t i)
+{
+    return i < raw->len1 ? raw->part1[i] : raw->part2[i - raw->len1];
+}
+
+static u32_t raw_u32(const struct tcp_raw_options *raw, u16_t i)
+{
+    u32_t v = 0;
+    for (u16_t k = 0; k < 4; k++) {
+        v = (v << 8) | raw_byte(raw, (u16_t)(i + k));
+    }
+    return v;
+}
+
+/* tcp_guard_options() made the options parseable (lengths right, or NOPs). */
+static struct tcp_seen_options read_options(const struct tcp_raw_options *raw)
+{
+    struct tcp_seen_options o = {0, -1, 0, 0, 0, 0};
+    u16_t i = 0;
+    while (i < raw->len) {
+        u8_t kind = raw_byte(raw, i);
+        if (kind == OPT_EOL) {
+            break;
+        }
+        if (kind == OPT_NOP) {
+            i++;
+            continue;
+        }
+        u8_t len = i + 1 < raw->len ? raw_byte(raw, (u16_t)(i + 1)) : 0;
+        if (len < 2 || i + len > raw->len) {
+            break;
+        }
+        if (kind == OPT_MSS && len == 4) {
+            o.mss = ((unsigned)raw_byte(raw, (u16_t)(i + 2)) << 8) | raw_byte(raw, (u16_t)(i + 3));
+        } else if (kind == OPT_WS && len == 3) {
+            o.wscale = raw_byte(raw, (u16_t)(i + 2));
+        } else if (kind == OPT_SACK_PERM && len == 2) {
+            o.sack_permitted = 1;
+        } else if (kind == OPT_TS && len == 10) {
+            o.timestamps = 1;
+            o.tsval = raw_u32(raw, (u16_t)(i + 2));
+            o.tsecr = raw_u32(raw, (u16_t)(i + 6));
+        }
+        i = (u16_t)(i + len);
+    }
+    return o;
+}
+
 static void endpoint(const ip_addr_t *addr, u16_t port, char *out, size_t outlen)
 {
     char text[IPADDR_STRLEN_MAX];
@@ -164,8 +222,10 @@ static void endpoint(const ip_addr_t *addr, u16_t port, char *out, size_t outlen
     snprintf(out, outlen, IP_IS_V6(addr) ? "[%s]:%u" : "%s:%u", text, port);
 }
 
-void cookie_send_synack(const struct tcp_hdr *hdr, const struct tcp_seen_options *syn, unsigned half_open)
+void cookie_send_synack(const struct tcp_hdr *hdr, const struct tcp_raw_options *raw, unsigned half_open)
 {
+    struct tcp_seen_options seen = read_options(raw);
+    const struct tcp_seen_options *syn = &seen;
     struct netif *netif = ip_current_input_netif();
     const ip_addr_t *local = ip_current_dest_addr(), *remote = ip_current_src_addr();
     struct syn_cookie_tuple t = {local, remote, hdr->dest, hdr->src};
@@ -249,8 +309,7 @@ static void note_rejected(enum syn_cookie_verdict v, const struct tcp_hdr *hdr, 
     }
 }
 
-int cookie_take_ack(const struct tcp_hdr *hdr, const struct tcp_seen_options *seen,
-                    const struct tcp_raw_options *raw, struct pbuf *p)
+int cookie_take_ack(const struct tcp_hdr *hdr, const struct tcp_raw_options *raw, struct pbuf *p)
 {
     u32_t now = sys_now();
     if (!sent_any || (u32_t)(now - last_sent_ms) >= SYN_COOKIE_CHECKED_PERIODS * SYN_COOKIE_PERIOD_MS) {
@@ -273,6 +332,8 @@ int cookie_take_ack(const struct tcp_hdr *hdr, const struct tcp_seen_options *se
          * have ended it. Nor does a forger get an answer to aim. */
         return v == SYN_COOKIE_FORGED;
     }
+    struct tcp_seen_options ack_options = read_options(raw);
+    const struct tcp_seen_options *seen = &ack_options;
     int wscale = -1, sack = 0;
     if (seen->timestamps) {
         syn_cookie_ts_options(seen->tsecr, &wscale, &sack);

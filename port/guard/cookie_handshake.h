@@ -9,16 +9,8 @@ struct pbuf;
 struct tcp_hdr;
 struct tcp_pcb;
 
-/* What tcp_guard.c's option walk found in a segment. */
-struct tcp_seen_options {
-    unsigned mss; /* 0: none */
-    int wscale;   /* -1: none */
-    int sack_permitted;
-    int timestamps;
-    u32_t tsval, tsecr;
-};
-
-/* The raw option bytes of the segment being processed, as lwIP split them. */
+/* The option bytes of the segment being processed, as lwIP split them and
+ * tcp_guard_options() left them (parseable). */
 struct tcp_raw_options {
     u16_t len, len1;
     const u8_t *part1, *part2;
@@ -28,15 +20,14 @@ struct tcp_raw_options {
 void cookie_handshake_init(void);
 
 /* Answers the SYN lwIP is processing with a cookie SYN-ACK, keeping nothing. */
-void cookie_send_synack(const struct tcp_hdr *hdr, const struct tcp_seen_options *syn, unsigned half_open);
+void cookie_send_synack(const struct tcp_hdr *hdr, const struct tcp_raw_options *raw, unsigned half_open);
 
 /* An ACK that reached a listener while cookies are in use: 1 when the guard
  * took it (a valid cookie: now a connection, or dropped for want of room or
  * memory; or no cookie of ours: dropped, counted), 0 when lwIP should answer
  * it as any ACK to a listener, with a RST (a stale cookie, counted; or no
  * cookie sent lately). */
-int cookie_take_ack(const struct tcp_hdr *hdr, const struct tcp_seen_options *seen,
-                    const struct tcp_raw_options *raw, struct pbuf *p);
+int cookie_take_ack(const struct tcp_hdr *hdr, const struct tcp_raw_options *raw, struct pbuf *p);
 
 /* While a cookie ACK's SYN is replayed into lwIP: the guard admits that SYN
  * past the half-open limit, and reports the pcb lwIP made for it here. */

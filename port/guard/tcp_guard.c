@@ -1,9 +1,9 @@
 /* The TCP stage of the ingress guard, run by lwIP for every segment that
  * matches a pcb, after reassembly and checksum and before lwIP reads the
- * options. It keeps lwIP's tcp_parseopt() and tcp_write() from ever seeing
- * what they mishandle (an MSS on a data segment shrinks pcb->mss under queued
- * segments and trips "mss_local is too small"), and decides which SYNs a
- * listener may take.
+ * options. It has the options rewritten as Linux reads them (see
+ * tcp_guard_options.c: lwIP's tcp_parseopt() and tcp_write() mishandle some),
+ * refuses a SYN whose options cannot be parsed with a RST, and decides which
+ * SYNs a listener may take.
  *
  * SYN floods: half-open (SYN_RCVD) pcbs are counted; past max_half_open, or
  * when every pcb is in use while some are half-open, a SYN is answered with a
@@ -28,14 +28,7 @@
 #include "lwiptap/hooks.h"
 #include "lwiptap/mem_budget.h"
 #include "cookie_handshake.h"
-
-#define TCP_OPT_EOL 0
-#define TCP_OPT_NOP 1
-#define TCP_OPT_MSS 2
-#define TCP_OPT_WS 3
-#define TCP_OPT_SACK_PERM 4
-#define TCP_OPT_SACK 5
-#define TCP_OPT_TS 8
+#include "tcp_guard_options.h"
 
 /* Past the limit a SYN costs nothing and loses little (a cookie keeps the
  * MSS to a table entry, and window scale and SACK when the client sent
@@ -194,6 +187,14 @@ static void reclaim_oldest_time_wait(void)
     tcp_abort(oldest);
 }
 
+/* A RST to a SYN no pcb will take (lwIP has the header in host byte order by now). */
+static void refuse_syn(const struct tcp_hdr *hdr, const struct pbuf *p)
+{
+    u32_t seg_len = (u32_t)p->tot_len + 1u + ((TCPH_FLAGS(hdr) & TCP_FIN) ? 1u : 0u);
+    tcp_rst_netif(ip_current_input_netif(), 0, hdr->seqno + seg_len, ip_current_dest_addr(),
+                  ip_current_src_addr(), hdr->dest, hdr->src);
+}
+
 enum admission { ADMIT, ANSWER_WITH_COOKIE, REFUSE };
 
 static enum admission admit_syn(struct tcp_pcb_listen *lpcb, const struct tcp_hdr *hdr, const struct pbuf *p)
@@ -243,91 +244,8 @@ static enum admission admit_syn(struct tcp_pcb_listen *lpcb, const struct tcp_hd
     }
     guard_note(GUARD_TCP_SYN_REFUSED, "SYN from %s:%u to port %u refused with RST: all %u connections in use",
                remote, hdr->src, hdr->dest, max_conns);
-    u32_t seg_len = (u32_t)p->tot_len + 1u + ((TCPH_FLAGS(hdr) & TCP_FIN) ? 1u : 0u);
-    tcp_rst_netif(ip_current_input_netif(), 0, hdr->seqno + seg_len, ip_current_dest_addr(),
-                  ip_current_src_addr(), hdr->dest, hdr->src);
+    refuse_syn(hdr, p);
     return REFUSE;
-}
-
-static u8_t opt_byte(u16_t i, u16_t opt1len, const u8_t *opt1, const u8_t *opt2)
-{
-    return i < opt1len ? opt1[i] : opt2[i - opt1len];
-}
-
-enum option_verdict { OPTIONS_OK, OPTIONS_MALFORMED, OPTIONS_MSS_NOT_SYN, OPTIONS_MSS_LOW };
-
-static int option_length_ok(u8_t kind, u8_t len)
-{
-    switch (kind) {
-    case TCP_OPT_MSS:
-        return len == 4;
-    case TCP_OPT_WS:
-        return len == 3;
-    case TCP_OPT_SACK_PERM:
-        return len == 2;
-    case TCP_OPT_TS:
-        return len == 10;
-    case TCP_OPT_SACK:
-        return len >= 10 && (len - 2) % 8 == 0;
-    default:
-        return len >= 2;
-    }
-}
-
-static u32_t opt_u32(u16_t i, u16_t opt1len, const u8_t *opt1, const u8_t *opt2)
-{
-    u32_t v = 0;
-    for (u16_t k = 0; k < 4; k++) {
-        v = (v << 8) | opt_byte((u16_t)(i + k), opt1len, opt1, opt2);
-    }
-    return v;
-}
-
-static enum option_verdict check_options(int syn, u16_t optlen, u16_t opt1len, const u8_t *opt1,
-                                         const u8_t *opt2, struct tcp_seen_options *seen)
-{
-    u16_t i = 0;
-    while (i < optlen) {
-        u8_t kind = opt_byte(i, opt1len, opt1, opt2);
-        if (kind == TCP_OPT_EOL) {
-            return OPTIONS_OK;
-        }
-        if (kind == TCP_OPT_NOP) {
-            i++;
-            continue;
-        }
-        if (i + 1 >= optlen) {
-            return OPTIONS_MALFORMED;
-        }
-        u8_t len = opt_byte((u16_t)(i + 1), opt1len, opt1, opt2);
-        if (!option_length_ok(kind, len) || i + len > optlen) {
-            return OPTIONS_MALFORMED;
-        }
-        if (kind == TCP_OPT_WS) {
-            seen->wscale = opt_byte((u16_t)(i + 2), opt1len, opt1, opt2);
-        }
-        if (kind == TCP_OPT_SACK_PERM) {
-            seen->sack_permitted = 1;
-        }
-        if (kind == TCP_OPT_TS) {
-            seen->timestamps = 1;
-            seen->tsval = opt_u32((u16_t)(i + 2), opt1len, opt1, opt2);
-            seen->tsecr = opt_u32((u16_t)(i + 6), opt1len, opt1, opt2);
-        }
-        if (kind == TCP_OPT_MSS) {
-            if (!syn) {
-                return OPTIONS_MSS_NOT_SYN;
-            }
-            unsigned mss = ((unsigned)opt_byte((u16_t)(i + 2), opt1len, opt1, opt2) << 8) |
-                           opt_byte((u16_t)(i + 3), opt1len, opt1, opt2);
-            seen->mss = mss;
-            if (mss < GUARD_MSS_FLOOR) {
-                return OPTIONS_MSS_LOW;
-            }
-        }
-        i = (u16_t)(i + len);
-    }
-    return OPTIONS_OK;
 }
 
 static void describe_peer(const struct tcp_hdr *hdr, char *out, size_t outlen)
@@ -342,33 +260,23 @@ err_t lwiptap_tcp_inpacket(struct tcp_pcb *pcb, struct tcp_hdr *hdr, u16_t optle
 {
     u8_t flags = TCPH_FLAGS(hdr);
     int syn = (flags & TCP_SYN) != 0;
-    struct tcp_seen_options seen = {0, -1, 0, 0, 0, 0};
-    const u8_t *opt1 = (const u8_t *)hdr + TCP_HLEN;
-    enum option_verdict verdict = check_options(syn, optlen, opt1len, opt1, opt2, &seen);
-    if (verdict != OPTIONS_OK) {
-        char peer[96];
-        describe_peer(hdr, peer, sizeof peer);
-        if (verdict == OPTIONS_MALFORMED) {
-            guard_note(GUARD_TCP_OPT_MALFORMED, "%s: malformed TCP options, segment dropped", peer);
-        } else if (verdict == OPTIONS_MSS_NOT_SYN) {
-            guard_note(GUARD_TCP_MSS_NOT_SYN, "%s: MSS option on a segment without SYN, dropped", peer);
-        } else {
-            guard_note(GUARD_TCP_MSS_LOW, "%s: MSS %u below the floor of %u, SYN dropped", peer, seen.mss,
-                       GUARD_MSS_FLOOR);
+    int syn_to_listener = pcb->state == LISTEN && syn && (flags & (TCP_ACK | TCP_RST)) == 0;
+    int wscale = 0;
+    if (optlen > 0) {
+        /* The option bytes are lwIP's own pbuf memory, const only in the
+         * hook's signature: rewritten before tcp_parseopt() reads them. */
+        union {
+            const u8_t *in;
+            u8_t *out;
+        } rest = {opt2};
+        const struct tcp_options_view options = {(u8_t *)hdr + TCP_HLEN, rest.out, optlen, opt1len};
+        if (tcp_guard_options(&options, hdr, syn_to_listener, &wscale) != TCP_OPTIONS_SERVE &&
+            syn_to_listener) {
+            refuse_syn(hdr, p);
+            return ERR_ABRT;
         }
-        return ERR_ABRT;
     }
-    if (pcb->state == LISTEN && syn && (flags & (TCP_ACK | TCP_RST)) == 0 && hdr->wnd < 2) {
-        /* tcp_write() sizes segments by half the largest window seen, and
-         * falls back to the full MSS when that half is 0. A window that then
-         * grows shrinks that size under a queued, oversized segment:
-         * "inconsistent oversize vs. space". Found by the fuzzer. */
-        char peer[96];
-        describe_peer(hdr, peer, sizeof peer);
-        guard_note(GUARD_TCP_SYN_WINDOW_TINY, "%s: SYN with a window of %u bytes, dropped", peer, hdr->wnd);
-        return ERR_ABRT;
-    }
-    if (syn && pcb->state == SYN_RCVD && seen.wscale >= 0 && !(pcb->flags & TF_WND_SCALE)) {
+    if (syn && pcb->state == SYN_RCVD && wscale && !(pcb->flags & TF_WND_SCALE)) {
         /* lwIP would take window scaling from a repeated SYN, asserting
          * that the window is still its default, which the window sizing
          * below has changed. A retransmitted SYN is meant to be the same. */
@@ -377,20 +285,19 @@ err_t lwiptap_tcp_inpacket(struct tcp_pcb *pcb, struct tcp_hdr *hdr, u16_t optle
         guard_note(GUARD_TCP_SYN_OPTIONS_CHANGED, "%s: repeated SYN adds window scaling, dropped", peer);
         return ERR_ABRT;
     }
-    if (ext_id_allocated && pcb->state == LISTEN && syn && (flags & (TCP_ACK | TCP_RST)) == 0) {
+    struct tcp_raw_options raw = {optlen, opt1len, (const u8_t *)hdr + TCP_HLEN, opt2};
+    if (ext_id_allocated && syn_to_listener) {
         enum admission a = admit_syn((struct tcp_pcb_listen *)pcb, hdr, p);
         if (a == ANSWER_WITH_COOKIE) {
-            cookie_send_synack(hdr, &seen, ring_len);
+            cookie_send_synack(hdr, &raw, ring_len);
         }
         if (a != ADMIT) {
             return ERR_ABRT;
         }
     }
-    if (ext_id_allocated && pcb->state == LISTEN && (flags & (TCP_SYN | TCP_RST | TCP_ACK)) == TCP_ACK) {
-        struct tcp_raw_options raw = {optlen, opt1len, opt1, opt2};
-        if (cookie_take_ack(hdr, &seen, &raw, p)) {
-            return ERR_ABRT;
-        }
+    if (ext_id_allocated && pcb->state == LISTEN && (flags & (TCP_SYN | TCP_RST | TCP_ACK)) == TCP_ACK &&
+        cookie_take_ack(hdr, &raw, p)) {
+        return ERR_ABRT;
     }
     if (input_observer != NULL) {
         input_observer(pcb);

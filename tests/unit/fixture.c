@@ -18,6 +18,7 @@
 #include "lwiptap/timeline.h"
 #include "services.h"
 #include "tcp_statelog.h"
+#include "wire.h"
 
 /* Check's own limit stays under ctest's 60 s, so a hung test is reported by Check. */
 #define TEST_TIMEOUT_S 55
@@ -290,4 +291,18 @@ void fixture_wait_for_timer(int *stalls)
     enum { MAX_STALLS = 2000 };
     fake_clock_advance(TCP_TMR_INTERVAL);
     ck_assert_int_lt(++*stalls, MAX_STALLS);
+}
+
+void fixture_send_raw_tcp(uint32_t src_ip, uint16_t sport, uint16_t dport, uint32_t seq, uint32_t ack,
+                          uint8_t flags, const uint8_t *opts, size_t optlen, const void *data, size_t len)
+{
+    uint8_t seg[1600], frame[WIRE_MAX_FRAME];
+    size_t seglen = wire_tcp(sport, dport, seq, ack, flags, 0xffff, opts, optlen, data, len, seg, sizeof seg);
+    struct wire_ip4 ip = {.src = src_ip, .dst = STACK_IP, .proto = 6, .l4_checksum = 1};
+    fixture_inject(frame, wire_ip4(stack_mac, peer_mac, &ip, seg, seglen, frame, sizeof frame));
+}
+
+int fixture_log_has(const char *needle)
+{
+    return strstr(fixture_log(), needle) != NULL;
 }

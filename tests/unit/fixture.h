@@ -72,5 +72,10 @@ uint8_t *make_pattern(size_t len);
 
 /* Everything logged since setup, NUL-terminated. */
 const char *fixture_log(void);
+int fixture_log_has(const char *needle);
+
+/* A TCP segment to the stack with raw option bytes (wire_tcp), window 0xffff. */
+void fixture_send_raw_tcp(uint32_t src_ip, uint16_t sport, uint16_t dport, uint32_t seq, uint32_t ack,
+                          uint8_t flags, const uint8_t *opts, size_t optlen, const void *data, size_t len);
 
 #endif

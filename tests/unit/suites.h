@@ -16,10 +16,12 @@ Suite *handshake_suite(void);
 Suite *lifecycle_suite(void);
 Suite *link_wrappers_suite(void);
 Suite *offload_suite(void);
+Suite *options_suite(void);
 Suite *pools_suite(void);
 Suite *serial_suite(void);
 Suite *scaling_suite(void);
 Suite *statelog_suite(void);
 Suite *syn_cookie_suite(void);
+Suite *window_suite(void);
 
 #endif

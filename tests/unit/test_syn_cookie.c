@@ -23,11 +23,6 @@
 #define HALF_OPEN_LIMIT 4
 #define TS_OPT_LEN 12
 
-static int log_has(const char *needle)
-{
-    return strstr(fixture_log(), needle) != NULL;
-}
-
 static unsigned pcbs_in_use(void)
 {
     return (unsigned)lwip_stats.memp[MEMP_TCP_PCB]->used;
@@ -167,7 +162,7 @@ START_TEST(full_table_syn_gets_a_cookie_and_its_ack_a_connection)
     ck_assert_uint_le(s.opts.tsecr, syn_tsval);
     ck_assert_uint_eq(s.window, (uint32_t)GUARD_MIN_WINDOW);
     ck_assert_uint_eq(guard_cookie_count(GUARD_COOKIE_SENT), 1);
-    ck_assert(log_has(
+    ck_assert(fixture_log_has(
         "INFO guard: SYN cookie sent to 192.0.2.1:40000 (port 7, MSS 1460): 4 connections half-open"));
     ck_assert_ptr_null(pcb_of_port(40000));
 
@@ -182,10 +177,11 @@ START_TEST(full_table_syn_gets_a_cookie_and_its_ack_a_connection)
     ck_assert(pcb->flags & TF_TIMESTAMP);
     ck_assert_uint_eq(pcb->lastack, s.seq + 1);
     ck_assert_uint_eq(guard_cookie_count(GUARD_COOKIE_ACCEPTED), 1);
-    ck_assert(log_has("INFO guard: SYN cookie accepted from 192.0.2.1:40000: connection to port 7 (MSS 1460, "
-                      "window scale 7, SACK yes)"));
+    ck_assert(fixture_log_has(
+        "INFO guard: SYN cookie accepted from 192.0.2.1:40000: connection to port 7 (MSS 1460, "
+        "window scale 7, SACK yes)"));
     /* No pcb was ever half-open: the state log goes straight from the listener. */
-    ck_assert(log_has("tcp-state: 192.0.2.2:7 192.0.2.1:40000 LISTEN -> ESTABLISHED via rx [.]"));
+    ck_assert(fixture_log_has("tcp-state: 192.0.2.2:7 192.0.2.1:40000 LISTEN -> ESTABLISHED via rx [.]"));
     /* lwIP's own SYN-ACK of the replayed SYN never reached the wire. */
     struct segment none;
     ck_assert_int_eq(peer_recv(&p, &none), 0);
@@ -257,8 +253,9 @@ START_TEST(forged_cookie_is_dropped_and_makes_no_connection)
     ck_assert_uint_eq(guard_cookie_count(GUARD_COOKIE_ACCEPTED), 0);
     struct segment s;
     ck_assert_int_eq(fixture_next_tcp(&s), 0);
-    ck_assert(log_has("WARN guard: tcp_syn_cookie_forged: ACK from 192.0.2.1:40002 to port 7 returns no SYN "
-                      "cookie of ours: dropped"));
+    ck_assert(fixture_log_has(
+        "WARN guard: tcp_syn_cookie_forged: ACK from 192.0.2.1:40002 to port 7 returns no SYN "
+        "cookie of ours: dropped"));
 }
 END_TEST
 
@@ -297,8 +294,8 @@ START_TEST(stale_cookie_gets_rst_and_is_counted)
     struct segment s;
     ck_assert_int_eq(fixture_next_tcp(&s), 1);
     ck_assert_uint_eq(s.flags & TCPF_RST, TCPF_RST);
-    ck_assert(
-        log_has("tcp_syn_cookie_stale: ACK from 192.0.2.1:40005 to port 7 returns a SYN cookie 2 periods"));
+    ck_assert(fixture_log_has(
+        "tcp_syn_cookie_stale: ACK from 192.0.2.1:40005 to port 7 returns a SYN cookie 2 periods"));
 }
 END_TEST
 
@@ -338,7 +335,7 @@ START_TEST(cookie_without_timestamps_connects_without_wscale_and_sack)
         ck_assert_int_eq(pcb->state, ESTABLISHED);
         ck_assert_uint_eq(pcb->flags & (TF_WND_SCALE | TF_SACK | TF_TIMESTAMP), 0);
     }
-    ck_assert(log_has("(MSS 1460, window scale none, SACK no)"));
+    ck_assert(fixture_log_has("(MSS 1460, window scale none, SACK no)"));
     fixture_discard_tx();
 }
 END_TEST
@@ -364,7 +361,8 @@ START_TEST(valid_cookie_without_room_waits_for_the_clients_next_segment)
     peer_send(&c, TCPF_ACK | TCPF_PSH, "wait", 4);
     ck_assert_int_eq(peer_recv(&c, &s), 0);
     ck_assert_uint_eq(guard_count(GUARD_TCP_COOKIE_NO_ROOM), 1);
-    ck_assert(log_has("valid SYN cookie from 192.0.2.1:40010, but all 2 connections in use: ACK dropped"));
+    ck_assert(
+        fixture_log_has("valid SYN cookie from 192.0.2.1:40010, but all 2 connections in use: ACK dropped"));
     /* lwIP gives up the spoofed half-open connection after 20 s. */
     fake_clock_advance(21000);
     fixture_discard_tx();

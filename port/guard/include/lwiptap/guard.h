@@ -3,12 +3,13 @@
  *  - link_guard (a link wrapper, before lwIP): frame-level checks on ARP,
  *    IPv4/IPv6 fragments, the IPv6 header chain and ICMPv6;
  *  - tcp_guard (lwIP's TCP in-packet hook, after reassembly and checksum):
- *    TCP options, the MSS floor, and SYN admission (SYN cookies past the
- *    half-open limit, RST at capacity, no SYN while memory is short, each new
- *    connection's window sized by the memory left for it).
+ *    TCP options rewritten as Linux reads them, the MSS floor, and SYN
+ *    admission (SYN cookies past the half-open limit, RST at capacity, no SYN
+ *    while memory is short, each new connection's window sized by the memory
+ *    left for it).
  * The netif driver adds one more: data frames dropped while memory is short
  * (see mem_budget.h).
- * Every drop is counted by reason; the first of each kind is logged at WARN
+ * Every drop (or rewrite) is counted by reason; the first of each kind is logged at WARN
  * and then at most once per GUARD_LOG_INTERVAL_MS, with the count in between. */
 #ifndef LWIPTAP_GUARD_H
 #define LWIPTAP_GUARD_H
@@ -20,8 +21,9 @@
 #define GUARD_LOG_INTERVAL_MS 10000
 
 /* Linux clamps a smaller announced MSS up to its tcp_min_snd_mss (48) before
- * it sends anything; lwIP cannot clamp, so SYNs below this floor are refused.
- * 48 bytes minus 12 of timestamp option still leaves 36 bytes of data. */
+ * it sends anything; the guard rewrites a smaller MSS option to this floor
+ * before lwIP reads it. 48 bytes minus 12 of timestamp option still leaves 36
+ * bytes of data. */
 #define GUARD_MSS_FLOOR 48
 
 /* IPv6's minimum link MTU (RFC 8200 5): no Packet Too Big may go below it. */
@@ -41,7 +43,7 @@ enum guard_reason {
     GUARD_TCP_OPT_MALFORMED,
     GUARD_TCP_MSS_LOW,
     GUARD_TCP_MSS_NOT_SYN,
-    GUARD_TCP_SYN_WINDOW_TINY,
+    GUARD_TCP_OPT_BAD_LENGTH,
     GUARD_TCP_SYN_OPTIONS_CHANGED,
     GUARD_TCP_COOKIE_FORGED,
     GUARD_TCP_COOKIE_STALE,
