@@ -492,6 +492,38 @@ def syn_flood(peer):
 
 
 @case
+def syn_flood_clients(peer):
+    """1,000 legitimate connections (bench-client, 4 KiB echoed each, byte-checked)
+    while 100k spoofed SYNs arrive at about 25k/s: not one may fail. The flood
+    fills the half-open table first, so the clients come in with SYN cookies."""
+    total, rate = int(os.environ.get("FLOOD_SYNS", "100000")), int(os.environ.get("FLOOD_RATE", "25000"))
+    conns = int(os.environ.get("FLOOD_CLIENTS", "1000"))
+    frames = [spoofed_syn(i, 7) for i in range(8192)]
+    client_cmd = [os.environ["BENCH_CLIENT"], "--host", LWIP4, "--port", "7", "stream", "--conns", str(conns),
+                  "--bytes", "4096", "--timeout", "120"]
+    client, client_started = None, None
+    sent, start = 0, time.time()
+    # The flood goes on while the clients run, past its total if they need longer.
+    while sent < total or (client is not None and client.poll() is None):
+        now = time.time()
+        if client is None and now - start >= 0.5:
+            client, client_started = subprocess.Popen(client_cmd, stdout=subprocess.PIPE,
+                                                      stderr=subprocess.STDOUT), now
+        due = int((now - start) * rate)
+        while sent < due:
+            peer.sock.send(frames[sent % len(frames)])
+            sent += 1
+        time.sleep(0.001)
+    elapsed = time.time() - start
+    out = client.communicate()[0].decode(errors="replace").strip()
+    peer.drain()
+    print(f"syn_flood_clients: {sent} SYNs in {elapsed:.1f} s ({sent / elapsed:.0f}/s); "
+          f"{conns} clients from {client_started - start:.1f} s to {elapsed:.1f} s: "
+          f"exit {client.returncode}: {out}")
+    check(client.returncode == 0, f"bench-client failed during the flood: {out}")
+
+
+@case
 def conn_flood(peer):
     """Connections from many addresses until the stack is full (--max-conns 32): the rest get RST."""
     limit = int(os.environ.get("MAX_CONNS", "32"))

@@ -7,6 +7,7 @@
 
 Suite *cli_suite(void);
 Suite *debug_suite(void);
+Suite *diagram_suite(void);
 Suite *echo_suite(void);
 Suite *faults_suite(void);
 Suite *timeline_suite(void);
@@ -21,6 +22,7 @@ Suite *pools_suite(void);
 Suite *serial_suite(void);
 Suite *scaling_suite(void);
 Suite *statelog_suite(void);
+Suite *syn_cookie_suite(void);
 Suite *window_suite(void);
 
 #endif
