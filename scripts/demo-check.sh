@@ -30,8 +30,7 @@ for i in $(seq 1 "$runs"); do
     fi
     hport=$(sed -nE 's/.* serial: 192\.0\.2\.1:([0-9]+) connected.*/\1/p' "$dir/lwip-tap.log" | head -n1)
     # The serial connection's diagram, by the log line that names it.
-    svg=$(sed -nE -e "s/.* INFO diagram: wrote (.+): 192\\.0\\.2\\.1:$hport -> .*/\\1/p" \
-        -e "s/.* INFO diagram: [^ ]+ 192\\.0\\.2\\.1:$hport: [0-9]+ events? drawn in (.+)$/\\1/p" "$dir/lwip-tap.log")
+    svg=$(sed -nE "s/.* INFO diagram: wrote (.+): 192\\.0\\.2\\.1:$hport -> .*/\\1/p" "$dir/lwip-tap.log")
     ending=$(sed -nE 's/.*This run: (the [a-zA-Z ]+[a-z]):.*/\1/p' "$dir/demo.txt" | head -n1)
     endings[$ending]=$((${endings[$ending]:-0} + 1))
     printf 'run %d (%s):\n' "$i" "${ending:-teardown not named}"

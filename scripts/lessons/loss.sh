@@ -58,7 +58,7 @@ lesson_main() {
         "--drop) and every copy sent again; what is left out is counted."
     printf '\n'
     lesson_timeline --no-explain --only 'retransmission|DROPPED|\[[SFR]' "${port:-0}" 7
-    local drops_tx drops_rx retx_lwip retx_host series seq copies gaps_ms ending
+    local drops_tx drops_rx retx_lwip retx_host series seq copies gaps_ms ending via acks_lost
     drops_tx=$(trace_segs "$port" | grep -c '^tx .*DROPPED by --drop')
     drops_rx=$(trace_segs "$port" | grep -c '^rx .*DROPPED by --drop')
     retx_lwip=$(trace_segs "$port" | grep -cE '^tx .*\((fast )?retransmission')
@@ -68,6 +68,11 @@ lesson_main() {
     copies=$(printf '%s\n' "$series" | cut -d' ' -f2)
     gaps_ms=$(printf '%s\n' "$series" | cut -d' ' -f3- | tr ' ' '\n' | grep . | gaps | paste -sd ' ')
     ending=$(states_of "$port" | tail -n1)
+    # The cause of that last change (rx, timer, app): when the link drops the
+    # host's last ACK, lwIP leaves LAST_ACK on its timer, not on an rx.
+    via=$(sed -nE "s/.* tcp-state: [^ ]+ $HOST4:${port:-0} ${ending:-none} via ([a-z]+).*/\1/p" "$LWIP_LOG" | tail -n1)
+    # Host frames the link dropped after lwIP's first FIN left.
+    acks_lost=$(trace_segs "$port" | awk '/^tx \[[^]]*F/ { fin = 1 } fin && /^rx .*DROPPED by --drop/ { n++ } END { print n + 0 }')
     header "One segment of lwIP's, sent ${copies:-?} times"
     explain "Each copy of it in lwIP's timeline, the dropped ones among them:"
     "$PY" "$TIMELINE" --no-explain --only "^t[^ ]+  lwIP -> host .*, seq ${seq:-none}," "$LWIP_LOG" -- "${port:-0}" 7 |
@@ -84,12 +89,19 @@ lesson_main() {
         claim backoff "No segment of lwIP's had to go more than twice in this run (seq $seq:" \
             "$copies copies, $gaps_ms ms apart), so no backoff shows."
     fi
-    case $ending in
-    "LAST_ACK -> CLOSED" | "TIME_WAIT -> CLOSED")
-        claim ending "The connection still closed normally ($ending)." ;;
+    case "$ending via $via" in
+    "LAST_ACK -> CLOSED via rx")
+        claim ending "The connection still closed normally: the host's ACK of lwIP's FIN" \
+            "got through (LAST_ACK -> CLOSED via rx)." ;;
+    "LAST_ACK -> CLOSED via timer")
+        claim ending "The host's last ACK never got through: the link dropped $acks_lost of the" \
+            "host's frames after lwIP's FIN, so lwIP's timer ended LAST_ACK" \
+            "(LAST_ACK -> CLOSED via timer)." ;;
+    "TIME_WAIT -> CLOSED via timer")
+        claim ending "The connection still closed normally (TIME_WAIT -> CLOSED via timer)." ;;
     *)
-        claim ending "The connection did not finish closing within a minute: lwIP's last" \
-            "state change was $ending, when the lesson stopped lwip-tap." ;;
+        claim ending "The connection did not finish closing on its own: lwIP's last state" \
+            "change was $ending via ${via:-?}, when the lesson stopped lwip-tap." ;;
     esac
     claim intact "The echo came back intact: TCP hid every loss from the application."
     expect drops "frames dropped each way, in lwIP's timeline and its stats ($drops_tx, $drops_rx)" \
@@ -102,12 +114,15 @@ lesson_main() {
     else
         expect backoff "no lwIP segment sent more than twice ($copies)" test "${copies:-0}" -le 2
     fi
-    case $ending in
-    "LAST_ACK -> CLOSED" | "TIME_WAIT -> CLOSED")
-        expect ending "the connection closed by TCP ($ending)" \
-            trace_has " $HOST4:$port (LAST_ACK -> CLOSED via rx|TIME_WAIT -> CLOSED via timer)" ;;
+    case "$ending via $via" in
+    "LAST_ACK -> CLOSED via rx" | "TIME_WAIT -> CLOSED via timer")
+        expect ending "the connection closed by TCP ($ending via $via)" \
+            trace_has " $HOST4:$port $ending via $via" ;;
+    "LAST_ACK -> CLOSED via timer")
+        expect ending "LAST_ACK -> CLOSED via timer, $acks_lost host frames dropped after lwIP's FIN" \
+            eval 'trace_has " $HOST4:$port LAST_ACK -> CLOSED via timer" && [ "$acks_lost" -ge 1 ]' ;;
     *)
-        expect ending "the last state change, $ending, before lwip-tap stopped" test -n "$ending" ;;
+        expect ending "the last state change, $ending via ${via:-?}, before lwip-tap stopped" test -n "$ending" ;;
     esac
     expect intact "the echo intact ($(wc -l <"$WORK/nc.out") of 3000 lines)" cmp -s "$WORK/in.txt" "$WORK/nc.out"
     lesson_verdict "segments were lost, sent again, and the echo came back intact."

@@ -3,12 +3,10 @@
 # Sourced, never executed.
 
 # diagram_files LOG...: the diagrams lwip-tap wrote, one "PATH<TAB>PEER ->
-# LOCAL" per line, in the order of their files. lwip-tap logs "diagram: wrote
-# PATH: PEER -> LOCAL" (builds before issue 14's views change: "diagram:
-# LOCAL PEER: N events drawn in PATH").
+# LOCAL" per line, in the order of their files (NAME-1.svg, NAME-2.svg, ...:
+# opening order), from lwip-tap's "diagram: wrote PATH: PEER -> LOCAL" lines.
 diagram_files() {
-    sed -nE -e 's/.* INFO diagram: wrote (.+): ([^ ]+) -> ([^ ]+)$/\1\t\2 -> \3/p' \
-        -e 's/.* INFO diagram: ([^ ]+) ([^ ]+): [0-9]+ events? drawn in (.+)$/\3\t\2 -> \1/p' "$@" |
+    sed -nE 's/.* INFO diagram: wrote (.+): ([^ ]+) -> ([^ ]+)$/\1\t\2 -> \3/p' "$@" |
         sort -t "$(printf '\t')" -k1,1V
 }
 

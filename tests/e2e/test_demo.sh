@@ -13,7 +13,7 @@ build=$(cd "$(dirname "$LWIPTAP")/.." && pwd)
 [ "$build/bin/lwip-tap" -ef "$LWIPTAP" ] || fail "lwip-tap is not in <build>/bin: $LWIPTAP"
 
 rc=0
-LWIPTAP_DEMO_SKIP_BUILD=1 LWIPTAP_BUILD_DIR="$build" LWIPTAP_DEMO_DIAGRAMS="$E2E_WORK/diagrams" timeout 90 bash "$demo" \
+LWIPTAP_DEMO_SKIP_BUILD=1 LWIPTAP_BUILD_DIR="$build" LWIPTAP_DEMO_DIAGRAMS="$E2E_WORK/diagrams" LWIPTAP_DEMO_KEEP="$E2E_WORK/kept" timeout 90 bash "$demo" \
     >"$E2E_WORK/demo-output.txt" 2>&1 || rc=$?
 assert_eq 0 "$rc" "demo.sh exit code"
 out="$E2E_WORK/demo-output.txt"
@@ -33,9 +33,19 @@ assert_file_contains "$E2E_WORK/joined.txt" '^    t\+[0-9.]+  lwIP -> host  \[S\
 assert_file_contains "$out" '^                \| SYN-ACK: lwIP agrees' "demo explanation under the SYN-ACK"
 assert_file_contains "$out" '^                  lwIP state: ESTABLISHED -> FIN_WAIT_1 via app' "demo state change"
 assert_file_contains "$out" '^                \| lwIP.s application closed first \(an active close\)' "demo explanation of FIN_WAIT_1"
+assert_file_contains "$out" '^    file://.*/connection-1\.svg$' "demo diagram of the first connection"
 assert_file_contains "$out" '^    file://.*/connection-2\.svg$' "demo diagram of the second connection"
-assert_file_contains "$out" '^    file://.*/connection(-1)?\.svg$' "demo diagram of the first connection"
 assert_file_contains "$out" '^        [0-9.]+:[0-9]+ -> [0-9.]+:1234$' "the diagram of the serial connection named"
+! grep -nE '^    file://' "$out" | grep -vE '/connection-[0-9]+\.svg$' || fail "a diagram not named connection-N.svg"
+# Every arrow of each diagram carries the numbers of lwip-tap's own timeline.
+conn_re='^[0-9.]+:([0-9]+) -> [0-9.]+:([0-9]+)$'
+while IFS= read -r line; do
+    svg=${line#    file://}
+    conn=$(grep -A1 -xF "$line" "$out" | sed -n '2s/^ *//p')
+    [[ $conn =~ $conn_re ]] || fail "no connection under $svg ($conn)"
+    /usr/bin/python3 "$(dirname "$0")/../../scripts/lib/views_check.py" "$E2E_WORK/kept/lwip-tap.log" "$svg" \
+        "${BASH_REMATCH[1]}" "${BASH_REMATCH[2]}" || fail "$svg disagrees with the timeline of $conn"
+done < <(grep -E '^    file://' "$out")
 # Which of the three teardowns happened, said from lwIP's states.
 assert_file_contains "$out" 'This run: the (host acknowledged|host.s FIN carried|FINs crossed)' "the teardown named"
 assert_file_contains "$out" '^OK: ' "demo verdict"

@@ -17,7 +17,7 @@ demo="$(cd "$(dirname "$0")/../.." && pwd)/scripts/demo.sh"
 build=$(cd "$(dirname "$LWIPTAP")/.." && pwd)
 rc=0
 LWIPTAP_DEMO_SKIP_BUILD=1 LWIPTAP_BUILD_DIR="$build" LWIPTAP_DEMO_DIAGRAMS="$E2E_WORK/diagrams" \
-    timeout 120 bash "$demo" "$LESSON" \
+    LWIPTAP_DEMO_KEEP="$E2E_WORK/kept" timeout 120 bash "$demo" "$LESSON" \
     >"$E2E_WORK/lesson.txt" 2>&1 || rc=$?
 out=$E2E_WORK/lesson.txt
 assert_eq 0 "$rc" "demo.sh $LESSON exit code"
@@ -27,12 +27,26 @@ assert_file_contains "$out" '^    t\+[0-9]+\.[0-9]{6}  (host -> lwIP|lwIP -> hos
 assert_file_contains "$out" '^ +lwIP state: [A-Z_0-9]+ -> [A-Z_0-9]+ via ' "state changes in the timeline"
 assert_file_contains "$out" '^    ok     \[[a-z0-9-]+\] ' "the named self-checks"
 assert_file_contains "$out" '^OK: ' "the lesson's verdict"
-# The first diagram of the lesson: LESSON-1.svg (lwip-tap numbers the files in
-# opening order), or LESSON.svg from builds that name the first one so.
-svg=$(grep -m1 -oE "^    file://$E2E_WORK/diagrams/$LESSON(-1)?\.svg\$" "$out" | sed 's|^    file://||')
-[ -n "$svg" ] || fail "the lesson does not name its ladder diagram"
-grep -q '<g class="segment' "$svg" || fail "the lesson's diagram has no segment"
-assert_file_contains "$out" '^        [][0-9a-f.:]+:[0-9]+ -> [][0-9a-f.:]+:[0-9]+$' "the connection of each diagram"
+# Every diagram the lesson names: LESSON-N.svg (lwip-tap numbers the files in
+# opening order), the connection under it, and every arrow carrying the
+# numbers of lwip-tap's own timeline for that connection.
+grep -E '^    file://' "$out" | grep -vE "^    file://$E2E_WORK/diagrams/$LESSON(-run[0-9]+)?-[0-9]+\.svg\$" &&
+    fail "a diagram not named $LESSON-N.svg"
+n=0
+conn_re='^[][0-9a-f.:]+:([0-9]+) -> [][0-9a-f.:]+:([0-9]+)$'
+while IFS= read -r line; do
+    svg=${line#    file://}
+    conn=$(grep -A1 -xF "$line" "$out" | sed -n '2s/^ *//p')
+    [[ $conn =~ $conn_re ]] ||
+        fail "no connection under $svg ($conn)"
+    grep -q '<g class="segment' "$svg" || fail "$svg has no segment"
+    log=$(grep -lF "diagram: wrote $svg: " "$E2E_WORK"/kept/lwip-tap*.log | head -n1)
+    [ -n "$log" ] || fail "no log names $svg"
+    /usr/bin/python3 "$(dirname "$0")/../../scripts/lib/views_check.py" "$log" "$svg" \
+        "${BASH_REMATCH[1]}" "${BASH_REMATCH[2]}" || fail "$svg disagrees with the timeline of $conn"
+    n=$((n + 1))
+done < <(grep -E "^    file://$E2E_WORK/diagrams/$LESSON(-run[0-9]+)?-[0-9]+\.svg\$" "$out")
+[ "$n" -ge 1 ] || fail "the lesson does not name its ladder diagram"
 # What the learner reads: 80 columns, no trailing blanks, no Python bytes.
 ! awk 'length > 80 { print FILENAME ":" FNR ": " $0; bad = 1 } END { exit !bad }' "$out" ||
     fail "lines over 80 columns"
