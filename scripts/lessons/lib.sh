@@ -177,6 +177,11 @@ claim() {
     printf '%s [%s]\n' "$*" "${names//,/, }" | fold -s -w 76 | sed -e '1s/^/- /' -e '2,$s/^/  /' -e 's/ *$//'
 }
 
+# count N WORD: "1 WORD" or "N WORDs".
+count() {
+    if [ "$1" -eq 1 ]; then printf '1 %s' "$2"; else printf '%s %ss' "$1" "$2"; fi
+}
+
 # The state changes of the connection with host (or lwIP) port $1, in order,
 # one "OLD -> NEW" per line.
 states_of() {

@@ -94,9 +94,9 @@ lesson_main() {
         claim ending "The connection still closed normally: the host's ACK of lwIP's FIN" \
             "got through (LAST_ACK -> CLOSED via rx)." ;;
     "LAST_ACK -> CLOSED via timer")
-        claim ending "The host's last ACK never got through: the link dropped $acks_lost of the" \
-            "host's frames after lwIP's FIN, so lwIP's timer ended LAST_ACK" \
-            "(LAST_ACK -> CLOSED via timer)." ;;
+        claim ending "No ACK of lwIP's FIN got through in time: the link dropped" \
+            "$(count "$acks_lost" "frame") of the host's after that FIN, and lwIP's LAST_ACK timer" \
+            "(2 MSL without a segment from the host) ended it: LAST_ACK -> CLOSED via timer." ;;
     "TIME_WAIT -> CLOSED via timer")
         claim ending "The connection still closed normally (TIME_WAIT -> CLOSED via timer)." ;;
     *)
@@ -119,7 +119,7 @@ lesson_main() {
         expect ending "the connection closed by TCP ($ending via $via)" \
             trace_has " $HOST4:$port $ending via $via" ;;
     "LAST_ACK -> CLOSED via timer")
-        expect ending "LAST_ACK -> CLOSED via timer, $acks_lost host frames dropped after lwIP's FIN" \
+        expect ending "LAST_ACK -> CLOSED via timer, $(count "$acks_lost" "host frame") dropped after lwIP's FIN" \
             eval 'trace_has " $HOST4:$port LAST_ACK -> CLOSED via timer" && [ "$acks_lost" -ge 1 ]' ;;
     *)
         expect ending "the last state change, $ending via ${via:-?}, before lwip-tap stopped" test -n "$ending" ;;
