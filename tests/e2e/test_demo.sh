@@ -49,8 +49,13 @@ done < <(grep -E '^    file://' "$out")
 # Which of the three teardowns happened, said from lwIP's states.
 assert_file_contains "$out" 'This run: the (host acknowledged|host.s FIN carried|FINs crossed)' "the teardown named"
 assert_file_contains "$out" '^OK: ' "demo verdict"
-# What the learner reads: 80 columns, no trailing blanks.
+# What the learner reads: 80 columns, no trailing blanks, no doubled words,
+# no "1 segments", no Python bytes.
 ! awk 'length > 80 { print FNR ": " $0; bad = 1 } END { exit !bad }' "$out" || fail "lines over 80 columns"
 ! grep -nE ' +$' "$out" || fail "trailing blanks"
+! grep -nE '(^|[^A-Za-z])([A-Za-z]+):? \2([^A-Za-z]|$)' "$out" || fail "a doubled word"
+! grep -nE '(^|[^0-9.:+])1 (segments|frames|bytes|probes|copies|times|lines|events|arrows|retransmissions)([^A-Za-z]|$)' "$out" ||
+    fail "a plural after 1"
+! grep -nE "(^|[^A-Za-z])b['\"]" "$out" || fail "Python bytes notation"
 assert_namespace_gone "$out" demo
 e2e_pass

@@ -47,10 +47,14 @@ while IFS= read -r line; do
     n=$((n + 1))
 done < <(grep -E "^    file://$E2E_WORK/diagrams/$LESSON(-run[0-9]+)?-[0-9]+\.svg\$" "$out")
 [ "$n" -ge 1 ] || fail "the lesson does not name its ladder diagram"
-# What the learner reads: 80 columns, no trailing blanks, no Python bytes.
+# What the learner reads: 80 columns, no trailing blanks, no Python bytes, no
+# doubled words, no "1 segments".
 ! awk 'length > 80 { print FILENAME ":" FNR ": " $0; bad = 1 } END { exit !bad }' "$out" ||
     fail "lines over 80 columns"
 ! grep -nE ' +$' "$out" || fail "trailing blanks"
+! grep -nE '(^|[^A-Za-z])([A-Za-z]+):? \2([^A-Za-z]|$)' "$out" || fail "a doubled word"
+! grep -nE '(^|[^0-9.:+])1 (segments|frames|bytes|probes|copies|times|lines|events|arrows|retransmissions)([^A-Za-z]|$)' "$out" ||
+    fail "a plural after 1"
 ! grep -nE "(^|[^A-Za-z])b['\"]" "$out" || fail "Python bytes notation"
 assert_namespace_gone "$out" lesson
 e2e_pass
