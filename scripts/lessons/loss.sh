@@ -58,7 +58,7 @@ lesson_main() {
         "--drop) and every copy sent again; what is left out is counted."
     printf '\n'
     lesson_timeline --no-explain --only 'retransmission|DROPPED|\[[SFR]' "${port:-0}" 7
-    local drops_tx drops_rx retx_lwip retx_host series seq copies gaps_ms ending via acks_lost
+    local drops_tx drops_rx retx_lwip retx_host series seq copies gaps_ms ending via fin_lost acks_lost
     drops_tx=$(trace_segs "$port" | grep -c '^tx .*DROPPED by --drop')
     drops_rx=$(trace_segs "$port" | grep -c '^rx .*DROPPED by --drop')
     retx_lwip=$(trace_segs "$port" | grep -cE '^tx .*\((fast )?retransmission')
@@ -71,7 +71,9 @@ lesson_main() {
     # The cause of that last change (rx, timer, app): when the link drops the
     # host's last ACK, lwIP leaves LAST_ACK on its timer, not on an rx.
     via=$(sed -nE "s/.* tcp-state: [^ ]+ $HOST4:${port:-0} ${ending:-none} via ([a-z]+).*/\1/p" "$LWIP_LOG" | tail -n1)
-    # Host frames the link dropped after lwIP's first FIN left.
+    # Frames the link dropped from lwIP's first FIN on: a copy of that FIN
+    # (tx) or the host's ACK of it (rx) lost is what leaves LAST_ACK waiting.
+    fin_lost=$(trace_segs "$port" | awk '/^tx \[[^]]*F/ { fin = 1 } fin && /^tx .*DROPPED by --drop/ { n++ } END { print n + 0 }')
     acks_lost=$(trace_segs "$port" | awk '/^tx \[[^]]*F/ { fin = 1 } fin && /^rx .*DROPPED by --drop/ { n++ } END { print n + 0 }')
     header "One segment of lwIP's, sent ${copies:-?} times"
     explain "Each copy of it in lwIP's timeline, the dropped ones among them:"
@@ -94,9 +96,10 @@ lesson_main() {
         claim ending "The connection still closed normally: the host's ACK of lwIP's FIN" \
             "got through (LAST_ACK -> CLOSED via rx)." ;;
     "LAST_ACK -> CLOSED via timer")
-        claim ending "No ACK of lwIP's FIN got through in time: the link dropped" \
-            "$(count "$acks_lost" "frame") of the host's after that FIN, and lwIP's LAST_ACK timer" \
-            "(2 MSL without a segment from the host) ended it: LAST_ACK -> CLOSED via timer." ;;
+        claim ending "No ACK of lwIP's FIN reached it in time: from that FIN on, the link" \
+            "dropped $(count "$fin_lost" "frame") of lwIP's and $acks_lost of the host's, and" \
+            "lwIP's LAST_ACK timer (2 MSL without a segment from the host) ran out" \
+            "first: LAST_ACK -> CLOSED via timer." ;;
     "TIME_WAIT -> CLOSED via timer")
         claim ending "The connection still closed normally (TIME_WAIT -> CLOSED via timer)." ;;
     *)
@@ -119,8 +122,8 @@ lesson_main() {
         expect ending "the connection closed by TCP ($ending via $via)" \
             trace_has " $HOST4:$port $ending via $via" ;;
     "LAST_ACK -> CLOSED via timer")
-        expect ending "LAST_ACK -> CLOSED via timer, $(count "$acks_lost" "host frame") dropped after lwIP's FIN" \
-            eval 'trace_has " $HOST4:$port LAST_ACK -> CLOSED via timer" && [ "$acks_lost" -ge 1 ]' ;;
+        expect ending "LAST_ACK -> CLOSED via timer, frames dropped from lwIP's FIN on ($fin_lost, $acks_lost)" \
+            eval 'trace_has " $HOST4:$port LAST_ACK -> CLOSED via timer" && [ "$((fin_lost + acks_lost))" -ge 1 ]' ;;
     *)
         expect ending "the last state change, $ending via ${via:-?}, before lwip-tap stopped" test -n "$ending" ;;
     esac
