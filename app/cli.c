@@ -51,6 +51,7 @@ enum long_only_option {
     OPT_ABORT_AFTER,
     OPT_KEEPALIVE,
     OPT_CROSS_FINS,
+    OPT_WEB,
     OPT_VERSION,
     /* OPT_FAULT + kind * FAULT_SCOPES + scope (cli_fault.h) */
     OPT_FAULT,
@@ -97,6 +98,7 @@ static const struct option long_options[] = {
     {"abort-after", required_argument, NULL, OPT_ABORT_AFTER},
     {"keepalive", required_argument, NULL, OPT_KEEPALIVE},
     {"cross-fins", no_argument, NULL, OPT_CROSS_FINS},
+    {"web", optional_argument, NULL, OPT_WEB},
     {"verbose", no_argument, NULL, 'v'},
     {"quiet", no_argument, NULL, 'q'},
     {"help", no_argument, NULL, 'h'},
@@ -151,6 +153,8 @@ void cli_usage(FILE *out)
             "                      kernel (default: TCP super-frames and partial checksums\n"
             "                      through IFF_VNET_HDR, where the kernel offers them)\n"
             "  --iperf             run lwIP's iperf2 server (lwiperf) on TCP port 5001\n"
+            "  --web [PORT]        lwIP serves a live page about its connections on PORT\n"
+            "                      (default 80): open http://ADDR/ (see docs/web.md)\n"
             "\n"
             "Connection lifecycle:\n"
             "  --connect HOST:PORT lwIP opens a connection (IPv6 as [ADDR]:PORT) and sends\n"
@@ -481,6 +485,11 @@ static int check_combination(struct lwiptap_config *cfg, int has_ip, const char 
         fail(err, errlen, "--stay only makes sense with --connect");
         return -1;
     }
+    if (cfg->web_port != 0 && (cfg->web_port == cfg->echo_port || cfg->web_port == cfg->serial_port ||
+                               (cfg->iperf && cfg->web_port == 5001))) {
+        fail(err, errlen, "--web %u: that port is already another service's", cfg->web_port);
+        return -1;
+    }
     if (cfg->echo_port != 0 && cfg->echo_port == cfg->serial_port) {
         fail(err, errlen, "--echo-port and --serial-port are both %u: they must differ", cfg->echo_port);
         return -1;
@@ -620,6 +629,18 @@ enum cli_result cli_parse(int argc, char **argv, struct lwiptap_config *cfg, FIL
             break;
         case OPT_CROSS_FINS:
             cfg->cross_fins = 1;
+            break;
+        case OPT_WEB:
+            /* "--web 8080" as well as "--web=8080": a following number is the port. */
+            if (optarg == NULL && optind < argc && argv[optind][0] >= '0' && argv[optind][0] <= '9') {
+                optarg = argv[optind++];
+            }
+            cfg->web_port = 80;
+            rc = optarg != NULL ? parse_port(optarg, "--web", &cfg->web_port, err, errlen) : 0;
+            if (rc == 0 && cfg->web_port == 0) {
+                fail(err, errlen, "invalid --web '0': expected a port from 1 to 65535");
+                rc = -1;
+            }
             break;
         case OPT_MEM_LIMIT: {
             unsigned long mib = 0;

@@ -273,15 +273,15 @@ int diagram_start(const char *path, char *err, size_t errlen)
         snprintf(err, errlen, "out of memory");
         return -1;
     }
-    timeline_set_listener(on_segment);
-    tcp_statelog_set_listener(on_state);
+    timeline_add_listener(on_segment);
+    tcp_statelog_add_listener(on_state);
     return 0;
 }
 
 void diagram_finish(void)
 {
-    timeline_set_listener(NULL);
-    tcp_statelog_set_listener(NULL);
+    timeline_remove_listener(on_segment);
+    tcp_statelog_remove_listener(on_state);
     while (conns != NULL) {
         struct diagram_conn *oldest = conns;
         while (oldest->next != NULL) {

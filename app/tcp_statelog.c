@@ -41,11 +41,26 @@ static u32_t ticks_walked; /* tcp_ticks at the last comparison of every pcb */
 static uint64_t comparisons;
 static int enabled = 1;
 static int explain;
-static tcp_statelog_listener_fn transition_listener;
+static tcp_statelog_listener_fn transition_listeners[STATELOG_MAX_LISTENERS];
+static int transition_listener_count;
 
-void tcp_statelog_set_listener(tcp_statelog_listener_fn fn)
+int tcp_statelog_add_listener(tcp_statelog_listener_fn fn)
 {
-    transition_listener = fn;
+    if (transition_listener_count == STATELOG_MAX_LISTENERS) {
+        return -1;
+    }
+    transition_listeners[transition_listener_count++] = fn;
+    return 0;
+}
+
+void tcp_statelog_remove_listener(tcp_statelog_listener_fn fn)
+{
+    for (int i = 0; i < transition_listener_count; i++) {
+        if (transition_listeners[i] == fn) {
+            transition_listeners[i] = transition_listeners[--transition_listener_count];
+            return;
+        }
+    }
 }
 static enum statelog_cause context = STATELOG_CAUSE_APP;
 static int rx_flags = -2; /* -2: no frame is being handled; -1: a non-TCP frame */
@@ -140,9 +155,9 @@ static void log_transition(const struct pcb_record *rec, enum tcp_state to, enum
     if (explain) {
         log_requested("explain", "%s", explain_transition(rec->state, to, why));
     }
-    if (transition_listener != NULL && rec->local_port != 0) {
-        transition_listener(&rec->local_ip, rec->local_port, &rec->remote_ip, rec->remote_port, rec->state,
-                            to);
+    for (int i = 0; i < transition_listener_count && rec->local_port != 0; i++) {
+        transition_listeners[i](&rec->local_ip, rec->local_port, &rec->remote_ip, rec->remote_port,
+                                rec->state, to);
     }
 }
 

@@ -67,16 +67,31 @@ struct entry {
     char labels[192];
 };
 
-static void (*listener)(const struct timeline_segment *segment);
+static timeline_listener_fn listeners[TIMELINE_MAX_LISTENERS];
+static int listener_count;
 
-void timeline_set_listener(void (*fn)(const struct timeline_segment *segment))
+int timeline_add_listener(timeline_listener_fn fn)
 {
-    listener = fn;
+    if (listener_count == TIMELINE_MAX_LISTENERS) {
+        return -1;
+    }
+    listeners[listener_count++] = fn;
+    return 0;
+}
+
+void timeline_remove_listener(timeline_listener_fn fn)
+{
+    for (int i = 0; i < listener_count; i++) {
+        if (listeners[i] == fn) {
+            listeners[i] = listeners[--listener_count];
+            return;
+        }
+    }
 }
 
 static void tell_listener(const struct entry *e, int tx, int dropped)
 {
-    if (listener == NULL || !e->is_tcp) {
+    if (listener_count == 0 || !e->is_tcp) {
         return;
     }
     const struct frame_tcp *t = &e->tcp;
@@ -92,8 +107,12 @@ static void tell_listener(const struct entry *e, int tx, int dropped)
                                    t->ack - e->note.ack_base,
                                    e->note.window,
                                    t->payload_len,
-                                   e->labels};
-    listener(&seg);
+                                   e->labels,
+                                   e->line,
+                                   e->why};
+    for (int i = 0; i < listener_count; i++) {
+        listeners[i](&seg);
+    }
 }
 
 static void make_entry(const uint8_t *frame, size_t len, int tx, const struct link_meta *meta,
@@ -124,13 +143,10 @@ static void make_entry(const uint8_t *frame, size_t len, int tx, const struct li
     timeline_analyse(flow, &tcp, tx, now, note);
     e->is_tcp = 1;
     e->tcp = tcp;
-    if (!options.print && listener == NULL) {
+    if (!options.print && listener_count == 0) {
         return;
     }
     timeline_format_labels(note, e->labels, sizeof e->labels);
-    if (!options.print) {
-        return;
-    }
     struct seg_note shown = *note;
     if (options.absolute) {
         shown.seq_base = 0;
@@ -141,17 +157,17 @@ static void make_entry(const uint8_t *frame, size_t len, int tx, const struct li
     timeline_format_segment(&tcp, &shown, body, sizeof body);
     snprintf(e->line, sizeof e->line, "%s %zuB %s%s%s%s", tx ? "tx" : "rx", len, elapsed, body, e->labels,
              offload);
-    if (options.explain) {
+    if (options.explain || listener_count > 0) {
         timeline_explain_segment(flow, &tcp, &shown, tx, e->why, sizeof e->why);
     }
 }
 
 static void print_entry(const struct entry *e)
 {
-    if (e->line[0] != '\0') {
+    if (e->line[0] != '\0' && options.print) {
         log_requested("link", "%s", e->line);
     }
-    if (e->why[0] != '\0') {
+    if (e->why[0] != '\0' && options.print && options.explain) {
         log_requested("explain", "%s", e->why);
     }
 }
@@ -262,7 +278,7 @@ void timeline_describe(const uint8_t *frame, size_t len, int tx, char *out, size
 void timeline_input_dropped(const uint8_t *frame, size_t len)
 {
     struct entry e = {.is_tcp = 0};
-    if (listener == NULL || frame_tcp_parse(frame, len, &e.tcp) != 0) {
+    if (listener_count == 0 || frame_tcp_parse(frame, len, &e.tcp) != 0) {
         return;
     }
     struct flow_key key;
@@ -279,6 +295,8 @@ void timeline_input_dropped(const uint8_t *frame, size_t len)
     e.note.ack_base = r->has_isn ? r->isn : 0;
     e.note.window = e.tcp.window;
     e.labels[0] = '\0';
+    e.line[0] = '\0';
+    e.why[0] = '\0';
     tell_listener(&e, 0, 1);
 }
 

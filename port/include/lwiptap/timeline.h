@@ -74,10 +74,17 @@ struct timeline_segment {
     uint32_t window;
     size_t len;
     const char *labels; /* "" or " (retransmission)", as --trace shows them */
+    const char *line;   /* the --trace line ("" for a segment a fault stage dropped on input) */
+    const char *why;    /* the --explain sentence, or "" */
 };
 
-/* Called for every TCP segment once its fate is known; NULL stops. */
-void timeline_set_listener(void (*listener)(const struct timeline_segment *segment));
+/* Called for every TCP segment once its fate is known: the --diagram and the
+ * --web page each add one. */
+typedef void (*timeline_listener_fn)(const struct timeline_segment *segment);
+#define TIMELINE_MAX_LISTENERS 2
+/* 0, or -1 when every slot is taken. */
+int timeline_add_listener(timeline_listener_fn fn);
+void timeline_remove_listener(timeline_listener_fn fn);
 
 /* A fault stage dropped this input frame before the timeline could see it. */
 void timeline_input_dropped(const uint8_t *frame, size_t len);
