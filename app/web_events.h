@@ -28,10 +28,10 @@
 #include <stdint.h>
 
 #define WEB_MAX_SUBSCRIBERS 8
-#define WEB_SUB_QUEUE_BYTES (64u * 1024u)
+#define WEB_SUB_QUEUE_BYTES ((size_t)64 * 1024)
 /* The recent events a new subscriber gets first, so that its ladders start
  * before it opened the page. */
-#define WEB_HISTORY_BYTES (16u * 1024u)
+#define WEB_HISTORY_BYTES ((size_t)16 * 1024)
 
 /* One segment, as the timeline analysed it. local and remote are the
  * endpoints in the state log's notation (192.0.2.2:7, [2001:db8::2]:7). */

@@ -239,8 +239,9 @@ int web_http_feed(struct web_http_parser *p, const char *data, size_t len, size_
 {
     size_t i = 0;
     while (p->status == 0 && i < len) {
-        char c = data[i++];
+        char c = data[i];
         if (p->len == 0 && (c == '\r' || c == '\n')) {
+            i++;
             continue; /* RFC 9112 2.2: empty lines before a request are ignored */
         }
         if (p->len == sizeof p->head) {
@@ -248,6 +249,7 @@ int web_http_feed(struct web_http_parser *p, const char *data, size_t len, size_
             break;
         }
         p->head[p->len++] = c;
+        i++;
         if (c != '\n') {
             continue;
         }

@@ -19,5 +19,7 @@ Suite *offload_suite(void);
 Suite *pools_suite(void);
 Suite *serial_suite(void);
 Suite *statelog_suite(void);
+Suite *web_suite(void);
+Suite *web_http_suite(void);
 
 #endif
