@@ -40,6 +40,7 @@ struct web_sub {
 static struct web_sub subs[WEB_MAX_SUBSCRIBERS];
 static int sub_count;
 static struct msg_queue history = {NULL, NULL, 0, WEB_HISTORY_BYTES, 0};
+static uint64_t dropped_all; /* over every subscriber, closed ones too */
 static void (*notify)(void);
 static uint16_t own_port;
 static uint32_t start_ms;
@@ -126,7 +127,9 @@ static long queue_push(struct msg_queue *q, const char *kind, const char *json, 
 static void sub_push(struct web_sub *sub, const char *kind, const char *json, size_t json_len)
 {
     long dropped = queue_push(&sub->q, kind, json, json_len);
-    sub->unsaid += dropped < 0 ? 1u : (uint64_t)dropped;
+    uint64_t n = dropped < 0 ? 1u : (uint64_t)dropped;
+    sub->unsaid += n;
+    dropped_all += n;
 }
 
 /* To every subscriber but one whose own connection this is (exclude, or NULL). */
@@ -352,6 +355,11 @@ uint64_t web_sub_dropped(const struct web_sub *sub)
 size_t web_sub_bytes(const struct web_sub *sub)
 {
     return sub->q.bytes;
+}
+
+uint64_t web_events_dropped(void)
+{
+    return dropped_all;
 }
 
 int web_sub_count(void)

@@ -28,10 +28,10 @@
 #include <stdint.h>
 
 #define WEB_MAX_SUBSCRIBERS 8
-#define WEB_SUB_QUEUE_BYTES ((size_t)64 * 1024)
+#define WEB_SUB_QUEUE_BYTES ((size_t)128 * 1024)
 /* The recent events a new subscriber gets first, so that its ladders start
  * before it opened the page. */
-#define WEB_HISTORY_BYTES ((size_t)16 * 1024)
+#define WEB_HISTORY_BYTES ((size_t)64 * 1024)
 
 /* One segment, as the timeline analysed it. local and remote are the
  * endpoints in the state log's notation (192.0.2.2:7, [2001:db8::2]:7). */
@@ -80,6 +80,8 @@ uint64_t web_sub_dropped(const struct web_sub *sub);
 /* Bytes this subscriber's queue holds now. */
 size_t web_sub_bytes(const struct web_sub *sub);
 int web_sub_count(void);
+/* Events dropped so far, over every subscriber. */
+uint64_t web_events_dropped(void);
 
 /* Called whenever an event was queued for some subscriber. It may be called
  * from inside lwIP's output path (a segment being sent), so it must only

@@ -101,7 +101,9 @@ size_t web_snapshot_counters(char *out, size_t outlen)
     fault_dir(&b, "rx", &f->rx);
     jb_printf(&b, ",");
     fault_dir(&b, "tx", &f->tx);
-    jb_printf(&b, "},\"mem\":{\"used\":%zu,\"peak\":%zu,\"limit\":%zu},\"subscribers\":%d}",
-              mem_budget_used(), (size_t)lwip_stats.mem.max, mem_budget_limit(), web_sub_count());
+    jb_printf(
+        &b, "},\"mem\":{\"used\":%zu,\"peak\":%zu,\"limit\":%zu},\"subscribers\":%d,\"events_dropped\":%llu}",
+        mem_budget_used(), (size_t)lwip_stats.mem.max, mem_budget_limit(), web_sub_count(),
+        (unsigned long long)web_events_dropped());
     return b.len;
 }

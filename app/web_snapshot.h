@@ -19,7 +19,7 @@
 size_t web_snapshot_conns(char *out, size_t outlen);
 
 /* {"guard":{"reason":N,...},"fault":{"rx":{...},"tx":{...}},"mem":{"used":B,
- * "peak":B,"limit":B},"subscribers":N} */
+ * "peak":B,"limit":B},"subscribers":N,"events_dropped":N} (dropped over every subscriber) */
 size_t web_snapshot_counters(char *out, size_t outlen);
 
 #endif

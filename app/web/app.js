@@ -3,6 +3,7 @@
 // a snapshot first (conns, counters), the recent history, then live events.
 const MAX_LADDER_EVENTS = 400, MAX_TIMELINE = 600, MAX_LADDERS = 12, MAX_CLOSED_ROWS = 24;
 const HOST_X = 150, LWIP_X = 500, WIDTH = 660, TOP = 70, SEG_ROW = 34, STATE_ROW = 18, DROP = 22;
+const PAGE_PORT = location.port || "80";
 const conns = new Map(); // "LOCAL REMOTE" -> connection
 let replaying = false, droppedTotal = 0;
 
@@ -74,7 +75,7 @@ function drawLadder(c) {
   for (const e of c.events) h += e.kind === "seg" ? SEG_ROW : STATE_ROW;
   if (c.sub) h += STATE_ROW;
   const out = [];
-  out.push(`<svg xmlns="http://www.w3.org/2000/svg" width="${WIDTH}" height="${h}" viewBox="0 0 ${WIDTH} ${h}">`);
+  out.push(`<svg width="100%" viewBox="0 0 ${WIDTH} ${h}">`);
   out.push(`<defs><marker id="arrow-${c.idx}" viewBox="0 0 10 10" refX="10" refY="5" markerWidth="8" markerHeight="8" orient="auto-start-reverse"><path d="M0 0 L10 5 L0 10 z" fill="context-stroke"/></marker></defs>`);
   out.push(`<text x="${HOST_X}" y="18" text-anchor="middle" font-weight="bold">host ${esc(c.remote)}</text>`);
   out.push(`<text x="${LWIP_X}" y="18" text-anchor="middle" font-weight="bold">lwIP ${esc(c.local)}</text>`);
@@ -128,8 +129,19 @@ function drawDirty() {
       c.svg = document.createElement("div");
       c.svg.className = "ladder";
       c.svg.dataset.conn = c.key;
-      box.prepend(c.svg);
-      while (box.children.length > MAX_LADDERS) box.lastChild.remove();
+      // The page's own connections (HTTP) go below the others: they are not the lesson.
+      if (c.local.endsWith(":" + PAGE_PORT)) {
+        c.svg.classList.add("own-conn");
+        box.appendChild(c.svg);
+      } else {
+        box.insertBefore(c.svg, box.querySelector(".own-conn"));
+      }
+      const own = box.querySelectorAll(".own-conn");
+      if (own.length > 4) own[0].remove();
+      while (box.children.length > MAX_LADDERS) {
+        const others = box.querySelectorAll(".ladder:not(.own-conn)");
+        (others.length ? others[others.length - 1] : box.lastChild).remove();
+      }
     }
     c.svg.innerHTML = `<h3>${esc(c.remote)} \u2192 ${esc(c.local)}</h3>` + drawLadder(c);
   }
@@ -200,7 +212,7 @@ function renderTable() {
     html.push(`<tr class="${cls}" data-conn="${esc(c.key)}"><td>${esc(c.local)}</td><td>${esc(c.remote)}${c.sub ? " (event stream)" : ""}</td>` +
       `<td class="state">${esc(c.closed ? "CLOSED" : c.state)}</td>` +
       (listen ? `<td colspan="7"></td>` :
-      `<td>${dir(r.sent)}</td><td>${dir(r.recv)}</td><td>${r.srtt ?? "-"} ms</td><td>${r.rto ?? "-"} ms</td>` +
+      `<td>${dir(r.sent)}</td><td>${dir(r.recv)}</td><td>${r.srtt !== undefined ? r.srtt + " ms" : "-"}</td><td>${r.rto !== undefined ? r.rto + " ms" : "-"}</td>` +
       `<td>${r.cwnd ?? "-"}</td><td>${r.snd_wnd ?? "-"}</td><td>${r.rcv_wnd ?? "-"}</td>`) + `</tr>`);
   }
   body.innerHTML = html.join("");
@@ -219,7 +231,7 @@ function onCounters(d) {
     `<div class="bar"><div style="width:${pct.toFixed(1)}%"></div></div>` +
     `<div><b>guard drops</b>: ${guard.length ? guard.map(([k, v]) => esc(k) + " " + v).join(", ") : "none"}</div>` +
     `<div><b>fault stage</b>: ${faults.length ? faults.join(", ") : "no decisions"}</div>` +
-    `<div><b>pages subscribed</b>: ${d.subscribers}; <b>events dropped for this page</b>: ${droppedTotal}</div>`;
+    `<div><b>pages subscribed</b>: ${d.subscribers}; <b>events dropped</b>: ${droppedTotal} for this page, ${d.events_dropped} for all</div>`;
 }
 
 function onGap(d) {

@@ -18,7 +18,7 @@
 #include "web_service.h"
 
 #define WEB_PORT 80
-#define STREAM_CAP (256 * 1024)
+#define STREAM_CAP ((size_t)256 * 1024)
 
 static struct web_service *web;
 
