@@ -99,6 +99,23 @@ START_TEST(serves_the_page_and_keeps_the_connection)
 }
 END_TEST
 
+START_TEST(pipelined_requests_are_answered_in_order)
+{
+    start_web();
+    struct peer p;
+    web_peer(&p, 41004);
+    request(&p, "GET /state HTTP/1.1\r\nHost: x\r\n\r\nGET /nope HTTP/1.1\r\nHost: x\r\n\r\n");
+    ck_assert_int_eq(read_all(&p), 1);
+    const char *first = strstr((char *)p.stream, "HTTP/1.1 200 OK\r\n");
+    const char *second = strstr((char *)p.stream, "HTTP/1.1 404 Not Found\r\n");
+    ck_assert_ptr_eq(first, (char *)p.stream);
+    ck_assert_ptr_nonnull(second);
+    ck_assert_ptr_nonnull(strstr(second, "404 Not Found: there is /, /events and /state, nothing else\n"));
+    free(p.stream);
+    stop_web();
+}
+END_TEST
+
 START_TEST(an_error_status_closes_the_connection)
 {
     start_web();
@@ -221,6 +238,7 @@ Suite *web_suite(void)
 {
     Suite *s = suite_create("web");
     fixture_add_test(s, serves_the_page_and_keeps_the_connection);
+    fixture_add_test(s, pipelined_requests_are_answered_in_order);
     fixture_add_test(s, an_error_status_closes_the_connection);
     fixture_add_test(s, a_slowloris_gets_408);
     fixture_add_test(s, events_snapshot_first_then_another_connection_live);
