@@ -273,7 +273,7 @@ int diagram_start(const char *path, char *err, size_t errlen)
         snprintf(err, errlen, "out of memory");
         return -1;
     }
-    timeline_add_listener(on_segment);
+    timeline_add_listener(on_segment, 0);
     tcp_statelog_add_listener(on_state);
     return 0;
 }

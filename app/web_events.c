@@ -253,14 +253,22 @@ void web_events_attach(uint16_t port)
 {
     own_port = port;
     start_ms = sys_now();
-    timeline_add_listener(on_timeline_segment);
-    tcp_statelog_add_listener(on_state_change);
+}
+
+/* Only while a page listens: without one, --web costs a frame nothing. */
+static void hook_sources(int on)
+{
+    if (on) {
+        timeline_add_listener(on_timeline_segment, 1);
+        tcp_statelog_add_listener(on_state_change);
+    } else {
+        timeline_remove_listener(on_timeline_segment);
+        tcp_statelog_remove_listener(on_state_change);
+    }
 }
 
 void web_events_detach(void)
 {
-    timeline_remove_listener(on_timeline_segment);
-    tcp_statelog_remove_listener(on_state_change);
     for (int i = 0; i < WEB_MAX_SUBSCRIBERS; i++) {
         if (subs[i].in_use) {
             web_sub_close(&subs[i]);
@@ -280,7 +288,9 @@ struct web_sub *web_sub_open(const char *remote)
             sub->in_use = 1;
             sub->q.cap = WEB_SUB_QUEUE_BYTES;
             snprintf(sub->remote, sizeof sub->remote, "%s", remote);
-            sub_count++;
+            if (sub_count++ == 0) {
+                hook_sources(1);
+            }
             return sub;
         }
     }
@@ -291,7 +301,9 @@ void web_sub_close(struct web_sub *sub)
 {
     queue_clear(&sub->q);
     sub->in_use = 0;
-    sub_count--;
+    if (--sub_count == 0) {
+        hook_sources(0);
+    }
 }
 
 void web_sub_queue(struct web_sub *sub, const char *kind, const char *json)

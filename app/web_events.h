@@ -30,7 +30,8 @@
 #define WEB_MAX_SUBSCRIBERS 8
 #define WEB_SUB_QUEUE_BYTES ((size_t)128 * 1024)
 /* The recent events a new subscriber gets first, so that its ladders start
- * before it opened the page. */
+ * before it opened the page: those published while some page was subscribed
+ * (with none, nothing is published, so that --web costs a frame nothing). */
 #define WEB_HISTORY_BYTES ((size_t)64 * 1024)
 
 /* One segment, as the timeline analysed it. local and remote are the
@@ -53,9 +54,9 @@ void web_publish_state(const char *local, const char *remote, const char *from, 
 /* An event of any other kind to every subscriber (json is the data line). */
 void web_publish(const char *kind, const char *json);
 
-/* Hooks the publishers to today's sources (timeline and state log
- * listeners); own_port is the web service's, whose subscribers are excluded
- * as said above. */
+/* own_port is the web service's, whose subscribers are excluded as said
+ * above. While at least one subscriber is open, the publishers are hooked to
+ * today's sources (the timeline's and the state log's listeners). */
 void web_events_attach(uint16_t own_port);
 /* Whether the connection is a subscriber's own, whose segments are not published. */
 int web_events_is_subscriber(const char *local, const char *remote);

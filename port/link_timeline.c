@@ -68,14 +68,26 @@ struct entry {
 };
 
 static timeline_listener_fn listeners[TIMELINE_MAX_LISTENERS];
+static int listener_wants_text[TIMELINE_MAX_LISTENERS];
 static int listener_count;
+static int text_wanted; /* by some listener */
 
-int timeline_add_listener(timeline_listener_fn fn)
+static void count_text_wanted(void)
+{
+    text_wanted = 0;
+    for (int i = 0; i < listener_count; i++) {
+        text_wanted |= listener_wants_text[i];
+    }
+}
+
+int timeline_add_listener(timeline_listener_fn fn, int wants_text)
 {
     if (listener_count == TIMELINE_MAX_LISTENERS) {
         return -1;
     }
+    listener_wants_text[listener_count] = wants_text;
     listeners[listener_count++] = fn;
+    count_text_wanted();
     return 0;
 }
 
@@ -83,10 +95,13 @@ void timeline_remove_listener(timeline_listener_fn fn)
 {
     for (int i = 0; i < listener_count; i++) {
         if (listeners[i] == fn) {
-            listeners[i] = listeners[--listener_count];
-            return;
+            listener_count--;
+            listeners[i] = listeners[listener_count];
+            listener_wants_text[i] = listener_wants_text[listener_count];
+            break;
         }
     }
+    count_text_wanted();
 }
 
 static void tell_listener(const struct entry *e, int tx, int dropped)
@@ -147,6 +162,9 @@ static void make_entry(const uint8_t *frame, size_t len, int tx, const struct li
         return;
     }
     timeline_format_labels(note, e->labels, sizeof e->labels);
+    if (!options.print && !text_wanted) {
+        return;
+    }
     struct seg_note shown = *note;
     if (options.absolute) {
         shown.seq_base = 0;
@@ -157,7 +175,7 @@ static void make_entry(const uint8_t *frame, size_t len, int tx, const struct li
     timeline_format_segment(&tcp, &shown, body, sizeof body);
     snprintf(e->line, sizeof e->line, "%s %zuB %s%s%s%s", tx ? "tx" : "rx", len, elapsed, body, e->labels,
              offload);
-    if (options.explain || listener_count > 0) {
+    if (options.explain || text_wanted) {
         timeline_explain_segment(flow, &tcp, &shown, tx, e->why, sizeof e->why);
     }
 }

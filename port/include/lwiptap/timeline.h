@@ -74,16 +74,19 @@ struct timeline_segment {
     uint32_t window;
     size_t len;
     const char *labels; /* "" or " (retransmission)", as --trace shows them */
-    const char *line;   /* the --trace line ("" for a segment a fault stage dropped on input) */
-    const char *why;    /* the --explain sentence, or "" */
+    /* For a listener that wants text (else ""): the --trace line ("" too for a
+     * segment a fault stage dropped on input) and the --explain sentence. */
+    const char *line;
+    const char *why;
 };
 
 /* Called for every TCP segment once its fate is known: the --diagram and the
  * --web page each add one. */
 typedef void (*timeline_listener_fn)(const struct timeline_segment *segment);
 #define TIMELINE_MAX_LISTENERS 2
-/* 0, or -1 when every slot is taken. */
-int timeline_add_listener(timeline_listener_fn fn);
+/* 0, or -1 when every slot is taken. wants_text: fill in line and why, which
+ * costs every segment a trace line and an explanation. */
+int timeline_add_listener(timeline_listener_fn fn, int wants_text);
 void timeline_remove_listener(timeline_listener_fn fn);
 
 /* A fault stage dropped this input frame before the timeline could see it. */
