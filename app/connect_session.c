@@ -5,12 +5,13 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "connect_reply.h"
 #include "endpoint.h"
-#include "lwip/netif.h"
 #include "lwip/priv/tcp_priv.h"
 #include "lwip/timeouts.h"
 #include "lwiptap/log.h"
 #include "lwiptap/tcp_msl.h"
+#include "route.h"
 
 #define TAG "connect"
 /* The longest message: a longer line goes out in pieces of this size. */
@@ -328,25 +329,6 @@ static void resume_input(void *arg)
     app_end(s);
 }
 
-void connect_print_reply(FILE *out, const uint8_t *data, size_t len)
-{
-    while (len > 0 && data[len - 1] == '\0') {
-        len--;
-    }
-    for (size_t i = 0; i < len; i++) {
-        uint8_t c = data[i];
-        if (c == '\n' || c == '\t' || (c >= 0x20 && c < 0x7f)) {
-            fputc(c, out);
-        } else {
-            fprintf(out, "\\x%02x", c);
-        }
-    }
-    if (len == 0 || data[len - 1] != '\n') {
-        fputc('\n', out);
-    }
-    fflush(out);
-}
-
 static err_t on_recv(void *arg, struct tcp_pcb *pcb, struct pbuf *p, err_t err)
 {
     struct connect_session *s = arg;
@@ -423,40 +405,13 @@ static err_t on_connected(void *arg, struct tcp_pcb *pcb, err_t err)
     return ERR_OK;
 }
 
-static int reachable(const ip_addr_t *ip, char *err, size_t errlen, const char *peer)
-{
-    struct netif *netif = netif_default;
-    if (netif == NULL) {
-        snprintf(err, errlen, "no network interface");
-        return 0;
-    }
-    if (IP_IS_V4(ip)) {
-        if (ip4_addr_netcmp(ip_2_ip4(ip), netif_ip4_addr(netif), netif_ip4_netmask(netif)) ||
-            !ip4_addr_isany(netif_ip4_gw(netif))) {
-            return 1;
-        }
-        snprintf(err, errlen, "no route to %s: it is outside lwIP's IPv4 subnet and there is no --gw", peer);
-        return 0;
-    }
-    const ip6_addr_t *target = ip_2_ip6(ip);
-    for (int i = 0; i < LWIP_IPV6_NUM_ADDRESSES; i++) {
-        if (ip6_addr_isvalid(netif_ip6_addr_state(netif, i)) &&
-            ip6_addr_netcmp(target, netif_ip6_addr(netif, i))) {
-            return 1;
-        }
-    }
-    snprintf(err, errlen,
-             "no route to %s: it is outside lwIP's IPv6 prefixes (give --ip6 an address in its /64)", peer);
-    return 0;
-}
-
 struct connect_session *connect_session_start(struct event_loop *loop,
                                               const struct connect_session_config *cfg, char *err,
                                               size_t errlen)
 {
     char peer[ENDPOINT_STRLEN];
     endpoint_format(&cfg->ip, cfg->port, peer, sizeof peer);
-    if (!reachable(&cfg->ip, err, errlen, peer)) {
+    if (!route_reachable(&cfg->ip, peer, err, errlen)) {
         return NULL;
     }
     struct connect_session *s = calloc(1, sizeof *s);

@@ -40,8 +40,4 @@ struct connect_session *connect_session_start(struct event_loop *loop,
 /* Aborts the connection if it is still open; frees the session. */
 void connect_session_free(struct connect_session *s);
 
-/* Writes data for a reader: trailing NUL padding dropped, other control bytes
- * as \xNN, and a newline at the end. Exposed for the unit tests. */
-void connect_print_reply(FILE *out, const uint8_t *data, size_t len);
-
 #endif

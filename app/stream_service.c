@@ -8,45 +8,10 @@
 #include "lwip/tcp.h"
 #include "lwiptap/guard.h"
 #include "lwiptap/log.h"
+#include "stream_conn.h"
 
 /* Poll interval in units of lwIP's coarse timer (500 ms): retries a stalled flush or close. */
 #define STREAM_POLL_INTERVAL 2
-
-/* One chunk's answer: made-up bytes (the serial number) go out first, then the
- * received data. They are kept apart because a chunk can be 0xffff bytes, and
- * a pbuf chain cannot be longer than that. */
-struct out_chunk {
-    struct out_chunk *next;
-    struct pbuf *data; /* received bytes still to be written */
-    uint8_t prefix_len;
-    uint8_t prefix_sent;
-    char prefix[STREAM_PREFIX_MAX];
-};
-
-struct stream_conn {
-    struct stream_conn *prev;
-    struct stream_conn *next;
-    struct stream_service *svc;
-    struct tcp_pcb *pcb;
-    struct out_chunk *head;
-    struct out_chunk *tail;
-    uint32_t uncredited; /* received, not yet acknowledged with tcp_recved() */
-    struct stream_line_state lines;
-    int finishing;
-    int tx_shut; /* half-closed: our FIN is queued, input is still taken */
-    u8_t keepalive_probes_seen;
-    uint64_t bytes_in;
-    uint64_t bytes_out;
-    char peer[ENDPOINT_STRLEN];
-};
-
-struct stream_service {
-    const struct stream_service_ops *ops;
-    struct tcp_pcb *listener;
-    struct stream_conn *conns;
-    struct stream_service_stats stats;
-    struct stream_service_options opts;
-};
 
 static stream_probe_fn probe_hook;
 
@@ -69,34 +34,12 @@ static void about_to_act_on(struct tcp_pcb *pcb)
     }
 }
 
-static void credit(struct stream_conn *conn, uint32_t bytes)
-{
-    LWIP_ASSERT("credit: never more than was received", bytes <= conn->uncredited);
-    conn->uncredited -= bytes;
-    while (bytes > 0) {
-        u16_t piece = (u16_t)LWIP_MIN(bytes, 0xffffu);
-        tcp_recved(conn->pcb, piece);
-        bytes -= piece;
-    }
-}
-
-static void free_queue(struct stream_conn *conn)
-{
-    while (conn->head != NULL) {
-        struct out_chunk *c = conn->head;
-        conn->head = c->next;
-        pbuf_free(c->data);
-        free(c);
-    }
-    conn->tail = NULL;
-}
-
 static void conn_release(struct stream_conn *conn, const char *how)
 {
     struct stream_service *svc = conn->svc;
     log_info(svc->ops->name, "%s %s after %llu bytes in, %llu out", conn->peer, how,
              (unsigned long long)conn->bytes_in, (unsigned long long)conn->bytes_out);
-    free_queue(conn);
+    stream_free_queue(conn);
     if (conn->prev != NULL) {
         conn->prev->next = conn->next;
     } else {
@@ -119,12 +62,12 @@ static void detach_callbacks(struct tcp_pcb *pcb)
 }
 
 /* Returns ERR_ABRT when the close fell back to tcp_abort: a callback must pass that on. */
-static err_t conn_close(struct stream_conn *conn, const char *how)
+err_t stream_conn_close(struct stream_conn *conn, const char *how)
 {
     struct tcp_pcb *pcb = conn->pcb;
     about_to_act_on(pcb);
     /* Unacknowledged input would make tcp_close send RST instead of FIN. */
-    credit(conn, conn->uncredited);
+    stream_credit(conn, conn->uncredited);
     tcp_guard_restore_window(pcb);
     detach_callbacks(pcb);
     conn_release(conn, how);
@@ -138,7 +81,7 @@ static err_t conn_close(struct stream_conn *conn, const char *how)
     return err;
 }
 
-static err_t conn_abort(struct stream_conn *conn, const char *why)
+err_t stream_conn_abort(struct stream_conn *conn, const char *why)
 {
     struct tcp_pcb *pcb = conn->pcb;
     about_to_act_on(pcb);
@@ -153,13 +96,13 @@ static err_t conn_abort(struct stream_conn *conn, const char *why)
 
 /* Our FIN goes out behind the answer; what the peer sends from now on is
  * still received (and counted), until its own FIN ends the connection. */
-static err_t conn_half_close(struct stream_conn *conn)
+err_t stream_conn_half_close(struct stream_conn *conn)
 {
     struct tcp_pcb *pcb = conn->pcb;
     about_to_act_on(pcb);
     err_t err = tcp_shutdown(pcb, 0, 1);
     if (err != ERR_OK) {
-        return conn_abort(conn, "aborted: tcp_shutdown failed");
+        return stream_conn_abort(conn, "aborted: tcp_shutdown failed");
     }
     conn->tx_shut = 1;
     tcp_output(pcb);
@@ -169,186 +112,9 @@ static err_t conn_half_close(struct stream_conn *conn)
     return ERR_OK;
 }
 
-/* Writes up to room bytes of c to lwIP; returns how many, or -1 on ERR_MEM
- * (send queue full) and -2 on any other tcp_write failure. *credited counts the
- * received bytes among them. */
-static int write_chunk_piece(struct tcp_pcb *pcb, struct out_chunk *c, u16_t room, uint32_t *credited)
-{
-    const void *from;
-    u16_t n;
-    int from_data = c->prefix_sent == c->prefix_len;
-    if (!from_data) {
-        from = c->prefix + c->prefix_sent;
-        n = (u16_t)LWIP_MIN(room, (u16_t)(c->prefix_len - c->prefix_sent));
-    } else {
-        from = c->data->payload;
-        n = LWIP_MIN(c->data->len, room);
-    }
-    u8_t flags = TCP_WRITE_FLAG_COPY;
-    if (!from_data || n < c->data->tot_len || c->next != NULL) {
-        flags |= TCP_WRITE_FLAG_MORE;
-    }
-    err_t err = tcp_write(pcb, from, n, flags);
-    if (err != ERR_OK) {
-        return err == ERR_MEM ? -1 : -2;
-    }
-    if (from_data) {
-        c->data = pbuf_free_header(c->data, n);
-        *credited += n;
-    } else {
-        c->prefix_sent = (uint8_t)(c->prefix_sent + n);
-    }
-    return n;
-}
-
-/* Moves queued output into lwIP's send buffer as far as it has room,
- * acknowledging received bytes as they go. */
-static err_t conn_flush(struct stream_conn *conn)
-{
-    struct tcp_pcb *pcb = conn->pcb;
-    uint32_t credit_now = 0;
-    int wrote = 0;
-    while (conn->head != NULL) {
-        struct out_chunk *c = conn->head;
-        if (c->data != NULL && c->data->len == 0) {
-            /* Empty pbufs inside a chain would make no progress below. */
-            struct pbuf *empty = c->data;
-            c->data = empty->next;
-            empty->next = NULL;
-            pbuf_free(empty);
-        } else if (c->prefix_sent < c->prefix_len || c->data != NULL) {
-            u16_t room = tcp_sndbuf(pcb);
-            if (room == 0) {
-                break;
-            }
-            int n = write_chunk_piece(pcb, c, room, &credit_now);
-            if (n == -1) {
-                break; /* send queue full: sent or poll callbacks retry */
-            }
-            if (n == -2) {
-                credit(conn, credit_now);
-                return conn_abort(conn, "aborted: tcp_write failed");
-            }
-            wrote = 1;
-            conn->bytes_out += (uint64_t)n;
-            conn->svc->stats.bytes_out += (uint64_t)n;
-        }
-        if (c->prefix_sent == c->prefix_len && c->data == NULL) {
-            conn->head = c->next;
-            if (conn->head == NULL) {
-                conn->tail = NULL;
-            }
-            free(c);
-        }
-    }
-    credit(conn, credit_now);
-    if (conn->head == NULL && conn->svc->opts.half_close && !conn->tx_shut && !conn->finishing &&
-        conn->bytes_out > 0) {
-        return conn_half_close(conn);
-    }
-    if (wrote) {
-        tcp_output(pcb);
-    }
-    /* Close only once lwIP holds nothing unacknowledged: after our FIN lwIP
-     * gives a connection in LAST_ACK 2 MSL (120 s) in all, however much data
-     * still waits for a lossy link, and then drops it with the data. */
-    if (conn->head == NULL && conn->finishing && tcp_sndqueuelen(pcb) == 0) {
-        return conn_close(conn, "closed");
-    }
-    return ERR_OK;
-}
-
-err_t stream_conn_queue(struct stream_conn *conn, const char *prefix, size_t prefix_len, struct pbuf *data)
-{
-    LWIP_ASSERT("stream_conn_queue: prefix fits", prefix_len <= STREAM_PREFIX_MAX);
-    struct out_chunk *c = calloc(1, sizeof *c);
-    if (c == NULL) {
-        return ERR_MEM;
-    }
-    c->data = data;
-    if (prefix_len > 0) {
-        memcpy(c->prefix, prefix, prefix_len);
-    }
-    c->prefix_len = (uint8_t)prefix_len;
-    if (conn->tail != NULL) {
-        conn->tail->next = c;
-    } else {
-        conn->head = c;
-    }
-    conn->tail = c;
-    return ERR_OK;
-}
-
-static void free_out_chunks(struct out_chunk *c)
-{
-    while (c != NULL) {
-        struct out_chunk *next = c->next;
-        pbuf_free(c->data);
-        free(c);
-        c = next;
-    }
-}
-
-/* A copy of one piece, or NULL when memory is short. */
-static struct out_chunk *copy_piece(struct pbuf *chunk, const struct stream_piece *piece)
-{
-    struct out_chunk *c = calloc(1, sizeof *c);
-    struct pbuf *data = c != NULL ? pbuf_alloc(PBUF_RAW, piece->len, PBUF_RAM) : NULL;
-    if (data == NULL) {
-        free(c);
-        return NULL;
-    }
-    pbuf_copy_partial(chunk, data->payload, piece->len, piece->offset);
-    c->data = data;
-    memcpy(c->prefix, piece->prefix, piece->prefix_len);
-    c->prefix_len = piece->prefix_len;
-    return c;
-}
-
-err_t stream_conn_queue_pieces(struct stream_conn *conn, struct pbuf *chunk,
-                               const struct stream_piece *pieces, size_t count)
-{
-    if (count == 1 && pieces[0].offset == 0 && pieces[0].len == chunk->tot_len) {
-        return stream_conn_queue(conn, pieces[0].prefix, pieces[0].prefix_len, chunk);
-    }
-    struct out_chunk *head = NULL, **link = &head, *last = NULL;
-    uint32_t queued = 0;
-    for (size_t i = 0; i < count; i++) {
-        LWIP_ASSERT("stream_conn_queue_pieces: inside the chunk",
-                    (uint32_t)pieces[i].offset + pieces[i].len <= chunk->tot_len);
-        struct out_chunk *c = copy_piece(chunk, &pieces[i]);
-        if (c == NULL) {
-            free_out_chunks(head);
-            return ERR_MEM;
-        }
-        *link = last = c;
-        link = &c->next;
-        queued += pieces[i].len;
-    }
-    if (head != NULL) {
-        if (conn->tail != NULL) {
-            conn->tail->next = head;
-        } else {
-            conn->head = head;
-        }
-        conn->tail = last;
-    }
-    uint32_t dropped = chunk->tot_len - queued;
-    pbuf_free(chunk);
-    credit(conn, dropped);
-    return ERR_OK;
-}
-
 struct stream_line_state *stream_conn_lines(struct stream_conn *conn)
 {
     return &conn->lines;
-}
-
-void stream_conn_consume(struct stream_conn *conn, struct pbuf *chunk)
-{
-    uint32_t len = chunk->tot_len;
-    pbuf_free(chunk);
-    credit(conn, len);
 }
 
 void stream_conn_finish(struct stream_conn *conn)
@@ -364,7 +130,7 @@ static err_t on_recv(void *arg, struct tcp_pcb *pcb, struct pbuf *p, err_t err)
     if (p == NULL) {
         /* The peer sent FIN: answer what it sent, then close our side too. */
         conn->finishing = 1;
-        return conn_flush(conn);
+        return stream_flush(conn);
     }
     /* lwIP 2.1 always passes ERR_OK with data; any other return would make it
      * keep p as refused data, so the argument is deliberately not propagated. */
@@ -379,7 +145,7 @@ static err_t on_recv(void *arg, struct tcp_pcb *pcb, struct pbuf *p, err_t err)
         conn->svc->stats.bytes_in += len;
         char why[64];
         snprintf(why, sizeof why, "reset: --abort-after %llu reached", (unsigned long long)limit);
-        return conn_abort(conn, why);
+        return stream_conn_abort(conn, why);
     }
     if (conn->finishing || conn->tx_shut) {
         conn->bytes_in += conn->tx_shut ? len : 0;
@@ -393,7 +159,7 @@ static err_t on_recv(void *arg, struct tcp_pcb *pcb, struct pbuf *p, err_t err)
     }
     conn->bytes_in += len;
     conn->svc->stats.bytes_in += len;
-    return conn_flush(conn);
+    return stream_flush(conn);
 }
 
 static err_t on_sent(void *arg, struct tcp_pcb *pcb, u16_t len)
@@ -401,7 +167,7 @@ static err_t on_sent(void *arg, struct tcp_pcb *pcb, u16_t len)
     LWIP_UNUSED_ARG(pcb);
     LWIP_UNUSED_ARG(len);
     probe(PROBE_CALLBACK);
-    return conn_flush(arg);
+    return stream_flush(arg);
 }
 
 static err_t on_poll(void *arg, struct tcp_pcb *pcb)
@@ -415,7 +181,7 @@ static err_t on_poll(void *arg, struct tcp_pcb *pcb)
                      (unsigned)pcb->keep_cnt_sent, (unsigned)pcb->keep_cnt);
         }
     }
-    return conn_flush(conn);
+    return stream_flush(conn);
 }
 
 static void on_error(void *arg, err_t err)
@@ -513,8 +279,8 @@ void stream_service_stop(struct stream_service *svc)
     struct stream_conn *conn = svc->conns;
     while (conn != NULL) {
         struct stream_conn *next = conn->next;
-        free_queue(conn);
-        conn_close(conn, "closed at shutdown");
+        stream_free_queue(conn);
+        stream_conn_close(conn, "closed at shutdown");
         conn = next;
     }
     free(svc);

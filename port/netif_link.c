@@ -11,7 +11,7 @@
 #include "lwiptap/guard.h"
 #include "lwiptap/log.h"
 #include "lwiptap/mem_budget.h"
-#include "tso_batch.h"
+#include "lwiptap/tso_batch.h"
 
 #define ETH_HEADER_LEN 14
 /* Frames read per drain: the event loop runs lwIP's timers between batches,

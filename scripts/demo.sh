@@ -18,6 +18,8 @@
 #   LWIPTAP_DEMO_SKIP_BUILD=1  do not run scripts/setup.sh and cmake (tests use this)
 #   LWIPTAP_BUILD_DIR=DIR      build directory to use (default: <repo>/build)
 #   LWIPTAP_DEMO_DIAGRAMS=DIR  where the ladder diagrams go (default: /tmp/lwip-tap-demo)
+#   LWIPTAP_DEMO_KEEP=DIR      copy the scratch files (lwip-tap's log, the capture)
+#                              to DIR at the end (scripts/demo-check.sh uses this)
 #
 # Exit code: 0 if the handshake, the echo replies and the teardown were all
 # seen (for a lesson: if what it explains happened), 1 otherwise (or if
@@ -68,6 +70,8 @@ if [ $# -gt 1 ]; then
 fi
 # shellcheck source=scripts/lib/sandbox.sh
 . "$root/scripts/lib/sandbox.sh" || exit 1
+# shellcheck source=scripts/lib/diagrams.sh
+. "$root/scripts/lib/diagrams.sh" || exit 1
 build=${LWIPTAP_BUILD_DIR:-$root/build}
 
 HOST4=192.0.2.1
@@ -104,6 +108,9 @@ WORK=""
 cleanup() {
     trap - EXIT INT TERM HUP PIPE
     sandbox_teardown
+    if [ -n "$WORK" ] && [ -n "${LWIPTAP_DEMO_KEEP:-}" ]; then
+        mkdir -p "$LWIPTAP_DEMO_KEEP" && cp -r "$WORK"/. "$LWIPTAP_DEMO_KEEP"/
+    fi
     [ -z "$WORK" ] || rm -rf "$WORK"
 }
 on_exit() {
@@ -121,43 +128,28 @@ header() {
     printf '\n%s== %s ==%s\n' "$BOLD" "$*" "$RESET"
 }
 
+# explain TEXT...: one paragraph, folded to 80 columns.
 explain() {
-    printf '%s\n' "$@"
+    printf '%s\n' "$*" | fold -s -w 79 | sed 's/ *$//'
 }
 
 indent() {
     sed 's/^/    /'
 }
 
-# Drops the timestamp option that every segment after the handshake carries.
-tidy() {
-    sed -E 's/, options \[nop,nop,TS val [0-9]+ ecr [0-9]+\]//'
-}
+TIMELINE=$root/scripts/lib/timeline.py
 
-# lwIP's own timeline (--explain) of the connection from host port $1: its
-# segments, its state changes and the plain-language line under each.
+# timeline_of PORT SERVICE_PORT [PART]: lwIP's own timeline (--explain) of
+# the connection from host port PORT, or one part of it (handshake, data,
+# teardown): the notation of the lessons, the fault lines and the diagrams,
+# folded to 80 columns.
 timeline_of() {
-    awk -v seg_from="$HOST4.$1 > " -v seg_to="> $HOST4.$1:" -v conn=" $HOST4:$1 " '
-        / INFO link: (rx|tx) / { mine = index($0, seg_from) || index($0, seg_to); if (mine) print; next }
-        / INFO tcp-state: / { mine = index($0, conn) > 0; if (mine) print; next }
-        / INFO explain: / { if (mine) print; next }
-        { mine = 0 }' "$LOG" |
-        sed -E -e 's/.* INFO link: rx [0-9]+B (t\+[0-9.]+) [^ ]+ > [^ ]+: Flags /\1  host -> lwIP  /' \
-            -e 's/.* INFO link: tx [0-9]+B (t\+[0-9.]+) [^ ]+ > [^ ]+: Flags /\1  lwIP -> host  /' \
-            -e 's/.* INFO tcp-state: [^ ]+ [^ ]+ (.*)/              lwIP state: \1/' \
-            -e 's/.* INFO explain: /              | /'
+    /usr/bin/python3 "$TIMELINE" ${3:+--part "$3"} "$LOG" -- "$1" "$2"
 }
 
-# Prints lines $2.. of timeline file $1 (up to line $3, or to the end), the
-# explanations folded to the terminal's width.
-show_timeline() {
-    local file=$1 from=$2 to=${3:-\$}
-    sed -n "${from},${to}p" "$file" | tidy | while IFS= read -r line; do
-        case $line in
-        "              | "*) printf '%s\n' "${line#              | }" | fold -s -w 74 | sed 's/^/                | /' ;;
-        *) printf '    %s\n' "$line" ;;
-        esac
-    done
+# The state changes of lwIP's connection from host port $1, "A -> B|C -> D".
+states_of() {
+    sed -nE "s/.* tcp-state: [^ ]+ $HOST4:$1 ([A-Z_0-9]+ -> [A-Z_0-9]+) via .*/\1/p" "$LOG" | paste -sd '|'
 }
 
 # The tcpdump lines of one connection, host port $1 and lwIP port $2.
@@ -283,8 +275,6 @@ conn_lines "$sp" "$SERIAL_PORT" >"$WORK/serial.cap"
 serial_syn=$(grep -m1 -E "$HOST4\\.$sp > $LWIP4\\.$SERIAL_PORT: Flags \\[S\\]," "$WORK/serial.cap")
 serial_synack=$(grep -m1 -E "$LWIP4\\.$SERIAL_PORT > $HOST4\\.$sp: Flags \\[S\\.\\]," "$WORK/serial.cap")
 serial_ack=$(grep -m1 -E "$HOST4\\.$sp > $LWIP4\\.$SERIAL_PORT: Flags \\[\\.\\]," "$WORK/serial.cap")
-first_fin=$(grep -n -m1 -E 'Flags \[F' "$WORK/serial.cap" | cut -d: -f1)
-first_fin=${first_fin:-$(($(wc -l <"$WORK/serial.cap") + 1))}
 
 header "Serial echo session: tcp-client -> $LWIP4 port $SERIAL_PORT"
 explain "tcp-client sends each line; lwIP answers with a serial number (0, 1, ...)" \
@@ -306,36 +296,45 @@ fi
 printf '    %s(client port: %s)%s\n' "$DIM" "$sp" "$RESET"
 
 # The sections come from lwIP's own --explain timeline: each segment as lwIP
-# saw it (relative seq/ack), each state change where it happened, and under
-# each a line that says what it means.
-timeline_of "$sp" >"$WORK/serial.timeline"
-established=$(grep -n -m1 -- '-> ESTABLISHED' "$WORK/serial.timeline" | cut -d: -f1)
-established=${established:-$(wc -l <"$WORK/serial.timeline")}
-[ "$(sed -n "$((established + 1))p" "$WORK/serial.timeline" | cut -c1-16)" != "              | " ] ||
-    established=$((established + 1))
-fin=$(grep -n -m1 -E '(host -> lwIP|lwIP -> host)  \[F' "$WORK/serial.timeline" | cut -d: -f1)
-fin=${fin:-$(($(wc -l <"$WORK/serial.timeline") + 1))}
-
+# saw it (relative seq/ack, scaled windows), each state change where it
+# happened, and under each a line that says what it means.
 header "The three-way handshake (serial connection, client port $sp)"
 explain "From lwIP's own timeline (lwip-tap --explain): time since the first segment," \
     "who sent it, the flags, seq and ack counted from each side's first sequence" \
-    "number, the window in bytes and the TCP options; lwIP's state changes in between."
+    "number, the window in bytes (scaled) and the TCP options (the timestamp option" \
+    "and nop padding left out); lwIP's state changes in between."
 printf '\n'
-show_timeline "$WORK/serial.timeline" 1 "$established"
+timeline_of "$sp" "$SERIAL_PORT" handshake
 
 header "Data exchange"
-explain "(Here and below, the timestamp option each segment carries is left out.)"
 printf '\n'
-show_timeline "$WORK/serial.timeline" "$((established + 1))" "$((fin - 1))"
+timeline_of "$sp" "$SERIAL_PORT" data
 
 header "Teardown"
+# Three endings happen, depending on when the host's FIN leaves: lwIP's
+# state log says which one this run had.
+serial_states=$(states_of "$sp")
+case $serial_states in
+*"FIN_WAIT_1 -> FIN_WAIT_2|FIN_WAIT_2 -> TIME_WAIT"*)
+    teardown="the host acknowledged lwIP's FIN first and sent its own FIN later: FIN_WAIT_1 -> FIN_WAIT_2 -> TIME_WAIT" ;;
+*"FIN_WAIT_1 -> TIME_WAIT"*)
+    teardown="the host's FIN carried the ACK of lwIP's FIN: FIN_WAIT_1 -> TIME_WAIT in one step" ;;
+*"FIN_WAIT_1 -> CLOSING|CLOSING -> TIME_WAIT"*)
+    teardown="the FINs crossed: the host's FIN left before lwIP's reached it, a simultaneous close: FIN_WAIT_1 -> CLOSING -> TIME_WAIT" ;;
+*) teardown="" ;;
+esac
+explain "\"bye\" makes lwIP close first. Whether the host's FIN comes after its ACK of" \
+    "lwIP's FIN, rides on that ACK, or crosses lwIP's FIN depends on timing: three" \
+    "endings happen. This run: ${teardown:-none of the three (see the FAILED list)}."
 printf '\n'
-show_timeline "$WORK/serial.timeline" "$fin"
+timeline_of "$sp" "$SERIAL_PORT" teardown
 
-header "The same connection on the wire (tcpdump -i tap0 -n -S: absolute numbers)"
-explain "What the kernel's tcpdump saw: the same segments, generated by lwIP in user space."
+header "The same connection on the wire (tcpdump -i tap0, raw numbers)"
+explain "What the kernel's tcpdump -n -S saw: the same segments, generated by lwIP in" \
+    "user space, with absolute seq/ack and the windows as sent (unscaled); tcpdump's" \
+    "clock and the timestamp option are left out."
 printf '\n'
-tidy <"$WORK/serial.cap" | indent
+/usr/bin/python3 "$TIMELINE" --wire <"$WORK/serial.cap"
 
 # ------------------------------------------------------------------ echo
 
@@ -350,8 +349,7 @@ while IFS= read -r line; do
     printf '    lwIP answers:  %s\n' "$line"
 done <"$WORK/nc-out.txt"
 printf '\n'
-timeline_of "$ep" >"$WORK/echo.timeline"
-show_timeline "$WORK/echo.timeline" 1
+timeline_of "$ep" "$ECHO_PORT"
 
 # ------------------------------------------------------------------ verdict
 
@@ -385,20 +383,16 @@ grep -qE "$LWIP4\\.$ECHO_PORT > $HOST4\\.$ep: Flags \\[F" "$WORK/echo.cap" ||
 grep -qE "$HOST4\\.$ep > $LWIP4\\.$ECHO_PORT: Flags \\[F" "$WORK/echo.cap" ||
     missing+=("FIN from the client (echo connection)")
 [ "$lwip_rc" -eq 0 ] || missing+=("a clean lwip-tap exit after SIGTERM (code $lwip_rc)")
+[ -n "$teardown" ] || missing+=("one of the three teardowns in lwIP's states (saw: $serial_states)")
 
-diagrams=$(ls "$DIAGRAMS"/connection*.svg 2>/dev/null | wc -l)
+diagrams=$(diagram_files "$LOG" | wc -l)
 [ "$diagrams" -ge 2 ] || missing+=("a ladder diagram of each connection in $DIAGRAMS")
 
 header "Ladder diagrams"
-explain "lwip-tap --diagram drew each connection as the textbooks do: open these in a browser."
+explain "lwip-tap --diagram drew each connection as the textbooks do: open these in a" \
+    "browser. Under each file, the connection it draws (host -> lwIP)."
 printf '\n'
-# In the order the connections came: connection.svg, connection-2.svg, ...
-{
-    printf '%s\n' "$DIAGRAMS/connection.svg"
-    printf '%s\n' "$DIAGRAMS"/connection-*.svg | sort -V
-} | while IFS= read -r svg; do
-    [ -e "$svg" ] && printf '    file://%s\n' "$svg"
-done
+show_diagrams "$LOG"
 
 header "Result"
 if [ ${#missing[@]} -eq 0 ]; then

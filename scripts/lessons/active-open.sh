@@ -24,19 +24,26 @@ lesson_main() {
     header "Timeline of the connection (lwIP port ${port:-?})"
     lesson_timeline "${port:-0}" "$LESSON_PORT"
     header "What to notice"
-    explain "- The first [S] goes from lwIP to the host: user-space code chose its ISN and options." \
-        "- lwIP's state walks CLOSED -> SYN_SENT -> ESTABLISHED, the client's side of the" \
-        "  handshake, where a server walks LISTEN -> SYN_RCVD -> ESTABLISHED." \
-        "- lwIP closes first: FIN_WAIT_1 (FIN sent), FIN_WAIT_2 (acknowledged, the host still" \
-        "  open), TIME_WAIT (the host's FIN came), CLOSED after 2 MSL (--msl $LESSON_MSL ms here)." \
-        "- Then lwip-tap exits 0: the session is over."
+    claim syn-from-lwip "The first [S] goes from lwIP to the host (seq 0: the timeline counts" \
+        "from lwIP's ISN): user-space code chose its ISN and options."
+    claim open-states "lwIP's state walks CLOSED -> SYN_SENT -> ESTABLISHED, the client's side" \
+        "of the handshake, where a server walks LISTEN -> SYN_RCVD -> ESTABLISHED."
+    claim close-states "lwIP closes first: FIN_WAIT_1 (FIN sent), FIN_WAIT_2 (acknowledged," \
+        "the host still open), TIME_WAIT (the host's FIN came), CLOSED on lwIP's timer" \
+        "(--msl $LESSON_MSL ms here)."
+    claim exit-0 "Then lwip-tap exits 0: the session is over."
 
-    expect "lwIP's SYN [S] to the host" capture_has "^[0-9.]+ IP $LWIP4\\.$port > $HOST4\\.$LESSON_PORT: Flags \\[S\\],"
-    expect "the host's SYN-ACK [S.]" capture_has "IP $HOST4\\.$LESSON_PORT > $LWIP4\\.$port: Flags \\[S\\.\\],"
-    expect "replies 0hello and 1world" test "$(cat "$LWIP_OUT")" = $'0hello\n1world'
-    expect "the client's states CLOSED -> SYN_SENT -> ESTABLISHED -> FIN_WAIT_1 -> FIN_WAIT_2 -> TIME_WAIT -> CLOSED" \
-        has_states "$port" "CLOSED -> SYN_SENT" "SYN_SENT -> ESTABLISHED" "ESTABLISHED -> FIN_WAIT_1" \
-        "FIN_WAIT_1 -> FIN_WAIT_2" "FIN_WAIT_2 -> TIME_WAIT" "TIME_WAIT -> CLOSED"
-    expect "lwip-tap exiting 0 after the session (it exited $LWIP_RC)" test "$LWIP_RC" -eq 0
+    expect syn-from-lwip "lwIP's SYN [S] to the host, in lwIP's timeline and on tap0" \
+        eval 'trace_segs "$port" | head -n1 | grep -q "^tx \[S\], seq 0," &&
+            capture_has "^[0-9.]+ IP $LWIP4\\.$port > $HOST4\\.$LESSON_PORT: Flags \\[S\\],"'
+    expect synack "the host's SYN-ACK [S.]" eval 'trace_segs "$port" | grep -q "^rx \[S\.\], seq 0, ack 1,"'
+    expect replies "replies 0hello and 1world" test "$(cat "$LWIP_OUT")" = $'0hello\n1world'
+    expect open-states "CLOSED -> SYN_SENT -> ESTABLISHED" \
+        eval 'states_of "$port" | head -n2 | paste -sd "|" | grep -qx "CLOSED -> SYN_SENT|SYN_SENT -> ESTABLISHED"'
+    expect close-states "then FIN_WAIT_1 -> FIN_WAIT_2 -> TIME_WAIT -> CLOSED via timer, nothing else" \
+        eval 'has_states "$port" "CLOSED -> SYN_SENT" "SYN_SENT -> ESTABLISHED" "ESTABLISHED -> FIN_WAIT_1" \
+            "FIN_WAIT_1 -> FIN_WAIT_2" "FIN_WAIT_2 -> TIME_WAIT" "TIME_WAIT -> CLOSED" &&
+            trace_has ":$port [^ ]+ TIME_WAIT -> CLOSED via timer"'
+    expect exit-0 "lwip-tap exiting 0 after the session (it exited $LWIP_RC)" test "$LWIP_RC" -eq 0
     lesson_verdict "lwIP opened with [S], exchanged two messages, closed first and exited 0."
 }

@@ -1,8 +1,9 @@
 # shellcheck shell=bash
 # What every lesson of scripts/demo.sh LESSON shares: a private namespace with
-# tap0, lwip-tap in it, tcpdump on tap0, the merged timeline of one connection,
-# and the self-check that makes a lesson exit 0 only if what it explains
-# happened. Sourced by scripts/demo.sh, never executed.
+# tap0, lwip-tap in it (its own timeline, --explain, is what a lesson shows),
+# tcpdump on tap0 (for the self-checks, and for the raw wire where a lesson
+# wants it seen), and the self-check that makes a lesson exit 0 only if what
+# it explains happened. Sourced by scripts/demo.sh, never executed.
 #
 # Addresses (documentation ranges), as in the demo:
 #   host side of tap0 (the Linux kernel)  192.0.2.1/24  2001:db8::1/64
@@ -16,6 +17,8 @@ LESSON_MSL=1000 # TIME_WAIT = 2 MSL = 2 s in the lessons, not lwIP's 2 minutes
 PY=/usr/bin/python3
 TIMELINE=$root/scripts/lib/timeline.py
 LESSON_MISSING=()
+LESSON_CHECKS=()
+LESSON_CLAIMS=()
 LWIP_RUNS=0
 
 lesson_die() {
@@ -44,21 +47,29 @@ lesson_peer() {
     PEER_RC=0
     ip netns exec "$NS" timeout 40 "$PY" "$PEER_PY" "$mode" "$LWIP4" "$port" "$@" >"$WORK/peer.out" 2>&1 ||
         PEER_RC=$?
-    sed 's/^/    host: /' "$WORK/peer.out"
+    local line
+    while IFS= read -r line; do
+        printf '%s\n' "$line" | fold -s -w 64 | sed -e '1s/^/    host peer: /' -e '2,$s/^/               /' -e 's/ *$//'
+    done <"$WORK/peer.out"
 }
 
 # lesson_lwip [OPTIONS...]: lwip-tap in the background with one frame per
-# segment (--no-offload) and a short MSL, stdin from $LWIP_INPUT (default
-# /dev/null). Sets LWIP_PID and LWIP_LOG and waits until it is up.
+# segment (--no-offload), a short MSL and its own timeline (--explain), stdin
+# from $LWIP_INPUT (default /dev/null). Sets LWIP_PID and LWIP_LOG and waits
+# until it is up. Each run draws its connections (--diagram): the first run
+# from LESSON.svg on, a later one from LESSON-runN.svg; lwip-tap numbers the
+# files of a run itself and logs which file is which connection.
 lesson_lwip() {
     LWIP_RUNS=$((LWIP_RUNS + 1))
     LWIP_LOG=$WORK/lwip-tap$LWIP_RUNS.log
     LWIP_OUT=$WORK/lwip-tap$LWIP_RUNS.out
+    local svg=$DIAGRAMS/$LESSON.svg
+    [ "$LWIP_RUNS" -eq 1 ] || svg=$DIAGRAMS/$LESSON-run$LWIP_RUNS.svg
+    [ "$LWIP_RUNS" -gt 1 ] || rm -f "$DIAGRAMS/$LESSON".svg "$DIAGRAMS/$LESSON"-*.svg
     # Not ns_bg: a background command without a redirection of its own reads
     # /dev/null, whatever the function's stdin is.
-    [ "$LWIP_RUNS" -gt 1 ] || rm -f "$DIAGRAMS/$LESSON"-*.svg
     ip netns exec "$NS" "$LWIPTAP" --tap tap0 --ip "$LWIP4/24" --ip6 "$LWIP6/64" --no-offload \
-        --msl "$LESSON_MSL" --diagram "$DIAGRAMS/$LESSON-$LWIP_RUNS.svg" "$@" \
+        --msl "$LESSON_MSL" --explain --diagram "$svg" "$@" \
         <"${LWIP_INPUT:-/dev/null}" >"$LWIP_OUT" 2>"$LWIP_LOG" &
     LWIP_PID=$!
     sandbox_track "$LWIP_PID"
@@ -98,22 +109,72 @@ header() {
     printf '\n%s== %s ==%s\n' "$BOLD" "$*" "$RESET"
 }
 
+# explain TEXT...: one paragraph, folded to 80 columns; a paragraph that
+# starts with "- " or "1. " hangs under its text.
 explain() {
-    printf '%s\n' "$@"
+    local text="$*" hang=""
+    case $text in
+    "- "*) hang="  " ;;
+    [0-9]". "*) hang="   " ;;
+    esac
+    printf '%s\n' "$text" | fold -s -w $((79 - ${#hang})) | sed -e "2,\$s/^/$hang/" -e 's/ *$//'
 }
 
-# lesson_timeline PORT [PORT]: the connection's segments and lwIP's state
-# changes, merged, from every lwip-tap log of the lesson.
+# lesson_timeline [--run N] [--only ERE] [--no-explain] PORT [PORT]: the
+# connection as lwip-tap's own timeline (--explain) told it, from every
+# lwip-tap log of the lesson (or run N's), in the notation of the demo, the
+# fault lines and the diagrams.
 lesson_timeline() {
+    local opts=() logs=("$WORK"/lwip-tap*.log)
+    while [ $# -gt 0 ] && [ "${1#--}" != "$1" ]; do
+        case $1 in
+        --only) opts+=("$1" "$2") && shift 2 ;;
+        --run) logs=("$WORK/lwip-tap$2.log") && shift 2 ;;
+        *) opts+=("$1") && shift ;;
+        esac
+    done
     cat "$WORK"/lwip-tap*.log >"$WORK/all.log"
-    "$PY" "$TIMELINE" "$CAPTURE" "$WORK/all.log" "$@"
+    printf '%s\n' "    lwip-tap's own timeline (--explain): time since the connection's first" \
+        "    segment, who sent it, flags, seq and ack counted from each side's first" \
+        "    sequence number, the window in bytes (scaled), lwIP's state changes, and" \
+        "    under each a line that says what it means (the timestamp option and nop" \
+        "    padding are left out)." ""
+    "$PY" "$TIMELINE" "${opts[@]}" "${logs[@]}" -- "$@"
 }
 
-# expect DESCRIPTION COMMAND...: the lesson's self-check, one claim at a time.
+# wire_view ERE: the capture's lines that match ERE, labelled as the raw wire.
+wire_view() {
+    printf '    (tcpdump -i tap0, raw numbers: absolute seq/ack, unscaled windows)\n'
+    grep -E -- "$1" "$CAPTURE" | "$PY" "$TIMELINE" --wire
+}
+
+# expect NAME DESCRIPTION COMMAND...: one check of the lesson's self-check,
+# under a name that the lesson's claims cite.
 expect() {
-    local what=$1
+    local name=$1 what=$2
+    shift 2
+    # Without pipefail: "trace_segs | grep -q" ends the pipe early, and the
+    # writer's SIGPIPE would fail a check that holds.
+    if (
+        set +o pipefail
+        "$@"
+    ) >/dev/null 2>&1; then
+        LESSON_CHECKS+=("ok $name $what")
+    else
+        LESSON_CHECKS+=("FAILED $name $what")
+        LESSON_MISSING+=("[$name] $what")
+    fi
+}
+
+# claim NAME[,NAME...] TEXT...: one point of "What to notice", folded to 80
+# columns, ending with the names of the self-checks that prove it.
+# lesson_verdict fails a lesson one of whose claims cites a check that did
+# not run; tests/docs/test_lesson_claims.sh checks the same in the source.
+claim() {
+    local names=$1
     shift
-    "$@" >/dev/null 2>&1 || LESSON_MISSING+=("$what")
+    LESSON_CLAIMS+=("$names")
+    printf '%s [%s]\n' "$*" "${names//,/, }" | fold -s -w 76 | sed -e '1s/^/- /' -e '2,$s/^/  /' -e 's/ *$//'
 }
 
 # The state changes of the connection with host (or lwIP) port $1, in order,
@@ -171,15 +232,33 @@ capture_has() {
     grep -Eq -- "$1" "$CAPTURE"
 }
 
+# trace_has ERE: a line of lwip-tap's logs (its timeline among them) matches.
+trace_has() {
+    cat "$WORK"/lwip-tap*.log | grep -Eq -- "$1"
+}
+
 lesson_verdict() {
-    local svg shown=0
-    for svg in "$DIAGRAMS/$LESSON"-*.svg; do
-        [ -s "$svg" ] || continue
-        [ "$shown" = 1 ] || header "Ladder diagrams (lwip-tap --diagram): open in a browser"
-        shown=1
-        printf '    file://%s\n' "$svg"
+    local names name line seen
+    if [ -n "$(diagram_files "$WORK"/lwip-tap*.log)" ]; then
+        header "Ladder diagrams (lwip-tap --diagram): open in a browser"
+        show_diagrams "$WORK"/lwip-tap*.log
+    fi
+    # A claim whose check never ran proves nothing.
+    for names in "${LESSON_CLAIMS[@]}"; do
+        for name in ${names//,/ }; do
+            seen=0
+            for line in "${LESSON_CHECKS[@]}"; do
+                line=${line#* }
+                [ "${line%% *}" != "$name" ] || seen=1
+            done
+            [ "$seen" = 1 ] || LESSON_MISSING+=("[$name] cited by a claim, but no such check ran")
+        done
     done
     header "Self-check"
+    for line in "${LESSON_CHECKS[@]}"; do
+        printf '%-6s %s\n' "${line%% *}" "$(printf '%s' "${line#* }" | sed -E 's/^([^ ]+) /[\1] /')" |
+            fold -s -w 76 | sed -e '1s/^/    /' -e '2,$s/^/           /' -e 's/ *$//'
+    done
     if [ ${#LESSON_MISSING[@]} -eq 0 ]; then
         printf '%sOK%s: %s\n' "$GREEN" "$RESET" "$1"
         exit 0
@@ -187,6 +266,39 @@ lesson_verdict() {
     printf '%sFAILED%s: not seen:\n' "$RED" "$RESET"
     printf '    - %s\n' "${LESSON_MISSING[@]}"
     printf '\nlwip-tap log (last 30 lines):\n'
-    tail -n 30 "$WORK/all.log" 2>/dev/null | sed 's/^/    /'
+    tail -n 30 "$WORK/all.log" 2>/dev/null | cut -c1-200 | sed 's/^/    /'
     exit 1
+}
+
+# trace_segs PORT [RUN]: the connection's segments in lwip-tap's timeline
+# (of every run, or of run RUN), one "tx|rx [FLAGS], REST" per line, the
+# fault stage's verdicts included.
+trace_segs() {
+    cat "$WORK"/lwip-tap${2:-*}.log | grep -E "INFO (link|fault): (rx|tx) .*\\.$1( >|:)" |
+        sed -nE "s/.* INFO (link|fault): (rx|tx) [0-9]+B t\\+[0-9.]+ [^ ]+ > [^ ]+: Flags (.*)/\\2 \\3/p"
+}
+
+# first_fin PORT: who sent the connection's first FIN in lwIP's timeline
+# (tx: lwIP, rx: the host).
+first_fin() {
+    trace_segs "$1" | grep -m1 -E '^(rx|tx) \[[^]]*F' | cut -d' ' -f1
+}
+
+# state_time PORT ERE: the log's clock (HH:MM:SS.micro) at the state change
+# ERE ("ESTABLISHED -> FIN_WAIT_1", ...) of the connection with host port PORT.
+state_time() {
+    sed -nE "s/^[^T]+T([0-9:.]+)Z .* $HOST4:$1 $2 .*/\\1/p" "$WORK"/lwip-tap*.log | head -n1
+}
+
+# trace_times PORT ERE: the t+ times (seconds) of the connection's segments
+# in lwip-tap's timeline whose "tx|rx [FLAGS], REST" matches ERE.
+trace_times() {
+    cat "$WORK"/lwip-tap*.log | grep -E "INFO (link|fault): (rx|tx) .*\\.$1( >|:)" |
+        sed -nE "s/.* INFO (link|fault): (rx|tx) [0-9]+B t\\+([0-9.]+) [^ ]+ > [^ ]+: Flags (.*)/\\3 \\2 \\4/p" |
+        grep -E -- "^[0-9.]+ $2" | cut -d' ' -f1
+}
+
+# gaps: the differences between successive numbers on stdin, in ms.
+gaps() {
+    awk 'NR > 1 { printf "%d\n", ($1 - prev) * 1000 + 0.5 } { prev = $1 }'
 }

@@ -4,7 +4,7 @@ Run inside the lesson's namespace; each prints what it saw and exits 0 only
 if the data it got back is exactly what it expected.
 
   peer.py half-close HOST PORT     sends, gets the answer and lwIP's FIN, keeps sending, then closes
-  peer.py zero-window HOST PORT    sends 256 KiB to echo without reading for 5 s, then reads it all
+  peer.py zero-window HOST PORT    sends 256 KiB to echo without reading for 8 s, then reads it all
   peer.py keepalive HOST PORT DEV  talks, goes silent, then vanishes (the address of DEV is removed)
   peer.py reset HOST PORT          sends, then closes with SO_LINGER 0: a RST instead of a FIN
 """
@@ -26,6 +26,14 @@ def connect(host, port, rcvbuf=None):
     return s
 
 
+def text(data):
+    """Bytes as a learner reads them: "hello" plus a newline, not b'hello\\n'."""
+    shown = data.decode("ascii", "replace")
+    if shown.endswith("\n"):
+        return '"%s" and a newline' % shown[:-1]
+    return '"%s"' % shown
+
+
 def recv_exactly(s, n):
     got = b""
     while len(got) < n:
@@ -41,10 +49,10 @@ def half_close(host, port):
     s.sendall(b"hello\n")
     answer = recv_exactly(s, 6)
     eof = s.recv(100)
-    print("host got %r, then %s" % (answer, "lwIP's FIN (end of data)" if eof == b"" else repr(eof)))
+    print("got %s, then %s" % (text(answer), "lwIP's FIN (end of data)" if eof == b"" else text(eof)))
     time.sleep(0.3)
     s.sendall(b"still talking after your FIN\n")
-    print("host sent 29 more bytes after lwIP's FIN")
+    print("sent 29 more bytes after lwIP's FIN")
     time.sleep(0.3)
     s.close()
     return answer == b"hello\n" and eof == b""
@@ -55,13 +63,13 @@ def zero_window(host, port):
     s = connect(host, port, rcvbuf=4096)
     s.setblocking(False)
     sent = 0
-    deadline = time.time() + 5
+    deadline = time.time() + 8
     while time.time() < deadline:
         try:
             sent += s.send(data[sent:sent + 65536])
         except BlockingIOError:
             time.sleep(0.05)
-    print("host sent %d bytes and read nothing for 5 s" % sent)
+    print("sent %d bytes and read nothing for 8 s" % sent)
     s.setblocking(True)
     s.settimeout(15)
     got = b""
@@ -80,7 +88,7 @@ def zero_window(host, port):
         got += chunk
     s.close()
     ok = got == data
-    print("host read %d bytes back: %s" % (len(got), "identical" if ok else "DIFFERENT"))
+    print("read %d bytes back: %s" % (len(got), "identical" if ok else "DIFFERENT"))
     return ok
 
 
@@ -88,10 +96,10 @@ def keepalive(host, port, dev):
     s = connect(host, port)
     s.sendall(b"hello\n")
     answer = recv_exactly(s, 6)
-    print("host got %r, then stays silent (its kernel still answers lwIP's probes)" % answer)
+    print("got %s, then stays silent (its kernel still answers lwIP's probes)" % text(answer))
     time.sleep(3.5)
     subprocess.run(["ip", "addr", "flush", "dev", dev], check=True)
-    print("host removed its addresses from %s: lwIP's probes now reach nobody" % dev)
+    print("removed the host's addresses from %s: lwIP's probes now reach nobody" % dev)
     time.sleep(6)
     s.close()
     return answer == b"hello\n"
@@ -103,7 +111,7 @@ def reset(host, port):
     answer = recv_exactly(s, 6)
     s.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
     s.close()
-    print("host got %r, then closed with SO_LINGER 0 (RST)" % answer)
+    print("got %s, then closed with SO_LINGER 0 (RST)" % text(answer))
     return answer == b"hello\n"
 
 

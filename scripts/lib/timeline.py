@@ -1,146 +1,228 @@
 #!/usr/bin/python3
-"""One timeline of one TCP connection: the segments tcpdump saw on tap0 and
-lwIP's state changes from lwip-tap's log, in the order they happened.
+"""One TCP connection as lwip-tap's own timeline tells it (--trace or
+--explain): each segment with relative seq/ack, scaled windows and labels,
+lwIP's state changes where they happened, the plain-language line under
+each (--explain), and the fault stage's verdicts (--drop, ...). The same
+notation as the demo, the `fault:` lines and the ladder diagrams.
 
-usage: timeline.py CAPTURE LOG PORT [PORT]
+usage: timeline.py [--no-explain] [--only ERE] [--part PART] LOG... -- PORT [PORT]
+       timeline.py --wire < TCPDUMP_TEXT
 
-CAPTURE is `tcpdump -n -tt` text (relative sequence numbers, the default),
-LOG is lwip-tap's stderr. Segments are kept if they carry PORT (both ports,
-when two are given). A state change caused by a received segment ("via rx
-[F.]") is printed right after that segment; the log's millisecond clock
-alone cannot order it among the segments of the same millisecond.
+LOG is lwip-tap's stderr (several are read in turn). Segments are kept if
+they carry PORT (both ports, when two are given); the application's lines
+(echo:, serial:, ...) if they name the first PORT. --only ERE keeps the
+segments that match ERE (fault verdicts among them) and every state change
+and application line; the segments it leaves out are counted on a line of its own, never cut silently. --part
+handshake|data|teardown prints one part: up to ESTABLISHED, up to the
+close, from the close on (the first FIN, or what leads to it). The output is folded to 80 columns.
+
+--wire folds tcpdump's own lines (stdin) the same way, for the places where
+the raw wire is the point, without tcpdump's clock and the option lists that
+hold only the timestamp.
 """
-import datetime
 import re
 import sys
+import textwrap
 
+WIDTH = 80
 LWIP_ADDRS = ("192.0.2.2", "2001:db8::2")
-FRAME = re.compile(r"^(\d+\.\d+) IP6? (\S+)\.(\d+) > (\S+)\.(\d+): Flags \[([^\]]*)\](.*)$")
-LOG = re.compile(r"^(\S+)Z (\w+) ([\w-]+): (.*)$")
-STATE = re.compile(r"^(\S+) (\S+) (\w+) -> (\w+) via (.*)$")
-SHOWN_TAGS = ("connect", "fin-cross", "echo", "serial", "fault", "tcp-conn")
+LOG = re.compile(r"^\d{4}-\d\d-\d\dT\S+Z (\w+) ([\w-]+): (.*)$")
+SEGMENT = re.compile(r"^(rx|tx) \d+B (t\+[\d.]+) (\S+)\.(\d+) > (\S+)\.(\d+): Flags (\[[^\]]*\])(.*)$")
+STATE = re.compile(r"^(\S+) (\S+) (\w+ -> \w+ via .*)$")
+# The services' and the session's lines that tell what the application did.
+NOTE_TAGS = ("connect", "fin-cross", "echo", "serial", "tcp-conn")
+# The timestamp option rides on every segment; nop only pads. Both are left
+# out (said once, in the header).
+QUIET_OPTION = re.compile(r"^(nop|TS val \d+ ecr \d+)$")
+
+SEG_INDENT = " " * 4
+CONT_INDENT = " " * 30  # under the flags
+STATE_INDENT = " " * 18
+EXPLAIN_INDENT = " " * 16 + "| "
 
 
 def tidy_options(rest):
     def opts(m):
-        kept = []
-        for o in m.group(1).split(","):
-            o = re.sub(r"^TS val \d+ ecr \d+$", "TS", o.strip())
-            if o and o != "nop" and o != "TS":
-                kept.append(o)
+        kept = [o.strip() for o in m.group(1).split(",") if not QUIET_OPTION.match(o.strip())]
         return ", options [%s]" % ",".join(kept) if kept else ""
 
-    rest = re.sub(r", options \[([^\]]*)\]", opts, rest)
-    return rest.lstrip(", ")
+    return re.sub(r", options \[([^\]]*)\]", opts, rest)
 
 
-def frames(path, ports):
-    out = []
-    with open(path, errors="replace") as f:
-        for line in f:
-            m = FRAME.match(line.strip())
+def records(paths):
+    """The log's records, a message and its continuation lines joined."""
+    for path in paths:
+        current = None
+        with open(path, errors="replace") as f:
+            for line in f:
+                line = line.rstrip("\n")
+                m = LOG.match(line)
+                if m:
+                    if current:
+                        yield current
+                    current = [m.group(2), m.group(3)]
+                elif current and line.strip():
+                    current[1] += " " + line.strip()
+        if current:
+            yield current
+
+
+def connection(paths, ports):
+    """Rows of the connection: (kind, text). An explanation belongs to the
+    row just before it, so it is kept only if that row was."""
+    rows = []
+    keep_explain = False
+    for tag, msg in records(paths):
+        if tag == "explain":
+            if keep_explain:
+                rows.append(("explain", msg))
+            continue
+        keep_explain = False
+        if tag in ("link", "fault"):
+            m = SEGMENT.match(msg)
             if not m:
                 continue
-            t, src, sport, dst, dport, flags, rest = m.groups()
+            _, t, src, sport, _dst, dport, flags, rest = m.groups()
             if not set(ports) <= {sport, dport}:
                 continue
             who = "lwIP -> host" if src in LWIP_ADDRS else "host -> lwIP"
-            out.append((float(t), "frame", who, flags, tidy_options(rest)))
-    return out
-
-
-def epoch(iso):
-    dt = datetime.datetime.strptime(iso, "%Y-%m-%dT%H:%M:%S.%f")
-    return dt.replace(tzinfo=datetime.timezone.utc).timestamp()
-
-
-def log_events(path, ports):
-    out = []
-    with open(path, errors="replace") as f:
-        for line in f:
-            m = LOG.match(line.strip())
+            rows.append(("fault" if tag == "fault" else "segment", "%s  %s  %s%s" % (t, who, flags, tidy_options(rest))))
+            keep_explain = True
+        elif tag == "tcp-state":
+            m = STATE.match(msg)
             if not m:
                 continue
-            iso, _level, tag, msg = m.groups()
-            if tag == "tcp-state":
-                s = STATE.match(msg)
-                if not s:
-                    continue
-                local, remote, old, new, cause = s.groups()
-                lport, rport = local.rsplit(":", 1)[1], remote.rsplit(":", 1)[1]
-                if not set(ports) <= {lport, rport}:
-                    continue
-                out.append((epoch(iso), "state", "%s -> %s" % (old, new), cause))
-            elif tag in SHOWN_TAGS and (
-                tag in ("connect", "fin-cross")
-                or any(":" + p + " " in msg + " " for p in ports)
-                or (tag == "fault" and all("." + p + " " in msg or "." + p + ":" in msg for p in ports))
-            ):
-                out.append((epoch(iso), "note", tag, msg))
-    return out
+            ends = {m.group(1).rsplit(":", 1)[-1], m.group(2).rsplit(":", 1)[-1]}
+            if set(ports) <= ends:
+                rows.append(("state", "lwIP state: " + m.group(3)))
+                keep_explain = True
+        elif tag in NOTE_TAGS and (
+            tag in ("connect", "fin-cross") or re.search(r"[:.]%s\b" % ports[0], msg)
+        ):
+            rows.append(("note", "lwip-tap %s: %s" % (tag, msg)))
+    return rows
 
 
-# The flag lwIP's next frame carries after an app call enters this state.
-APP_FLAG = {"SYN_SENT": "S", "FIN_WAIT_1": "F", "LAST_ACK": "F", "CLOSED": "R"}
+def fold(text, first, rest):
+    return textwrap.wrap(
+        text, WIDTH, initial_indent=first, subsequent_indent=rest, break_on_hyphens=False, break_long_words=False
+    ) or [first.rstrip()]
 
 
-def merge(fr, ev):
-    """Frames in capture order, and each log event after the frames that led
-    to it. Log events keep their own order (the causal one); the log's clock
-    has milliseconds only, so within a millisecond the cause decides: a state
-    change "via rx [F.]" goes right after the next received [F.], one of our
-    calls right before the frame it makes lwIP send."""
-    placed = [(i, 0, f) for i, f in enumerate(fr)]
-    cursor = -1  # the last frame an earlier event was placed after
-    for j, e in enumerate(ev):
-        t = e[0]
-        slot = None
-        if e[1] == "state":
-            rx = re.match(r"rx \[([^\]]*)\]", e[3])
-            new = e[2].split(" -> ")[1]
-            for i in range(max(cursor, 0), len(fr)):
-                f = fr[i]
-                if f[0] > t + 0.002:
-                    break
-                if rx and f[2] == "host -> lwIP" and f[3] == rx.group(1) and f[0] >= t - 0.001:
-                    slot = i
-                    break
-                if e[3] == "app" and f[2] == "lwIP -> host" and APP_FLAG.get(new, "?") in f[3] and f[0] >= t - 0.001:
-                    slot = i - 1
-                    break
-        if slot is None:
-            before = [i for i, f in enumerate(fr) if f[0] < t]
-            slot = before[-1] if before else -1
-        slot = max(slot, cursor)
-        cursor = slot
-        placed.append((slot, 1 + j, e))
-    placed.sort(key=lambda p: (p[0], p[1]))
-    return [p[2] for p in placed]
+def render(kind, text):
+    if kind in ("segment", "fault"):
+        # An option list breaks only at its commas, never inside "mss 1460".
+        text = re.sub(r"\[[^\]]*\]", lambda m: m.group(0).replace(" ", "\0"), text)
+        return [line.replace("\0", " ") for line in fold(text, SEG_INDENT, CONT_INDENT)]
+    if kind == "state":
+        return fold(text, STATE_INDENT, STATE_INDENT + "  ")
+    if kind == "explain":
+        return fold(text, EXPLAIN_INDENT, EXPLAIN_INDENT)
+    return fold(text, STATE_INDENT, STATE_INDENT + "  ")
 
 
-def main():
-    if len(sys.argv) not in (4, 5):
+def part_of(rows, part):
+    """Rows of one part of the connection's life (see --part)."""
+    est = next((i for i, r in enumerate(rows) if r[0] == "state" and "-> ESTABLISHED" in r[1]), len(rows) - 1)
+    while est + 1 < len(rows) and rows[est + 1][0] == "explain":
+        est += 1
+    # The close starts with the first FIN, or with the state change or the
+    # application's line that comes before it.
+    fin = next(
+        (
+            i
+            for i, r in enumerate(rows)
+            if (r[0] in ("segment", "fault") and re.search(r" \[[^\]]*F", r[1]))
+            or (r[0] == "state" and "ESTABLISHED ->" in r[1])
+            or (r[0] == "note" and " closed" in r[1])
+        ),
+        len(rows),
+    )
+    fin = max(fin, est + 1)
+    return {"handshake": rows[: est + 1], "data": rows[est + 1 : fin], "teardown": rows[fin:]}[part]
+
+
+def wire():
+    for line in sys.stdin:
+        line = re.sub(r", options \[nop,nop,TS val \d+ ecr \d+\]", "", line.rstrip("\n"))
+        line = re.sub(r"^[\d:.]+ ", "", line)
+        # Breaks between fields ("seq 1:7" stays whole), and inside an
+        # option list only at its commas.
+        pieces = []
+        for field in line.split(", "):
+            if len(field) > WIDTH - len(SEG_INDENT) - 4:
+                opts = field.split(",")
+                pieces += [o + "," for o in opts[:-1]] + [opts[-1]]
+            else:
+                pieces.append(field)
+        out, current = [], SEG_INDENT + pieces[0]
+        for prev, p in zip(pieces, pieces[1:]):
+            sep = "" if prev.endswith(",") else ", "
+            if len(current) + len(sep) + len(p) + 1 > WIDTH:
+                out.append(current + ("" if sep == "" else ","))
+                current = SEG_INDENT + "    " + p
+            else:
+                current += sep + p
+        out.append(current)
+        print("\n".join(out))
+    return 0
+
+
+def main(argv):
+    if argv == ["--wire"]:
+        return wire()
+    explain = True
+    only = None
+    part = None
+    while argv and argv[0].startswith("--") and argv[0] != "--":
+        opt = argv.pop(0)
+        if opt == "--no-explain":
+            explain = False
+        elif opt == "--only" and argv:
+            only = re.compile(argv.pop(0))
+        elif opt == "--part" and argv and argv[0] in ("handshake", "data", "teardown"):
+            part = argv.pop(0)
+        else:
+            sys.stderr.write(__doc__)
+            return 2
+    if "--" not in argv:
         sys.stderr.write(__doc__)
         return 2
-    ports = sys.argv[3:]
-    fr = frames(sys.argv[1], ports)
-    ev = log_events(sys.argv[2], ports)
-    events = merge(fr, ev)
-    if not events:
-        print("    (nothing captured for port %s)" % " and ".join(ports))
+    split = argv.index("--")
+    paths, ports = argv[:split], argv[split + 1 :]
+    if not paths or len(ports) not in (1, 2):
+        sys.stderr.write(__doc__)
+        return 2
+    rows = connection(paths, ports)
+    if part:
+        rows = part_of(rows, part)
+    if not rows:
+        print("    (lwip-tap's log has nothing for port %s)" % " and ".join(ports))
         return 0
-    start = min(e[0] for e in events)
-    print("    %9s  %-13s %-5s %s" % ("ms", "wire", "flags", "segment, or lwIP's state change"))
-    for e in events:
-        ms = (e[0] - start) * 1000.0
-        if e[1] == "frame":
-            print("    %9.3f  %-13s %-5s %s" % (ms, e[2], "[%s]" % e[3], e[4]))
-        elif e[1] == "state":
-            print("    %9s  %-13s %-5s lwIP state %s  (%s)" % ("", "", "", e[2], e[3]))
-        else:
-            print("    %9s  %-13s %-5s lwip-tap %s: %s" % ("", "", "", e[2], e[3]))
+    left_out = 0
+    shown = None  # whether the last segment was printed, for its explanation
+    for kind, text in rows:
+        if kind == "explain":
+            if explain and shown:
+                for line in render(kind, text):
+                    print(line)
+            continue
+        shown = kind not in ("segment", "fault") or only is None or bool(only.search(text))
+        if not shown:
+            left_out += 1
+            continue
+        if left_out:
+            print("    (%d segment%s left out)" % (left_out, "" if left_out == 1 else "s"))
+            left_out = 0
+        for line in render(kind, text):
+            print(line)
+    if left_out:
+        print("    (%d segment%s left out)" % (left_out, "" if left_out == 1 else "s"))
     return 0
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    try:
+        sys.exit(main(sys.argv[1:]))
+    except BrokenPipeError:
+        sys.exit(0)

@@ -55,6 +55,7 @@ check "-v and -q contradict" --tap lt0 --ip 192.0.2.2 -v -q
 check "invalid --tap 'a/b'" --tap a/b --ip 192.0.2.2
 check "invalid --tap 'much-too-long-name'" --tap much-too-long-name --ip 192.0.2.2
 check "invalid --connect" --tap lt0 --ip 192.0.2.2 --connect nowhere
+check "--absolute only makes sense with --trace" --tap lt0 --ip 192.0.2.2 --absolute
 
 # An unwritable --pcap is found before anything is created: exit 1, no tap.
 rc=0

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # scripts/demo.sh LESSON against the binaries under test: the lesson passes
-# its own check (it exits 0 only if what it explains happened), prints its
-# timeline, and leaves no namespace behind.
+# its own check (it exits 0 only if what it explains happened), prints
+# lwip-tap's own timeline (relative numbers, lwIP's states), every claim with
+# the check that proves it, fits 80 columns, and leaves no namespace behind.
 # Usage: test_lesson.sh LWIPTAP TCP_CLIENT LESSON
 # shellcheck source=tests/e2e/lib.sh
 . "$(dirname "$0")/lib.sh"
@@ -21,10 +22,21 @@ LWIPTAP_DEMO_SKIP_BUILD=1 LWIPTAP_BUILD_DIR="$build" LWIPTAP_DEMO_DIAGRAMS="$E2E
 out=$E2E_WORK/lesson.txt
 assert_eq 0 "$rc" "demo.sh $LESSON exit code"
 assert_file_contains "$out" '^== What to notice ==$' "the lesson's notes"
-assert_file_contains "$out" '^ +ms +wire +flags' "the lesson's timeline"
-assert_file_contains "$out" 'lwIP state [A-Z_0-9]+ -> [A-Z_0-9]+' "state changes in the timeline"
+assert_file_contains "$out" "^    lwip-tap's own timeline \(--explain\)" "the lesson's timeline"
+assert_file_contains "$out" '^    t\+[0-9]+\.[0-9]{6}  (host -> lwIP|lwIP -> host)  \[[SFRP.]+\]' "segments in the timeline"
+assert_file_contains "$out" '^ +lwIP state: [A-Z_0-9]+ -> [A-Z_0-9]+ via ' "state changes in the timeline"
+assert_file_contains "$out" '^    ok     \[[a-z0-9-]+\] ' "the named self-checks"
 assert_file_contains "$out" '^OK: ' "the lesson's verdict"
-assert_file_contains "$out" "^    file://$E2E_WORK/diagrams/$LESSON-1\.svg\$" "the lesson's ladder diagram"
-grep -q '<g class="segment' "$E2E_WORK/diagrams/$LESSON-1.svg" || fail "the lesson's diagram has no segment"
+# The first diagram of the lesson: LESSON-1.svg (lwip-tap numbers the files in
+# opening order), or LESSON.svg from builds that name the first one so.
+svg=$(grep -m1 -oE "^    file://$E2E_WORK/diagrams/$LESSON(-1)?\.svg\$" "$out" | sed 's|^    file://||')
+[ -n "$svg" ] || fail "the lesson does not name its ladder diagram"
+grep -q '<g class="segment' "$svg" || fail "the lesson's diagram has no segment"
+assert_file_contains "$out" '^        [][0-9a-f.:]+:[0-9]+ -> [][0-9a-f.:]+:[0-9]+$' "the connection of each diagram"
+# What the learner reads: 80 columns, no trailing blanks, no Python bytes.
+! awk 'length > 80 { print FILENAME ":" FNR ": " $0; bad = 1 } END { exit !bad }' "$out" ||
+    fail "lines over 80 columns"
+! grep -nE ' +$' "$out" || fail "trailing blanks"
+! grep -nE "(^|[^A-Za-z])b['\"]" "$out" || fail "Python bytes notation"
 assert_namespace_gone "$out" lesson
 e2e_pass

@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "cli.h"
+#include "cli_options.h"
 #include "fixture.h"
 #include "lwip/ip4_addr.h"
 #include "lwip/opt.h"
@@ -400,6 +401,49 @@ START_TEST(rejects_bad_lifecycle_options)
 }
 END_TEST
 
+/* As --stay needs --connect: raw numbers change only what --trace prints. */
+START_TEST(absolute_needs_trace)
+{
+    EXPECT_ERROR("--absolute only makes sense with --trace", BASE, "--absolute");
+    struct outcome o;
+    PARSE(&o, BASE, "--absolute", "--trace");
+    free(o.out);
+    ck_assert_msg(o.result == CLI_RUN, "refused: %s", o.err);
+    ck_assert_int_eq(o.cfg.absolute, 1);
+    PARSE(&o, BASE, "--explain", "--absolute");
+    free(o.out);
+    ck_assert_msg(o.result == CLI_RUN, "refused: %s", o.err);
+    ck_assert_int_eq(o.cfg.trace, 1);
+}
+END_TEST
+
+/* --help is written from the table the parser reads: every option there is
+ * in it (--rx-X and --tx-X under their --X), every {KEY} is filled in. */
+START_TEST(help_lists_the_parsers_table)
+{
+    struct outcome o;
+    PARSE(&o, "--help");
+    ck_assert_int_eq(o.result, CLI_DONE);
+    ck_assert_msg(strchr(o.out, '{') == NULL && strchr(o.out, '}') == NULL, "a {KEY} left in:\n%s", o.out);
+    size_t listed = 0;
+    for (size_t i = 0; i < cli_option_count; i++) {
+        const char *name = cli_options[i].name;
+        if (name == NULL) {
+            continue;
+        }
+        if (strncmp(name, "rx-", 3) == 0 || strncmp(name, "tx-", 3) == 0) {
+            name += 3;
+        }
+        char listing[64];
+        snprintf(listing, sizeof listing, "--%s ", name);
+        ck_assert_msg(strstr(o.out, listing) != NULL, "--help lacks %s", listing);
+        listed++;
+    }
+    ck_assert_uint_gt(listed, 40);
+    free(o.out);
+}
+END_TEST
+
 START_TEST(help_and_version_are_done)
 {
     struct outcome o;
@@ -452,6 +496,8 @@ Suite *cli_suite(void)
     fixture_add_test(s, accepts_lifecycle_options);
     fixture_add_test(s, rejects_bad_tap_name);
     fixture_add_test(s, rejects_bad_lifecycle_options);
+    fixture_add_test(s, absolute_needs_trace);
+    fixture_add_test(s, help_lists_the_parsers_table);
     fixture_add_test(s, help_and_version_are_done);
     return s;
 }

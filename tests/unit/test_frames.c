@@ -1,5 +1,5 @@
 /* Whatever arrives on the wire: malformed frames are counted and dropped, and
- * never crash the stack or the frame decoder (port/frame_info.c). */
+ * never crash the stack or the frame decoder (port/link/frame_info.c). */
 #include <check.h>
 #include <stdio.h>
 #include <stdlib.h>

@@ -9,6 +9,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "connect_reply.h"
 #include "connect_session.h"
 #include "event_loop.h"
 #include "fake_clock.h"

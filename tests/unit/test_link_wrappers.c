@@ -1,4 +1,4 @@
-/* The link wrappers of port/: the fault injector drops what it is told to,
+/* The link wrappers of port/link/: the fault injector drops what it is told to,
  * reproducibly, the pcap writer records every frame both ways, and the
  * FIN-crossing stage holds the stack's FIN until the peer's arrives. */
 #include <check.h>
@@ -9,6 +9,8 @@
 
 #include "fake_link.h"
 #include "fixture.h"
+#include "lwiptap/timeline.h"
+#include "segment.h"
 #include "suites.h"
 
 #define FRAMES 100
@@ -161,6 +163,60 @@ START_TEST(fault_directions_do_not_shift_each_other)
     ck_assert_uint_eq(link_fault_stats()->rx.dropped - rx_before, (uint64_t)(FRAMES - count(interleaved)));
     ck_assert_ptr_nonnull(strstr(fixture_log(), "DROPPED by --drop"));
     link_destroy(fault);
+}
+END_TEST
+
+static int dropped_heard;
+
+static void hear_dropped(const struct timeline_segment *segment)
+{
+    dropped_heard += segment->dropped;
+}
+
+/* Drops one SYN from the peer at the fault stage: 0 when it was dropped. */
+static ssize_t drop_one_syn(void)
+{
+    struct segment s;
+    uint8_t frame[SEGMENT_MAX_FRAME], got[LINK_MAX_FRAME];
+    char err[LINK_ERR_LEN];
+    struct link_meta meta;
+    struct fake_link *wire = fake_link_new();
+    struct link_fault_config config = drop_config(100.0, 0.0, 7);
+    struct link *fault = new_fault(wire, &config);
+    fixture_segment_from_peer(&s, 40000, ECHO_PORT);
+    s.seq = 1000;
+    s.flags = TCPF_SYN;
+    size_t len = segment_build(&s, frame, sizeof frame);
+    fake_link_push_rx(wire, frame, len);
+    ssize_t n = link_recv(fault, got, sizeof got, &meta, err);
+    link_destroy(fault);
+    return n;
+}
+
+/* The timeline installs itself as the fault stage's reporter (link/ cannot
+ * call it): a fault line reads like a --trace line, and the timeline's
+ * listener (the diagram) hears of the input frame that never arrived. */
+START_TEST(fault_stage_reports_through_the_timeline)
+{
+    dropped_heard = 0;
+    timeline_add_listener(hear_dropped, 0);
+    ck_assert_int_eq(drop_one_syn(), 0);
+    timeline_remove_listener(hear_dropped);
+    ck_assert_int_eq(dropped_heard, 1);
+    ck_assert_msg(
+        strstr(fixture_log(), "fault: rx 54B 192.0.2.1.40000 > 192.0.2.2.7: Flags [S], seq 1000, ") != NULL,
+        "%s", fixture_log());
+
+    /* Without a timeline, the frame decoder names the frame and nobody hears. */
+    link_fault_set_reporter(NULL);
+    size_t from = strlen(fixture_log());
+    timeline_add_listener(hear_dropped, 0);
+    ck_assert_int_eq(drop_one_syn(), 0);
+    timeline_remove_listener(hear_dropped);
+    ck_assert_int_eq(dropped_heard, 1);
+    ck_assert_msg(
+        strstr(fixture_log() + from, "fault: 192.0.2.1.40000 > 192.0.2.2.7: Flags [S], seq 1000, ") != NULL,
+        "%s", fixture_log() + from);
 }
 END_TEST
 
@@ -380,6 +436,7 @@ Suite *link_wrappers_suite(void)
     fixture_add_test(s, fault_is_reproducible_for_a_seed);
     fixture_add_test(s, fault_directions_do_not_shift_each_other);
     fixture_add_test(s, fault_one_direction_only);
+    fixture_add_test(s, fault_stage_reports_through_the_timeline);
     fixture_add_test(s, pcap_records_every_frame_both_ways);
     fixture_add_test(s, pcap_reports_unwritable_path);
     fixture_add_test(s, fin_cross_holds_our_fin_until_the_peers_arrives);

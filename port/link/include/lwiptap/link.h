@@ -162,6 +162,16 @@ struct link_fault_stats {
 };
 const struct link_fault_stats *link_fault_stats(void);
 
+/* Who names the frames the fault stage logs, and hears of each input frame
+ * it drops (no stage above it sees that frame): the timeline, which installs
+ * itself, since link/ may not call up into timeline/. Unset, a frame is named
+ * by frame_describe() and a drop goes unreported. */
+struct link_fault_reporter {
+    void (*describe)(const uint8_t *frame, size_t len, int tx, char *out, size_t outlen);
+    void (*input_dropped)(const uint8_t *frame, size_t len);
+};
+void link_fault_set_reporter(const struct link_fault_reporter *reporter);
+
 /* Tests give the stage their fake clock (microseconds); NULL restores CLOCK_MONOTONIC. */
 void link_fault_set_clock(uint64_t (*now_us)(void));
 

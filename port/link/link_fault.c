@@ -15,7 +15,6 @@
 #include "lwiptap/frame_info.h"
 #include "lwiptap/link.h"
 #include "lwiptap/log.h"
-#include "lwiptap/timeline.h"
 
 /* Input frames one receive call may take off the inner link while it holds
  * them back, before it lets the event loop run again. */
@@ -113,11 +112,23 @@ static int chance(uint32_t *rng, double percent)
     return (double)next_random(rng) / 4294967296.0 * 100.0 < percent;
 }
 
+/* Set by the timeline (link/ may not call up into timeline/). */
+static const struct link_fault_reporter *reporter;
+
+void link_fault_set_reporter(const struct link_fault_reporter *r)
+{
+    reporter = r;
+}
+
 /* A fault is part of what happened on the link: said like a --trace line. */
 static void log_fault(int tx, const uint8_t *frame, size_t len, const char *what)
 {
     char line[768];
-    timeline_describe(frame, len, tx, line, sizeof line);
+    if (reporter != NULL) {
+        reporter->describe(frame, len, tx, line, sizeof line);
+    } else {
+        frame_describe(frame, len, line, sizeof line);
+    }
     log_info("fault", "%s %s", line, what);
 }
 
@@ -239,7 +250,9 @@ static int on_input(struct fault_stage *s, uint8_t *buf, size_t len, struct link
         }
         d->counts->dropped++;
         log_fault(0, buf, len, "DROPPED by --drop");
-        timeline_input_dropped(buf, len);
+        if (reporter != NULL) {
+            reporter->input_dropped(buf, len);
+        }
         return 0;
     case CORRUPT:
         if (chance(&d->rng, c->corrupt_percent) && corrupt(buf, len, meta, &d->rng)) {

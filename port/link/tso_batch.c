@@ -1,4 +1,4 @@
-#include "tso_batch.h"
+#include "lwiptap/tso_batch.h"
 
 #include <string.h>
 

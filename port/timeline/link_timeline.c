@@ -243,6 +243,7 @@ static void timeline_destroy(struct link *self)
 {
     struct timeline_link *t = (struct timeline_link *)self;
     link_destroy(t->inner);
+    link_fault_set_reporter(NULL);
     free(t);
 }
 
@@ -258,6 +259,8 @@ struct link *link_timeline_new(struct link *inner, const struct timeline_options
     t->base.ops = &timeline_ops;
     t->inner = inner;
     timeline_configure(config);
+    static const struct link_fault_reporter reporter = {timeline_describe, timeline_input_dropped};
+    link_fault_set_reporter(&reporter);
     return &t->base;
 }
 
