@@ -233,7 +233,7 @@ printf '\n'
 printf '    Linux kernel (host side of tap0)  %-12s %s\n' "$HOST4" "$HOST6"
 printf '    lwIP in lwip-tap                  %-12s %s\n' "$LWIP4" "$LWIP6"
 printf '    services: echo (RFC 862) on port %s, serial echo on port %s\n' "$ECHO_PORT" "$SERIAL_PORT"
-printf '    live page (--web): http://%s/ (docs/web.md: open it from your browser on your own tap0)\n' "$LWIP4"
+printf '    live page (--web): http://%s/ (opening it: docs/web.md)\n' "$LWIP4"
 printf '\n    %s\n' "tcpdump -i tap0 -n -S is watching the wire."
 
 # ------------------------------------------------------------------ ping
