@@ -15,6 +15,7 @@
 #include "event_loop.h"
 #include "iperf_service.h"
 #include "lwip/init.h"
+#include "lwip/sys.h"
 #include "lwip/timeouts.h"
 #include "lwiptap/debug_flags.h"
 #include "lwiptap/diag.h"
@@ -22,6 +23,7 @@
 #include "lwiptap/log.h"
 #include "lwiptap/mem_budget.h"
 #include "lwiptap/tcp_msl.h"
+#include "lwiptap/tap_queue.h"
 #include "lwiptap/timeline.h"
 #include "preflight.h"
 #include "services.h"
@@ -70,6 +72,19 @@ static void flush_link(void *ctx)
     if (netif_link_flush(&app->stack.netif, err) != 0) {
         log_error("lwip-tap", "%s", err);
         event_loop_stop(&app->loop);
+    }
+}
+
+/* Before each sleep: what lwIP sent goes out, and once a second the host's
+ * drops at the tap are read (a file read, too dear for every pass). */
+static void before_sleep(void *ctx)
+{
+    static uint32_t last_check_ms;
+    flush_link(ctx);
+    const uint32_t now = sys_now();
+    if ((uint32_t)(now - last_check_ms) >= 1000u) {
+        last_check_ms = now;
+        tap_queue_check(now);
     }
 }
 
@@ -136,6 +151,10 @@ static struct link *build_link(const struct lwiptap_config *cfg, char *err)
     if (!created) {
         preflight_check(cfg);
     }
+    if (created && tap_queue_set_len(cfg->tap, TAP_QUEUE_BURST_LEN, err, LINK_ERR_LEN) != 0) {
+        log_warn("lwip-tap", "%s: a burst may overflow the kernel's default queue", err);
+    }
+    tap_queue_watch(cfg->tap);
     if (created) {
         log_warn("lwip-tap",
                  "created %s; it is down and has no address on the host side, and it vanishes "
@@ -386,7 +405,7 @@ static int run(const struct lwiptap_config *cfg)
     }
     app.signal_fd = open_signal_fd(err, sizeof err);
     event_loop_init(&app.loop, run_lwip_timers);
-    event_loop_set_before_sleep(&app.loop, flush_link, &app);
+    event_loop_set_before_sleep(&app.loop, before_sleep, &app);
     if (app.signal_fd < 0 || start_service(cfg, &echo_service_ops, cfg->echo_port, &app.echo) != 0 ||
         start_service(cfg, &serial_service_ops, cfg->serial_port, &app.serial) != 0 ||
         (cfg->iperf && start_iperf(&app) != 0) ||

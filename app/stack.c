@@ -11,6 +11,7 @@
 #include "lwiptap/guard.h"
 #include "lwiptap/log.h"
 #include "lwiptap/mem_budget.h"
+#include "lwiptap/tap_queue.h"
 
 int stack_up(struct stack *stack, const struct lwiptap_config *cfg, struct link *link, char *err,
              size_t errlen)
@@ -109,6 +110,7 @@ void stack_log_stats(void)
     log_info("stats", "memory used=%zu KiB peak=%zu KiB limit=%zu KiB refused=%u", mem_budget_used() / 1024,
              (size_t)lwip_stats.mem.max / 1024, mem_budget_limit() / 1024, (unsigned)lwip_stats.mem.err);
     guard_log_counts("stats");
+    tap_queue_log_stats();
 }
 
 static void log_pcb_list(const char *list, struct tcp_pcb *pcb)

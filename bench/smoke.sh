@@ -18,7 +18,7 @@ fi
 out=$(mktemp "${TMPDIR:-/tmp}/lt-bench-smoke.XXXXXX")
 trap 'rm -f "$out"' EXIT
 rc=0
-bash "$bench" --mib 1 --streams 2 --conns 20 --pings 50 --scale 200 --runs 1 >"$out" 2>&1 || rc=$?
+bash "$bench" --mib 1 --streams 2 --conns 20 --pings 50 --scale 200 --burst 200 --runs 1 >"$out" 2>&1 || rc=$?
 cat "$out"
 if [ "$rc" -ne 0 ]; then
     echo "bench.smoke: FAIL: bench.sh exited $rc" >&2
@@ -26,6 +26,9 @@ if [ "$rc" -ne 0 ]; then
 fi
 
 fail=0
+# No ratio of zero failures: "n/a".
+grep -Eq "^  failed connections +conns +[0-9]+ +[0-9]+ +[0-9]+ +(n/a|[0-9.]+x) +(n/a|[0-9.]+x) *$" "$out" ||
+    { echo "bench.smoke: FAIL: no 'failed connections' row" >&2; fail=1; }
 grep -q '^bench.sh: done$' "$out" || { echo "bench.smoke: FAIL: no 'bench.sh: done' line" >&2; fail=1; }
 grep -Eq '^metric +unit +lwip-tap +lwip-tap +kernel \(veth\) +lwip-tap/ +offload/$' "$out" ||
     { echo "bench.smoke: FAIL: no table header" >&2; fail=1; }
@@ -33,7 +36,7 @@ num='[0-9]+(\.[0-9]+)?'
 cell="$num( \[$num-$num\])?"
 for label in 'stream, 1 conn x 1 MiB +Gbit/s' 'stream, 2 conns x 1 MiB +Gbit/s' 'connection rate, 20 cycles +conn/s' \
     'ping-pong 64 B, p50 +us' 'ping-pong 64 B, p99 +us' '200 conns x 64 KiB, time +s' \
-    '  completed without error +1=yes' '  server peak RSS +MiB' 'server CPU per GiB, 1 conn +s/GiB'; do
+    '  completed without error +1=yes' '  server peak RSS +MiB' 'burst 200 conns x 64 KiB +s' '  99% of the served done +s' 'server CPU per GiB, 1 conn +s/GiB'; do
     if ! grep -Eq "^$label +$cell +$cell +$cell +${num}x +${num}x *$" "$out"; then
         echo "bench.smoke: FAIL: no table row '$label' with three figures and two numeric ratios" >&2
         fail=1

@@ -19,8 +19,9 @@ set(patched_root "${CMAKE_BINARY_DIR}/lwip-patched")
 file(REMOVE_RECURSE "${patched_root}")
 set(lwip_patched_files)
 
-# lwiptap_fix_lwip(REL ANCHOR SNIPPET): inserts SNIPPET after the line of
-# LWIP_DIR/REL that contains ANCHOR, which must occur exactly once.
+# lwiptap_fix_lwip(REL ANCHOR SNIPPET [REPLACE]): inserts SNIPPET after the
+# line of LWIP_DIR/REL that contains ANCHOR, which must occur exactly once;
+# with REPLACE, SNIPPET takes that line's place.
 function(lwiptap_fix_lwip rel anchor snippet)
   set(copy "${patched_root}/${rel}")
   if(NOT EXISTS "${copy}")
@@ -37,19 +38,59 @@ function(lwiptap_fix_lwip rel anchor snippet)
   string(SUBSTRING "${text}" ${first} -1 rest)
   string(FIND "${rest}" "\n" eol)
   math(EXPR cut "${first} + ${eol} + 1")
-  string(SUBSTRING "${text}" 0 ${cut} head)
+  if("REPLACE" IN_LIST ARGN)
+    string(SUBSTRING "${text}" 0 ${first} before)
+    string(FIND "${before}" "\n" line_start REVERSE)
+    math(EXPR keep "${line_start} + 1")
+    string(SUBSTRING "${text}" 0 ${keep} head)
+  else()
+    string(SUBSTRING "${text}" 0 ${cut} head)
+  endif()
   string(SUBSTRING "${text}" ${cut} -1 tail)
   file(READ "${CMAKE_SOURCE_DIR}/patches/${snippet}" insert)
   file(WRITE "${copy}" "${head}${insert}${tail}")
   set_property(DIRECTORY APPEND PROPERTY CMAKE_CONFIGURE_DEPENDS "${CMAKE_SOURCE_DIR}/patches/${snippet}")
   set(lwip_patched_files ${lwip_patched_files} "${rel}" PARENT_SCOPE)
-  message(STATUS "lwIP fixed: ${rel} with patches/${snippet}")
+  message(STATUS "lwIP fixed: ${rel} with patches/${snippet} ${ARGN}")
 endfunction()
 
 # Found by our fuzzer: the persist timer outlives an unsent list that an ACK emptied.
 lwiptap_fix_lwip(src/core/tcp_in.c
   "pcb->unsent = tcp_free_acked_segments(pcb, pcb->unsent, \"unsent\", pcb->unacked);"
   tcp_in_persist_stop.c)
+
+# No per-segment work that grows with the number of connections (issue 15).
+# A counter of the pcbs lwIP's list walks look at, for the test that proves it.
+lwiptap_fix_lwip(src/core/tcp_in.c
+  "LWIP_ASSERT(\"tcp_input: active pcb->state != CLOSED\", pcb->state != CLOSED);"
+  tcp_count_pcb_visit.c)
+lwiptap_fix_lwip(src/core/tcp_in.c
+  "LWIP_ASSERT(\"tcp_input: TIME-WAIT pcb->state == TIME-WAIT\", pcb->state == TIME_WAIT);"
+  tcp_count_pcb_visit.c)
+lwiptap_fix_lwip(src/core/tcp.c
+  "LWIP_ASSERT(\"tcp_pcbs_sane: active pcb->state != CLOSED\", pcb->state != CLOSED);"
+  tcp_count_pcb_visit.c)
+lwiptap_fix_lwip(src/core/tcp.c
+  "LWIP_ASSERT(\"tcp_pcbs_sane: tw pcb->state == TIME-WAIT\", pcb->state == TIME_WAIT);"
+  tcp_count_pcb_visit.c)
+# The sanity walk after every segment and every removal goes.
+lwiptap_fix_lwip(src/core/tcp_in.c
+  "LWIP_ASSERT(\"tcp_input: tcp_pcbs_sane()\", tcp_pcbs_sane());"
+  tcp_no_sanity_walk.c REPLACE)
+lwiptap_fix_lwip(src/core/tcp.c
+  "LWIP_ASSERT(\"tcp_pcb_remove: tcp_pcbs_sane()\", tcp_pcbs_sane());"
+  tcp_no_sanity_walk.c REPLACE)
+# The active and TIME_WAIT pcbs are found by a hash of the 4-tuple
+# (port/pcb_hash.c), kept in step by TCP_REG/TCP_RMV (lwiptap/pcb_hash.h)
+# and by the two places tcp_slowtmr() unlinks a pcb itself.
+lwiptap_fix_lwip(src/core/tcp_in.c
+  "  for (pcb = tcp_active_pcbs; pcb != NULL; pcb = pcb->next) {"
+  tcp_in_hash_active.c REPLACE)
+lwiptap_fix_lwip(src/core/tcp_in.c
+  "    for (pcb = tcp_tw_pcbs; pcb != NULL; pcb = pcb->next) {"
+  tcp_in_hash_tw.c REPLACE)
+lwiptap_fix_lwip(src/core/tcp.c "/* Remove PCB from tcp_active_pcbs list. */" tcp_slowtmr_unhash.c)
+lwiptap_fix_lwip(src/core/tcp.c "/* Remove PCB from tcp_tw_pcbs list. */" tcp_slowtmr_unhash.c)
 
 set(lwip_all_srcs ${lwipcore_SRCS} ${lwipcore4_SRCS} ${lwipcore6_SRCS})
 list(REMOVE_DUPLICATES lwip_patched_files)

@@ -7,15 +7,19 @@
 # and next to each figure what limits it.
 #
 #   sudo scripts/bench.sh [--mib N] [--streams K] [--conns M] [--pings P]
-#                         [--scale S] [--runs R] [--tap-qlen Q]
+#                         [--scale S] [--burst B] [--runs R] [--tap-qlen Q]
 #
 #   --mib N      streaming: 1 connection and K connections each echo N MiB (default 64)
 #   --streams K  ... K connections at once (default 8)
 #   --conns M    connection rate: M sequential connect/send/echo/close cycles (default 500)
 #   --pings P    latency: P round trips of one 64-byte message on one connection (default 2000)
 #   --scale S    S connections at once, each echoing 64 KiB, measured once (default 10000; 0: skip)
+#   --burst B    B connections opened at once (every connect issued before the
+#                first completes, no ramp), each echoing 64 KiB within 20 s;
+#                failures counted; measured once (default 10000; 0: skip)
 #   --runs R     repeat every other measurement R times (default 3)
-#   --tap-qlen Q experiment: set the taps' txqueuelen to Q (default: the kernel's, 1000)
+#   --tap-qlen Q the taps' txqueuelen (default 16384, what lwip-tap gives a tap it
+#                creates, port/include/lwiptap/tap_queue.h; the kernel's default is 1000)
 #
 # Needs root: it creates four network namespaces (lt-bench-{tap,tapn,kc,ks}-PID),
 # a tap in each of the first two and a veth pair between the last two, all on
@@ -36,8 +40,9 @@ STREAMS=8
 CONNS=500
 PINGS=2000
 SCALE=10000
+BURST=10000
 RUNS=3
-TAP_QLEN=""
+TAP_QLEN=16384
 MSG_BYTES=32
 PING_BYTES=64
 SCALE_KIB=64
@@ -67,7 +72,7 @@ while [ $# -gt 0 ]; do
         usage
         exit 0
         ;;
-    --mib | --streams | --conns | --pings | --scale | --runs | --tap-qlen)
+    --mib | --streams | --conns | --pings | --scale | --burst | --runs | --tap-qlen)
         [ $# -ge 2 ] || {
             echo "$me: $1 needs a value" >&2
             exit 2
@@ -79,6 +84,7 @@ while [ $# -gt 0 ]; do
         --pings) int_arg "$1" "$2" 1 1000000 && PINGS=$INT ;;
         # lwip-tap's --max-conns tops out at 16384.
         --scale) int_arg "$1" "$2" 0 15000 && SCALE=$INT ;;
+        --burst) int_arg "$1" "$2" 0 15000 && BURST=$INT ;;
         --runs) int_arg "$1" "$2" 1 25 && RUNS=$INT ;;
         --tap-qlen) int_arg "$1" "$2" 1 1000000 && TAP_QLEN=$INT ;;
         esac
@@ -93,8 +99,8 @@ done
 
 # Every cycle and every scale connection leaves a client port in TIME_WAIT for
 # 60 s; a namespace has about 28000 ephemeral ports (32768-60999).
-if [ $((CONNS * RUNS + SCALE)) -gt 25000 ]; then
-    echo "$me: --conns x --runs + --scale must stay within 25000 (client ports left in TIME_WAIT)" >&2
+if [ $((CONNS * RUNS + SCALE + BURST)) -gt 25000 ]; then
+    echo "$me: --conns x --runs + --scale + --burst must stay within 25000 (client ports left in TIME_WAIT)" >&2
     exit 2
 fi
 # Per bench-client run: generous, assuming no worse than 2 MiB/s (sanitizer builds).
@@ -188,7 +194,7 @@ tap_ns() { # NS
     ns_add "$1"
     ip -n "$1" tuntap add dev tap0 mode tap
     ip -n "$1" addr add "$HOST_TAP/24" dev tap0
-    [ -z "$TAP_QLEN" ] || ip -n "$1" link set tap0 txqueuelen "$TAP_QLEN"
+    ip -n "$1" link set tap0 txqueuelen "$TAP_QLEN"
     ip -n "$1" link set tap0 up
 }
 tap_ns "$NS_TAP"
@@ -206,7 +212,7 @@ ip -n "$NS_KS" link set veth-ks up
 
 # lwip-tap without its TCP state log and per-connection log lines: the
 # benchmark measures the stack, not the logger. Room for the scale run.
-max_conns=$((SCALE + 1000))
+max_conns=$(((SCALE > BURST ? SCALE : BURST) + 1000))
 [ "$max_conns" -le 16384 ] || max_conns=16384
 sandbox_bg "$NS_TAP" "$bin/lwip-tap" --tap tap0 --ip "$LWIP_IP/24" --no-state-log --quiet \
     --max-conns "$max_conns" </dev/null >"$WORK/lwip-tap.log" 2>&1
@@ -306,6 +312,10 @@ measure() {
     scale) line=$(client "$target" "$SCALE_TIMEOUT" stream --conns "$SCALE" --bytes $((SCALE_KIB << 10))) ||
         line="bench mode=stream seconds=0 verified=no"
         bytes=$((SCALE * (SCALE_KIB << 10))) ;;
+    # Failed connections make bench-client exit 1: counted, not fatal.
+    burst) line=$(client "$target" "$SCALE_TIMEOUT" burst --conns "$BURST" --bytes $((SCALE_KIB << 10)) \
+        --conn-timeout 20) || [ -n "$line" ] || line="bench mode=burst seconds=0 failed=$BURST verified=no"
+        bytes=$((BURST * (SCALE_KIB << 10))) ;;
     esac
     p1=$(proc_cpu_ns "$pid")
     c1=$(cpu_ticks)
@@ -316,6 +326,11 @@ measure() {
         add_sample scale_ok "$target" "$([ "$(field "$line" verified)" = yes ] && echo 1 || echo 0)"
         add_sample scale_s "$target" "$(field "$line" seconds)"
         add_sample scale_rss "$target" "$(awk -v k="$(peak_rss_kib "$pid")" 'BEGIN { printf "%.1f", k / 1024 }')"
+    elif [ "$kind" = burst ]; then
+        add_sample burst_s "$target" "$(field "$line" seconds)"
+        add_sample burst_failed "$target" "$(field "$line" failed)"
+        add_sample burst_p99 "$target" "$(field "$line" served_p99_s)"
+        add_sample burst_rss "$target" "$(awk -v k="$(peak_rss_kib "$pid")" 'BEGIN { printf "%.1f", k / 1024 }')"
     else
         [ "$(field "$line" verified)" = yes ] || die "unexpected bench-client output: $line"
     fi
@@ -370,6 +385,12 @@ if [ "$SCALE" -gt 0 ]; then
     echo "$me: $SCALE connections at once, once per target" >&2
     for t in kernel lwip nooff; do
         measure "$t" scale
+    done
+fi
+if [ "$BURST" -gt 0 ]; then
+    echo "$me: $BURST connections opened at once (no ramp), once per target" >&2
+    for t in kernel lwip nooff; do
+        measure "$t" burst
     done
 fi
 elapsed=$(($(date +%s) - started))
@@ -434,7 +455,7 @@ echo "  lwip-tap:  build type ${build_type:-unset}, sanitizers ${sanitize:-OFF},
 echo "             exit status after SIGTERM ${STOP_RC[lwip]} (offload) / ${STOP_RC[nooff]} (no offload);" \
     "WARN/ERROR lines ${WARNINGS[lwip]} / ${WARNINGS[nooff]}; tap0 txqueuelen ${tap_qlen_now:-?}"
 echo "  lwipopts:  TCP_MSS=$(opt TCP_MSS) TCP_WND=$(opt TCP_WND) TCP_SND_BUF=$(opt TCP_SND_BUF)"
-echo "  workload:  --mib $MIB --streams $STREAMS --conns $CONNS --pings $PINGS --scale $SCALE --runs $RUNS" \
+echo "  workload:  --mib $MIB --streams $STREAMS --conns $CONNS --pings $PINGS --scale $SCALE --burst $BURST --runs $RUNS" \
     "(rate message $MSG_BYTES B, ping message $PING_BYTES B, scale $SCALE_KIB KiB each); $elapsed s measuring"
 echo
 printf '%-30s %-6s %-22s %-22s %-22s %-8s %-8s\n' "metric" "unit" "lwip-tap" "lwip-tap" "kernel (veth)" \
@@ -455,18 +476,29 @@ if [ "$SCALE" -gt 0 ]; then
     row "  completed without error" "1=yes" scale_ok "%.0f"
     row "  server peak RSS" "MiB" scale_rss "%.1f" "lwip-tap: --mem-limit (48 MiB of lwIP memory by default)"
 fi
+if [ "$BURST" -gt 0 ]; then
+    row "burst $BURST conns x $SCALE_KIB KiB" "s" burst_s "%.1f" \
+        "every connect issued at once; lwip-tap: one core for $BURST handshakes and echoes"
+    row "  failed connections" "conns" burst_failed "%.0f"
+    row "  99% of the served done" "s" burst_p99 "%.1f" \
+        "a run with failures lasts until their 20 s deadline: this is when the served ones were done"
+    printf '  %-28s %-6s %-22s %-22s %-22s\n' "frames dropped on tap0" "frames" "$(cell drop_burst lwip "%.0f")" \
+        "$(cell drop_burst nooff "%.0f")" "-"
+fi
 row "server CPU per GiB, 1 conn" "s/GiB" cpu_gib_tput1 "%.2f" "scheduler run time of the server process"
 row "server CPU per GiB, $STREAMS conns" "s/GiB" cpu_gib_tputk "%.2f"
 echo
 printf '  %-42s %-22s %-22s %s\n' "diagnostics, per measurement" "offload" "--no-offload" "kernel (veth)"
-for kind in tput1 tputk rate ping scale; do
+for kind in tput1 tputk rate ping scale burst; do
     [ "$kind" != scale ] || [ "$SCALE" -gt 0 ] || continue
+    [ "$kind" != burst ] || [ "$BURST" -gt 0 ] || continue
     case $kind in
     tput1) what="stream 1" ;;
     tputk) what="stream $STREAMS" ;;
     rate) what="conn rate" ;;
     ping) what="ping-pong" ;;
     scale) what="$SCALE conns" ;;
+    burst) what="burst $BURST" ;;
     esac
     diag "$what: server process CPU" "srvcpu_$kind" "%.0f%%"
     diag "$what: cores busy, whole machine" "cores_$kind" "%.2f"

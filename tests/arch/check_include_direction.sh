@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# The arrows between the rooms, checked on every #include "..." in port/ and
+# The arrows between the rooms, checked on every #include in port/ and
 # app/: a file may include its own room's headers and those of the rooms its
 # room sits on, never one above it or beside it. port/CMakeLists.txt links the
 # libraries the same way; this check also catches what an include path let
@@ -65,7 +65,7 @@ while IFS= read -r file; do
     from=$(room_of "$rel")
     dir=$(dirname "$rel")
     while IFS= read -r line; do
-        name=$(sed -E 's/^[[:space:]]*#[[:space:]]*include[[:space:]]*"([^"]+)".*/\1/' <<<"$line")
+        name=$(sed -E 's/^[[:space:]]*#[[:space:]]*include[[:space:]]*["<]([^">]+)[">].*/\1/' <<<"$line")
         target=$(resolve "$dir" "$name")
         [ -n "$target" ] || continue
         checked=$((checked + 1))
@@ -77,7 +77,7 @@ while IFS= read -r file; do
             echo "FAIL: $rel includes $target, a private header of another directory"
             status=1
         fi
-    done < <(grep -E '^[[:space:]]*#[[:space:]]*include[[:space:]]*"' "$file" || true)
+    done < <(grep -E '^[[:space:]]*#[[:space:]]*include[[:space:]]*["<]' "$file" || true)
 done < <(find "$root/port" "$root/app" -name '*.[ch]' | sort)
 
 [ "$checked" -gt 0 ] || { echo "FAIL: no includes found under $root/port and $root/app"; exit 1; }

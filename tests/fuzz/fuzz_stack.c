@@ -29,6 +29,7 @@
 #include "lwiptap/debug_flags.h"
 #include "lwiptap/guard.h"
 #include "lwiptap/log.h"
+#include "lwiptap/pcb_hash.h"
 #include "services.h"
 #include "stack.h"
 #include "tcp_statelog.h"
@@ -410,6 +411,17 @@ static void tear_down(void)
     }
 }
 
+/* After every input (a frame, a clock tick): every active and TIME_WAIT pcb
+ * is found by its 4-tuple hash, which holds nothing else (port/pcb_hash.c). */
+static void check_pcb_hash(void)
+{
+    char err[160];
+    if (lwiptap_pcb_hash_check(err, sizeof err) != 0) {
+        fprintf(stderr, "fuzz: pcb hash: %s\n", err);
+        abort();
+    }
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
     set_up();
@@ -440,7 +452,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
             break;
         }
         drain_tx();
+        check_pcb_hash();
     }
     tear_down();
+    check_pcb_hash();
     return 0;
 }

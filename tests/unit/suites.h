@@ -18,6 +18,7 @@ Suite *link_wrappers_suite(void);
 Suite *offload_suite(void);
 Suite *pools_suite(void);
 Suite *serial_suite(void);
+Suite *scaling_suite(void);
 Suite *statelog_suite(void);
 Suite *web_suite(void);
 Suite *web_http_suite(void);

@@ -224,7 +224,7 @@ START_TEST(reorder_lets_later_frames_overtake)
         tick(fault);
         on_wire += drain_wire(wire, seqs + on_wire, FRAMES - on_wire);
     }
-    clock_us += LINK_FAULT_REORDER_MS * 1000;
+    clock_us += (uint64_t)LINK_FAULT_REORDER_MS * 1000;
     tick(fault);
     on_wire += drain_wire(wire, seqs + on_wire, FRAMES - on_wire);
     ck_assert_int_eq(on_wire, FRAMES);
@@ -313,7 +313,7 @@ static void record_faults(uint32_t seed, char rx_fate[FRAMES], char tx_fate[FRAM
         fake_link_push_rx(wire, frame, len);
         ck_assert_int_ge(link_send(fault, frame, len, NULL, err), 0);
     }
-    clock_us += LINK_FAULT_REORDER_MS * 1000;
+    clock_us += (uint64_t)LINK_FAULT_REORDER_MS * 1000;
     ssize_t n;
     while ((n = link_recv(fault, got, sizeof got, &meta, err)) > 0 || fake_link_rx_pending(wire) > 0) {
         if (n > 0) {

@@ -20,3 +20,7 @@ typedef void (*lwiptap_tcp_input_observer_fn)(struct tcp_pcb *pcb);
 void lwiptap_tcp_set_input_observer(lwiptap_tcp_input_observer_fn fn);
 
 #endif
+
+/* The 4-tuple hash, and with it TCP_REG/TCP_RMV for the files that use them:
+ * outside the guard above, as it depends on what was read before. */
+#include "lwiptap/pcb_hash.h"
