@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# --web: lwIP serves its own page over the tap. GET / is the embedded page;
+# --web: lwIP serves its own page over the tap. GET / is the embedded page
+# (and /state answers over IPv6 too);
 # /events, read by a subscriber, carries an nc echo session's handshake, data
 # and FIN as they happen, in the order the state log logs them; a 9th
 # subscriber gets 503; malformed and oversized requests get their statuses;
@@ -26,6 +27,10 @@ assert_eq "$length" "$(stat -c %s "$E2E_WORK/page.html")" "page length"
 assert_file_contains "$E2E_WORK/page.html" '<title>lwip-tap: TCP, live</title>' "page title"
 assert_file_contains "$E2E_WORK/page.html" 'new EventSource\("/events"\)' "the page subscribes to /events"
 assert_file_lacks "$E2E_WORK/page.html" 'https?://' "the page loads nothing from the network"
+code=$(ns_exec curl -s -g -m 10 -o "$E2E_WORK/state6.json" -w '%{http_code}' "http://[$LWIP6]/state")
+assert_eq 200 "$code" "GET /state over IPv6"
+assert_file_contains "$E2E_WORK/state6.json" "\"c\":\"\[$LWIP6\]:80 \[$HOST6\]:[0-9]+\",\"state\":\"ESTABLISHED\"" \
+    "the IPv6 request's own connection in the snapshot"
 
 # A subscriber, then an echo session: its events arrive as they happen.
 ns_bg python3 "$READER" "$LWIP4" 80 >"$E2E_WORK/events.txt" 2>&1
