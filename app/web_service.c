@@ -262,6 +262,14 @@ static err_t serve_pending(struct web_conn *c)
 {
     while (c->phase == PHASE_READING && c->pending != NULL) {
         struct pbuf *p = c->pending;
+        if (p->len == 0) {
+            /* An empty pbuf inside a chain would make no progress below. */
+            c->pending = p->next;
+            p->next = NULL;
+            p->tot_len = 0;
+            pbuf_free(p);
+            continue;
+        }
         size_t used;
         int status = web_http_feed(&c->req, p->payload, p->len, &used);
         tcp_recved(c->pcb, (u16_t)used);
