@@ -8,9 +8,8 @@
 #include "endpoint.h"
 #include "lwip/priv/tcp_priv.h"
 #include "lwip/sys.h"
+#include "lwiptap/conn_events.h"
 #include "lwiptap/frame_info.h"
-#include "lwiptap/timeline.h"
-#include "tcp_statelog.h"
 #include "web_json.h"
 
 /* One SSE message, counted against its queue with its bookkeeping. */
@@ -213,7 +212,19 @@ void web_publish_state(const char *local, const char *remote, const char *from, 
     publish_recorded("state", &b);
 }
 
-/* ---- today's sources ---- */
+void web_publish_peer(const char *local, const char *remote, const char *to, const char *why)
+{
+    char text[512];
+    struct jbuf b;
+    jb_init(&b, text, sizeof text);
+    jb_printf(&b, "{\"t\":%u,\"c\":\"%s %s\",\"to\":\"%s\"", (unsigned)(sys_now() - start_ms), local, remote,
+              to);
+    jb_field_str(&b, "why", why != NULL ? why : "");
+    jb_printf(&b, "}");
+    publish_recorded("peer", &b);
+}
+
+/* ---- the sources ---- */
 
 static void endpoint_of(int family, const uint8_t *bytes, uint16_t port, char *out, size_t outlen)
 {
@@ -230,23 +241,28 @@ static void endpoint_of(int family, const uint8_t *bytes, uint16_t port, char *o
     endpoint_format(&ip, port, out, outlen);
 }
 
-static void on_timeline_segment(const struct timeline_segment *t)
+/* One model of every connection (lwiptap/conn_events.h): the page draws
+ * lwIP's states, the host's states the model inferred and the segments from
+ * the same events as --diagram. */
+static void on_conn_event(const struct conn_event *e, void *ctx)
 {
+    (void)ctx;
+    if (e->kind == CONN_EVENT_CLOSED) {
+        return;
+    }
     char local[ENDPOINT_STRLEN], remote[ENDPOINT_STRLEN];
-    endpoint_of(t->family, t->local, t->local_port, local, sizeof local);
-    endpoint_of(t->family, t->remote, t->remote_port, remote, sizeof remote);
-    struct web_segment s = {local,  remote,    t->tx,  t->dropped, t->flags, t->seq,
-                            t->ack, t->window, t->len, t->labels,  t->line,  t->why};
-    web_publish_segment(&s);
-}
-
-static void on_state_change(const ip_addr_t *local_ip, u16_t local_port, const ip_addr_t *remote_ip,
-                            u16_t remote_port, enum tcp_state from, enum tcp_state to)
-{
-    char local[ENDPOINT_STRLEN], remote[ENDPOINT_STRLEN];
-    endpoint_format(local_ip, local_port, local, sizeof local);
-    endpoint_format(remote_ip, remote_port, remote, sizeof remote);
-    web_publish_state(local, remote, tcp_debug_state_str(from), tcp_debug_state_str(to));
+    endpoint_of(e->family, e->local, e->local_port, local, sizeof local);
+    endpoint_of(e->family, e->remote, e->remote_port, remote, sizeof remote);
+    if (e->kind == CONN_EVENT_SEGMENT) {
+        const struct conn_segment *g = &e->u.seg;
+        struct web_segment s = {local,  remote,    g->tx,  g->dropped,    g->flags, g->seq,
+                                g->ack, g->window, g->len, g->label_text, g->line,  g->why};
+        web_publish_segment(&s);
+    } else if (e->kind == CONN_EVENT_LWIP_STATE) {
+        web_publish_state(local, remote, conn_state_name(e->u.state.from), conn_state_name(e->u.state.to));
+    } else {
+        web_publish_peer(local, remote, conn_state_name(e->u.state.to), e->u.state.cause);
+    }
 }
 
 void web_events_attach(uint16_t port)
@@ -259,11 +275,11 @@ void web_events_attach(uint16_t port)
 static void hook_sources(int on)
 {
     if (on) {
-        timeline_add_listener(on_timeline_segment, 1);
-        tcp_statelog_add_listener(on_state_change);
+        conn_events_subscribe(on_conn_event, NULL);
+        conn_events_want_text(1);
     } else {
-        timeline_remove_listener(on_timeline_segment);
-        tcp_statelog_remove_listener(on_state_change);
+        conn_events_unsubscribe(on_conn_event, NULL);
+        conn_events_want_text(0);
     }
 }
 

@@ -51,6 +51,8 @@ struct web_segment {
 void web_publish_segment(const struct web_segment *s);
 /* from and to are lwIP's state names (tcp_debug_state_str). */
 void web_publish_state(const char *local, const char *remote, const char *from, const char *to);
+/* The host's state, as the connection model inferred it from the segments. */
+void web_publish_peer(const char *local, const char *remote, const char *to, const char *why);
 /* An event of any other kind to every subscriber (json is the data line). */
 void web_publish(const char *kind, const char *json);
 

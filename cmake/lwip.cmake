@@ -22,7 +22,13 @@ set(lwip_patched_files)
 # lwiptap_fix_lwip(REL ANCHOR SNIPPET [REPLACE]): inserts SNIPPET after the
 # line of LWIP_DIR/REL that contains ANCHOR, which must occur exactly once;
 # with REPLACE, SNIPPET takes that line's place.
+# -DLWIPTAP_WITHOUT_FIXES=a.c;b.c leaves those fixes out, to see their tests fail.
+set(LWIPTAP_WITHOUT_FIXES "" CACHE STRING "patches/*.c snippets not to apply (to see their tests fail)")
 function(lwiptap_fix_lwip rel anchor snippet)
+  if(snippet IN_LIST LWIPTAP_WITHOUT_FIXES)
+    message(STATUS "lwIP NOT fixed: ${rel} without patches/${snippet} (LWIPTAP_WITHOUT_FIXES)")
+    return()
+  endif()
   set(copy "${patched_root}/${rel}")
   if(NOT EXISTS "${copy}")
     get_filename_component(copy_dir "${copy}" DIRECTORY)
@@ -58,6 +64,14 @@ endfunction()
 lwiptap_fix_lwip(src/core/tcp_in.c
   "pcb->unsent = tcp_free_acked_segments(pcb, pcb->unsent, \"unsent\", pcb->unacked);"
   tcp_in_persist_stop.c)
+# A SYN with a zero window: tcp_write() then built segments its next window shrank under.
+lwiptap_fix_lwip(src/core/tcp_out.c
+  "unsent_optlen = LWIP_TCP_OPT_LENGTH_SEGMENT(last_unsent->flags, pcb);"
+  tcp_out_oversize_window.c)
+# RFC 9293 3.10.7.4: a window from a segment with the same seq and ack is taken too.
+lwiptap_fix_lwip(src/core/tcp_in.c
+  "right_wnd_edge = pcb->snd_wnd + pcb->snd_wl2;"
+  tcp_in_window_update_same_ack.c)
 
 # No per-segment work that grows with the number of connections (issue 15).
 # A counter of the pcbs lwIP's list walks look at, for the test that proves it.

@@ -12,8 +12,7 @@ function conn(key) {
   if (!c) {
     const [local, remote] = key.split(" ");
     c = { key, local, remote, row: null, state: "", host: "CLOSED", firstLwip: null, events: [],
-          truncated: false, closed: false, seen: Date.now(), sub: false, finSent: false, finEnd: 0,
-          svg: null };
+          truncated: false, closed: false, seen: Date.now(), sub: false, svg: null };
     conns.set(key, c);
     const opt = document.createElement("option");
     opt.value = key; opt.textContent = remote + " \u2192 " + local;
@@ -31,37 +30,17 @@ function addEvent(c, e) {
   c.events.push(e);
 }
 
-// The host's states are not logged anywhere: they follow from RFC 9293's
-// diagram and the segments it sent and received (as app/diagram.c does).
+// The host's states come from the connection model (lwiptap/conn_events.h),
+// inferred from its flags and ack numbers: the same as --diagram draws.
 function hostEnters(c, s) {
   if (c.host !== s) { c.host = s; addEvent(c, { kind: "state", side: "host", text: s }); }
 }
-function followHost(c, s) {
-  const f = s.flags, syn = f.includes("S"), ack = f.includes("."), fin = f.includes("F");
-  if (f.includes("R")) { if (!s.drop) hostEnters(c, "CLOSED"); return; }
-  if (!s.tx) {
-    if (syn && !ack && c.host === "CLOSED") hostEnters(c, "SYN_SENT");
-    else if (syn && ack && c.host === "CLOSED") hostEnters(c, "SYN_RCVD");
-    if (fin && !c.finSent) {
-      c.finSent = true; c.finEnd = (s.seq + s.len + 1) >>> 0;
-      hostEnters(c, c.host === "CLOSE_WAIT" ? "LAST_ACK" : "FIN_WAIT_1");
-    }
-    return;
-  }
-  if (s.drop) return;
-  if (syn && ack && c.host === "SYN_SENT") { hostEnters(c, "ESTABLISHED"); return; }
-  const finAcked = c.finSent && ack && ((s.ack - c.finEnd) | 0) >= 0;
-  if (ack && c.host === "SYN_RCVD") hostEnters(c, "ESTABLISHED");
-  if (finAcked) {
-    if (c.host === "FIN_WAIT_1") hostEnters(c, "FIN_WAIT_2");
-    else if (c.host === "CLOSING") hostEnters(c, "TIME_WAIT");
-    else if (c.host === "LAST_ACK") hostEnters(c, "CLOSED");
-  }
-  if (fin) {
-    if (c.host === "ESTABLISHED") hostEnters(c, "CLOSE_WAIT");
-    else if (c.host === "FIN_WAIT_1") hostEnters(c, "CLOSING");
-    else if (c.host === "FIN_WAIT_2") hostEnters(c, "TIME_WAIT");
-  }
+function onPeer(e) {
+  const c = conn(e.c);
+  if (c.t0 === undefined) c.t0 = e.t;
+  hostEnters(c, e.to);
+  if (e.why) timelineLine(e.c, "why", "      host " + e.to + ": " + e.why);
+  scheduleDraw(c);
 }
 
 function segText(s) {
@@ -165,7 +144,6 @@ function onSeg(s) {
   const c = conn(s.c);
   if (c.t0 === undefined) c.t0 = s.t;
   addEvent(c, { kind: "seg", seg: s, t: s.t });
-  followHost(c, s);
   const rtx = s.labels.includes("retransmission");
   timelineLine(s.c, s.drop ? "lost" : rtx ? "rtx" : "", "+" + s.t + " ms " + (s.line || segText(s)) + (s.drop ? "  [dropped by a fault stage]" : ""));
   if (s.why) timelineLine(s.c, "why", "      " + s.why);
@@ -266,6 +244,7 @@ function connect() {
   on("counters", onCounters);
   on("seg", onSeg);
   on("state", onState);
+  on("peer", onPeer);
   on("gap", onGap);
   on("history", () => { replaying = true; });
   on("live", () => { replaying = false; });

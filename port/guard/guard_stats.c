@@ -21,10 +21,11 @@ static const char *const reason_names[GUARD_REASON_COUNT] = {
     [GUARD_TCP_OPT_MALFORMED] = "tcp_opt_malformed",
     [GUARD_TCP_MSS_LOW] = "tcp_mss_below_floor",
     [GUARD_TCP_MSS_NOT_SYN] = "tcp_mss_outside_syn",
-    [GUARD_TCP_SYN_WINDOW_TINY] = "tcp_syn_window_below_2",
+    [GUARD_TCP_OPT_BAD_LENGTH] = "tcp_opt_bad_length",
     [GUARD_TCP_SYN_OPTIONS_CHANGED] = "tcp_syn_repeat_adds_wscale",
-    [GUARD_TCP_HALF_OPEN_EVICTED] = "tcp_half_open_evicted",
-    [GUARD_TCP_SYN_HALF_OPEN_BUSY] = "tcp_syn_dropped_half_open_young",
+    [GUARD_TCP_COOKIE_FORGED] = "tcp_syn_cookie_forged",
+    [GUARD_TCP_COOKIE_STALE] = "tcp_syn_cookie_stale",
+    [GUARD_TCP_COOKIE_NO_ROOM] = "tcp_syn_cookie_no_room",
     [GUARD_TCP_SYN_REFUSED] = "tcp_syn_refused_at_capacity",
     [GUARD_TCP_SYN_LOW_MEMORY] = "tcp_syn_dropped_low_memory",
     [GUARD_RX_LOW_MEMORY] = "rx_data_dropped_low_memory",
@@ -38,30 +39,66 @@ struct reason_state {
 };
 
 static struct reason_state reasons[GUARD_REASON_COUNT];
+static struct reason_state cookie_events[GUARD_COOKIE_EVENT_COUNT];
 
-void guard_note(enum guard_reason r, const char *fmt, ...)
+/* Counts one event; returns 1 with the line to log in out, or 0 when one
+ * of its kind was logged less than GUARD_LOG_INTERVAL_MS ago. prefix is
+ * "name: " or "". */
+static int count_and_format(struct reason_state *s, char *out, size_t outlen, const char *prefix,
+                            const char *fmt, va_list ap) __attribute__((format(printf, 5, 0)));
+
+static int count_and_format(struct reason_state *s, char *out, size_t outlen, const char *prefix,
+                            const char *fmt, va_list ap)
 {
-    struct reason_state *s = &reasons[r];
     s->count++;
     uint32_t now = sys_now();
     if (s->logged && (uint32_t)(now - s->last_log_ms) < GUARD_LOG_INTERVAL_MS) {
-        return;
+        return 0;
     }
     char detail[192];
-    va_list ap;
-    va_start(ap, fmt);
     vsnprintf(detail, sizeof detail, fmt, ap);
-    va_end(ap);
     uint64_t unlogged = s->count - s->count_at_last_log - 1;
     if (unlogged > 0) {
-        log_warn("guard", "%s: %s (and %" PRIu64 " more since the last report)", reason_names[r], detail,
-                 unlogged);
+        snprintf(out, outlen, "%s%s (and %" PRIu64 " more since the last report)", prefix, detail, unlogged);
     } else {
-        log_warn("guard", "%s: %s", reason_names[r], detail);
+        snprintf(out, outlen, "%s%s", prefix, detail);
     }
     s->logged = 1;
     s->last_log_ms = now;
     s->count_at_last_log = s->count;
+    return 1;
+}
+
+#define GUARD_LINE_MAX 320
+
+void guard_note(enum guard_reason r, const char *fmt, ...)
+{
+    char prefix[48], line[GUARD_LINE_MAX];
+    snprintf(prefix, sizeof prefix, "%s: ", reason_names[r]);
+    va_list ap;
+    va_start(ap, fmt);
+    int due = count_and_format(&reasons[r], line, sizeof line, prefix, fmt, ap);
+    va_end(ap);
+    if (due) {
+        log_warn("guard", "%s", line);
+    }
+}
+
+void guard_cookie_note(enum guard_cookie_event e, const char *fmt, ...)
+{
+    char line[GUARD_LINE_MAX];
+    va_list ap;
+    va_start(ap, fmt);
+    int due = count_and_format(&cookie_events[e], line, sizeof line, "", fmt, ap);
+    va_end(ap);
+    if (due) {
+        log_info("guard", "%s", line);
+    }
+}
+
+uint64_t guard_cookie_count(enum guard_cookie_event e)
+{
+    return cookie_events[e].count;
 }
 
 uint64_t guard_count(enum guard_reason r)
@@ -96,9 +133,13 @@ void guard_log_counts(const char *tag)
         used += n > 0 ? (size_t)n : 0;
     }
     log_info(tag, "guard total=%" PRIu64 "%s", guard_total(), line);
+    log_info(tag, "guard syn-cookies sent=%" PRIu64 " accepted=%" PRIu64 " rejected=%" PRIu64,
+             cookie_events[GUARD_COOKIE_SENT].count, cookie_events[GUARD_COOKIE_ACCEPTED].count,
+             reasons[GUARD_TCP_COOKIE_FORGED].count + reasons[GUARD_TCP_COOKIE_STALE].count);
 }
 
 void guard_reset(void)
 {
     memset(reasons, 0, sizeof reasons);
+    memset(cookie_events, 0, sizeof cookie_events);
 }

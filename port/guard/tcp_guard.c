@@ -1,16 +1,19 @@
 /* The TCP stage of the ingress guard, run by lwIP for every segment that
  * matches a pcb, after reassembly and checksum and before lwIP reads the
- * options. It keeps lwIP's tcp_parseopt() and tcp_write() from ever seeing
- * what they mishandle (an MSS on a data segment shrinks pcb->mss under queued
- * segments and trips "mss_local is too small"), and decides which SYNs a
- * listener may take.
+ * options. It has the options rewritten as Linux reads them (see
+ * tcp_guard_options.c: lwIP's tcp_parseopt() and tcp_write() mishandle some),
+ * refuses a SYN whose options cannot be parsed with a RST, and decides which
+ * SYNs a listener may take.
  *
- * SYN floods: half-open (SYN_RCVD) pcbs are kept in arrival order; past
- * max_half_open, or when every pcb is in use, a new SYN evicts the oldest
- * half-open one in silence. A flood then only shortens how long a half-open
- * connection waits for its ACK (max_half_open / flood rate), instead of filling
- * the backlog for lwIP's 20 s SYN_RCVD timeout. When no pcb is free and none
- * can be reclaimed, the SYN gets a RST and the log says so. */
+ * SYN floods: half-open (SYN_RCVD) pcbs are counted; past max_half_open, or
+ * when every pcb is in use while some are half-open, a SYN is answered with a
+ * SYN cookie and nothing is kept (cookie_handshake.c). No connection is ever
+ * given up for another: a flood fills the table and then costs nothing, and
+ * a client whose SYN got a cookie gets its connection when its ACK comes
+ * back. (Before, the oldest half-open pcb was evicted, and in a burst of real
+ * clients the evicted client's ACK met no pcb and got a RST.) When no pcb is
+ * free, none is half-open and none can be reclaimed, the SYN gets a RST and
+ * the log says so. */
 #include <stdio.h>
 #include <string.h>
 
@@ -24,35 +27,29 @@
 #include "lwip/sys.h"
 #include "lwiptap/hooks.h"
 #include "lwiptap/mem_budget.h"
+#include "cookie_handshake.h"
+#include "tcp_guard_options.h"
 
-#define TCP_OPT_EOL 0
-#define TCP_OPT_NOP 1
-#define TCP_OPT_MSS 2
-#define TCP_OPT_WS 3
-#define TCP_OPT_SACK_PERM 4
-#define TCP_OPT_SACK 5
-#define TCP_OPT_TS 8
-
-/* The smallest window a connection opens with: four segments keep ACKs
- * flowing and fast retransmit possible. */
-#define GUARD_MIN_WINDOW (4 * TCP_MSS)
-
-/* A flood then leaves each half-open pcb DEFAULT_MAX_HALF_OPEN / rate seconds
- * for its ACK (80 ms at 25k SYN/s). Not more: lwIP finds a segment's pcb by
- * walking all of them, so every spoofed SYN costs a walk over the half-open
- * ones, and at 12,000 a flood of 25k SYN/s takes all of a core. */
+/* Past the limit a SYN costs nothing and loses little (a cookie keeps the
+ * MSS to a table entry, and window scale and SACK when the client sent
+ * timestamps); within it a client keeps all its options. What the limit
+ * costs: each half-open pcb a flood leaves lingers for lwIP's SYN_RCVD
+ * timeout. hostile.syn_flood_clients (1,000 clients during 25k SYN/s) took
+ * 16 s with 2,048 and 3.3 s with 256 while lwIP walked its pcb list; with
+ * the 4-tuple hash (patches/tcp_in_hash_*.c) 1.8-2.8 s with 2,048 and
+ * 3.1-3.3 s with 256. */
 #define DEFAULT_MAX_HALF_OPEN GUARD_DEFAULT_MAX_HALF_OPEN
-#define HALF_OPEN_MIN_AGE_MS GUARD_HALF_OPEN_MIN_AGE_MS
+/* Records looked at per SYN (see sweep_half_open). */
+#define SWEEP_PER_SYN 4
 
 struct half_open {
     struct half_open *prev, *next;
     struct tcp_pcb *pcb;
-    u32_t born_ms;
 };
 
 static struct half_open records[MEMP_NUM_TCP_PCB];
 static struct half_open *free_records;
-static struct half_open oldest_first; /* sentinel of the arrival-order ring */
+static struct half_open oldest_first; /* sentinel of the ring, in the order the sweep visits it */
 static unsigned ring_len;
 static unsigned max_conns = MEMP_NUM_TCP_PCB;
 static unsigned max_half_open = DEFAULT_MAX_HALF_OPEN;
@@ -135,7 +132,6 @@ static err_t on_passive_open(u8_t id, struct tcp_pcb_listen *lpcb, struct tcp_pc
     free_records = rec->next;
     size_initial_window(cpcb);
     rec->pcb = cpcb;
-    rec->born_ms = sys_now();
     rec->prev = oldest_first.prev;
     rec->next = &oldest_first;
     oldest_first.prev->next = rec;
@@ -143,41 +139,38 @@ static err_t on_passive_open(u8_t id, struct tcp_pcb_listen *lpcb, struct tcp_pc
     ring_len++;
     tcp_ext_arg_set_callbacks(cpcb, id, &half_open_callbacks);
     tcp_ext_arg_set(cpcb, id, rec);
+    if (cookie_replaying()) {
+        cookie_replayed_pcb(cpcb);
+    }
     return ERR_OK;
 }
 
-/* Established pcbs leave the ring lazily, here: each record is released once,
- * so this is O(1) amortised per SYN. The ring never outgrows the pcb pool. */
-static struct half_open *oldest_half_open_record(void)
+static void move_to_back(struct half_open *rec)
 {
-    while (oldest_first.next != &oldest_first) {
+    rec->prev->next = rec->next;
+    rec->next->prev = rec->prev;
+    rec->prev = oldest_first.prev;
+    rec->next = &oldest_first;
+    oldest_first.prev->next = rec;
+    oldest_first.prev = rec;
+}
+
+/* Pcbs that left SYN_RCVD leave the ring lazily, here: a few records per
+ * SYN, those still half-open going to the back. Within max_half_open /
+ * SWEEP_PER_SYN SYNs every record is looked at, so the count runs at most
+ * that far behind, at O(1) per SYN; running behind only means a cookie
+ * where a pcb would have done. The ring never outgrows the pcb pool. */
+static void sweep_half_open(void)
+{
+    for (int i = 0; i < SWEEP_PER_SYN && oldest_first.next != &oldest_first; i++) {
         struct half_open *rec = oldest_first.next;
         LWIP_ASSERT("tcp_guard: a record in the ring has a pcb", rec->pcb != NULL);
         if (rec->pcb != NULL && rec->pcb->state == SYN_RCVD) {
-            return rec;
+            move_to_back(rec);
+        } else {
+            release_record(rec);
         }
-        release_record(rec);
     }
-    return NULL;
-}
-
-static struct tcp_pcb *oldest_half_open(void)
-{
-    struct half_open *rec = oldest_half_open_record();
-    return rec != NULL ? rec->pcb : NULL;
-}
-
-static void evict_oldest_half_open(const char *why)
-{
-    struct tcp_pcb *victim = oldest_half_open();
-    if (victim == NULL) {
-        return;
-    }
-    char remote[IPADDR_STRLEN_MAX];
-    ipaddr_ntoa_r(&victim->remote_ip, remote, sizeof remote);
-    guard_note(GUARD_TCP_HALF_OPEN_EVICTED, "dropped half-open connection from %s:%u (%s)", remote,
-               victim->remote_port, why);
-    tcp_abandon(victim, 0);
 }
 
 /* What tcp_alloc() does when its pool is empty, done here because with
@@ -194,30 +187,28 @@ static void reclaim_oldest_time_wait(void)
     tcp_abort(oldest);
 }
 
-/* Returns ERR_OK when the SYN may reach tcp_listen_input(). */
-static err_t admit_syn(struct tcp_pcb_listen *lpcb, const struct tcp_hdr *hdr, const struct pbuf *p)
+/* A RST to a SYN no pcb will take (lwIP has the header in host byte order by now). */
+static void refuse_syn(const struct tcp_hdr *hdr, const struct pbuf *p)
+{
+    u32_t seg_len = (u32_t)p->tot_len + 1u + ((TCPH_FLAGS(hdr) & TCP_FIN) ? 1u : 0u);
+    tcp_rst_netif(ip_current_input_netif(), 0, hdr->seqno + seg_len, ip_current_dest_addr(),
+                  ip_current_src_addr(), hdr->dest, hdr->src);
+}
+
+enum admission { ADMIT, ANSWER_WITH_COOKIE, REFUSE };
+
+static enum admission admit_syn(struct tcp_pcb_listen *lpcb, const struct tcp_hdr *hdr, const struct pbuf *p)
 {
     if (lpcb->ext_args[ext_id].callbacks != &half_open_callbacks) {
         tcp_ext_arg_set_callbacks((struct tcp_pcb *)lpcb, ext_id, &half_open_callbacks);
     }
     /* A retransmitted SYN of a pcb that still exists matched that pcb, not the
-     * listener, so every SYN here makes a new half-open pcb. */
-    /* The ring also holds connections established since they were last at its
-     * front; under a flood they reach it within max_half_open SYNs, so the
-     * count is at most that many too high, and only for a moment. */
-    struct half_open *oldest;
-    /* Finding the oldest releases established records, so the count is read again. */
-    while (ring_len >= max_half_open && (oldest = oldest_half_open_record()) != NULL &&
-           ring_len >= max_half_open) {
-        if ((u32_t)(sys_now() - oldest->born_ms) < HALF_OPEN_MIN_AGE_MS) {
-            char remote[IPADDR_STRLEN_MAX];
-            ipaddr_ntoa_r(ip_current_src_addr(), remote, sizeof remote);
-            guard_note(GUARD_TCP_SYN_HALF_OPEN_BUSY,
-                       "SYN from %s:%u dropped: %u half-open connections, none older than %u ms", remote,
-                       hdr->src, ring_len, (unsigned)HALF_OPEN_MIN_AGE_MS);
-            return ERR_ABRT;
-        }
-        evict_oldest_half_open("too many half-open connections");
+     * listener, so every SYN here would make a new half-open pcb. A cookie's
+     * SYN, replayed, is a proven client: it passes the half-open limit. */
+    int replayed = cookie_replaying();
+    sweep_half_open();
+    if (!replayed && ring_len >= max_half_open) {
+        return ANSWER_WITH_COOKIE;
     }
     /* Short of memory, lwIP's tcp_alloc() would make room by resetting an
      * established connection (tcp_kill_prio): a SYN must never get that far.
@@ -228,91 +219,33 @@ static err_t admit_syn(struct tcp_pcb_listen *lpcb, const struct tcp_hdr *hdr, c
         guard_note(GUARD_TCP_SYN_LOW_MEMORY,
                    "SYN from %s:%u dropped: %zu KiB of the %zu KiB memory limit in use", remote, hdr->src,
                    mem_budget_used() / 1024, mem_budget_limit() / 1024);
-        return ERR_ABRT;
+        return REFUSE;
     }
     if (pcbs_in_use() < max_conns) {
-        return ERR_OK;
-    }
-    if (oldest_half_open() != NULL) {
-        evict_oldest_half_open("no free connection slot");
-        return ERR_OK;
+        return ADMIT;
     }
     if (tcp_tw_pcbs != NULL) {
         reclaim_oldest_time_wait();
-        return ERR_OK;
+        return ADMIT;
     }
     char remote[IPADDR_STRLEN_MAX];
     ipaddr_ntoa_r(ip_current_src_addr(), remote, sizeof remote);
+    if (replayed) {
+        /* The client holds an established connection: no RST, its next
+         * segment brings the cookie back, and finds room or not. */
+        guard_note(GUARD_TCP_COOKIE_NO_ROOM,
+                   "valid SYN cookie from %s:%u, but all %u connections in use: ACK dropped", remote,
+                   hdr->src, max_conns);
+        return REFUSE;
+    }
+    if (ring_len > 0) {
+        /* Half-open ones complete or time out: by the cookie's ACK there may be room. */
+        return ANSWER_WITH_COOKIE;
+    }
     guard_note(GUARD_TCP_SYN_REFUSED, "SYN from %s:%u to port %u refused with RST: all %u connections in use",
                remote, hdr->src, hdr->dest, max_conns);
-    u32_t seg_len = (u32_t)p->tot_len + 1u + ((TCPH_FLAGS(hdr) & TCP_FIN) ? 1u : 0u);
-    tcp_rst_netif(ip_current_input_netif(), 0, hdr->seqno + seg_len, ip_current_dest_addr(),
-                  ip_current_src_addr(), hdr->dest, hdr->src);
-    return ERR_ABRT;
-}
-
-static u8_t opt_byte(u16_t i, u16_t opt1len, const u8_t *opt1, const u8_t *opt2)
-{
-    return i < opt1len ? opt1[i] : opt2[i - opt1len];
-}
-
-enum option_verdict { OPTIONS_OK, OPTIONS_MALFORMED, OPTIONS_MSS_NOT_SYN, OPTIONS_MSS_LOW };
-
-static int option_length_ok(u8_t kind, u8_t len)
-{
-    switch (kind) {
-    case TCP_OPT_MSS:
-        return len == 4;
-    case TCP_OPT_WS:
-        return len == 3;
-    case TCP_OPT_SACK_PERM:
-        return len == 2;
-    case TCP_OPT_TS:
-        return len == 10;
-    case TCP_OPT_SACK:
-        return len >= 10 && (len - 2) % 8 == 0;
-    default:
-        return len >= 2;
-    }
-}
-
-static enum option_verdict check_options(int syn, u16_t optlen, u16_t opt1len, const u8_t *opt1,
-                                         const u8_t *opt2, unsigned *mss_out, int *wscale_out)
-{
-    u16_t i = 0;
-    while (i < optlen) {
-        u8_t kind = opt_byte(i, opt1len, opt1, opt2);
-        if (kind == TCP_OPT_EOL) {
-            return OPTIONS_OK;
-        }
-        if (kind == TCP_OPT_NOP) {
-            i++;
-            continue;
-        }
-        if (i + 1 >= optlen) {
-            return OPTIONS_MALFORMED;
-        }
-        u8_t len = opt_byte((u16_t)(i + 1), opt1len, opt1, opt2);
-        if (!option_length_ok(kind, len) || i + len > optlen) {
-            return OPTIONS_MALFORMED;
-        }
-        if (kind == TCP_OPT_WS) {
-            *wscale_out = 1;
-        }
-        if (kind == TCP_OPT_MSS) {
-            if (!syn) {
-                return OPTIONS_MSS_NOT_SYN;
-            }
-            unsigned mss = ((unsigned)opt_byte((u16_t)(i + 2), opt1len, opt1, opt2) << 8) |
-                           opt_byte((u16_t)(i + 3), opt1len, opt1, opt2);
-            *mss_out = mss;
-            if (mss < GUARD_MSS_FLOOR) {
-                return OPTIONS_MSS_LOW;
-            }
-        }
-        i = (u16_t)(i + len);
-    }
-    return OPTIONS_OK;
+    refuse_syn(hdr, p);
+    return REFUSE;
 }
 
 static void describe_peer(const struct tcp_hdr *hdr, char *out, size_t outlen)
@@ -327,32 +260,21 @@ err_t lwiptap_tcp_inpacket(struct tcp_pcb *pcb, struct tcp_hdr *hdr, u16_t optle
 {
     u8_t flags = TCPH_FLAGS(hdr);
     int syn = (flags & TCP_SYN) != 0;
-    unsigned mss = 0;
+    int syn_to_listener = pcb->state == LISTEN && syn && (flags & (TCP_ACK | TCP_RST)) == 0;
     int wscale = 0;
-    const u8_t *opt1 = (const u8_t *)hdr + TCP_HLEN;
-    enum option_verdict verdict = check_options(syn, optlen, opt1len, opt1, opt2, &mss, &wscale);
-    if (verdict != OPTIONS_OK) {
-        char peer[96];
-        describe_peer(hdr, peer, sizeof peer);
-        if (verdict == OPTIONS_MALFORMED) {
-            guard_note(GUARD_TCP_OPT_MALFORMED, "%s: malformed TCP options, segment dropped", peer);
-        } else if (verdict == OPTIONS_MSS_NOT_SYN) {
-            guard_note(GUARD_TCP_MSS_NOT_SYN, "%s: MSS option on a segment without SYN, dropped", peer);
-        } else {
-            guard_note(GUARD_TCP_MSS_LOW, "%s: MSS %u below the floor of %u, SYN dropped", peer, mss,
-                       GUARD_MSS_FLOOR);
+    if (optlen > 0) {
+        /* The option bytes are lwIP's own pbuf memory, const only in the
+         * hook's signature: rewritten before tcp_parseopt() reads them. */
+        union {
+            const u8_t *in;
+            u8_t *out;
+        } rest = {opt2};
+        const struct tcp_options_view options = {(u8_t *)hdr + TCP_HLEN, rest.out, optlen, opt1len};
+        if (tcp_guard_options(&options, hdr, syn_to_listener, &wscale) != TCP_OPTIONS_SERVE &&
+            syn_to_listener) {
+            refuse_syn(hdr, p);
+            return ERR_ABRT;
         }
-        return ERR_ABRT;
-    }
-    if (pcb->state == LISTEN && syn && (flags & (TCP_ACK | TCP_RST)) == 0 && hdr->wnd < 2) {
-        /* tcp_write() sizes segments by half the largest window seen, and
-         * falls back to the full MSS when that half is 0. A window that then
-         * grows shrinks that size under a queued, oversized segment:
-         * "inconsistent oversize vs. space". Found by the fuzzer. */
-        char peer[96];
-        describe_peer(hdr, peer, sizeof peer);
-        guard_note(GUARD_TCP_SYN_WINDOW_TINY, "%s: SYN with a window of %u bytes, dropped", peer, hdr->wnd);
-        return ERR_ABRT;
     }
     if (syn && pcb->state == SYN_RCVD && wscale && !(pcb->flags & TF_WND_SCALE)) {
         /* lwIP would take window scaling from a repeated SYN, asserting
@@ -363,8 +285,18 @@ err_t lwiptap_tcp_inpacket(struct tcp_pcb *pcb, struct tcp_hdr *hdr, u16_t optle
         guard_note(GUARD_TCP_SYN_OPTIONS_CHANGED, "%s: repeated SYN adds window scaling, dropped", peer);
         return ERR_ABRT;
     }
-    if (ext_id_allocated && pcb->state == LISTEN && syn && (flags & (TCP_ACK | TCP_RST)) == 0 &&
-        admit_syn((struct tcp_pcb_listen *)pcb, hdr, p) != ERR_OK) {
+    struct tcp_raw_options raw = {optlen, opt1len, (const u8_t *)hdr + TCP_HLEN, opt2};
+    if (ext_id_allocated && syn_to_listener) {
+        enum admission a = admit_syn((struct tcp_pcb_listen *)pcb, hdr, p);
+        if (a == ANSWER_WITH_COOKIE) {
+            cookie_send_synack(hdr, &raw, ring_len);
+        }
+        if (a != ADMIT) {
+            return ERR_ABRT;
+        }
+    }
+    if (ext_id_allocated && pcb->state == LISTEN && (flags & (TCP_SYN | TCP_RST | TCP_ACK)) == TCP_ACK &&
+        cookie_take_ack(hdr, &raw, p)) {
         return ERR_ABRT;
     }
     if (input_observer != NULL) {
@@ -385,6 +317,7 @@ void tcp_guard_init(const struct tcp_guard_config *config)
         ext_id_allocated = 1;
     }
     LWIP_ASSERT("tcp_guard_init: no half-open pcb is tracked", ring_len == 0);
+    cookie_handshake_init();
     free_records = NULL;
     for (size_t i = 0; i < LWIP_ARRAYSIZE(records); i++) {
         records[i].pcb = NULL;

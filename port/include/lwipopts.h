@@ -94,7 +94,8 @@
 #define LWIP_TCP_MAX_SACK_NUM 4
 #define TCP_QUEUE_OOSEQ 1
 /* No backlog of lwIP's: the guard (tcp_guard.c) bounds half-open pcbs itself,
- * evicting the oldest, well beyond the 255 that lwIP's u8_t counter allows. */
+ * well beyond the 255 that lwIP's u8_t counter allows, and answers SYN
+ * cookies beyond that. */
 #define TCP_LISTEN_BACKLOG 0
 #define LWIP_TCP_KEEPALIVE 1
 /* TIME_WAIT lasts 2 MSL. lwIP's 60 s makes a lesson wait two minutes, so the
@@ -106,8 +107,9 @@ extern unsigned long lwiptap_tcp_msl_ms;
  * half-open tracking, and the --connect session (when its pcb is freed). */
 #define LWIP_TCP_PCB_NUM_EXT_ARGS 3
 #define LWIP_CALLBACK_API 1
-/* lwIP's default ISN is a counter (6510, 6510+n, ...); RFC 9293 3.4.1 wants it unpredictable. */
-#define LWIP_HOOK_TCP_ISN(local_ip, local_port, remote_ip, remote_port) ((u32_t)lwiptap_random())
+/* lwIP's default ISN is a counter (6510, 6510+n, ...); RFC 9293 3.4.1 wants it
+ * unpredictable. And a connection made from a SYN cookie starts at the cookie. */
+#define LWIP_HOOK_TCP_ISN(local_ip, local_port, remote_ip, remote_port) lwiptap_tcp_isn()
 #define LWIP_EVENT_API 0
 
 /* The TCP stage of the ingress guard (port/tcp_guard.c). */

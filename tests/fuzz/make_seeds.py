@@ -88,6 +88,17 @@ def icmp6_echo(size):
     return struct.pack("!BBHHH", 128, 0, 0, 7, 1) + bytes(range(256))[:size]
 
 
+def half_open_table_full():
+    """Spoofed SYNs from 192.0.2.100..: the harness's half-open limit is 4, so
+    the next SYN gets a SYN cookie (fuzz_stack.c)."""
+    return b"".join(ip4(6, tcp_hdr(3000 + i, 7, i * 7919, SYN), src_offset=100 + i) for i in range(4))
+
+
+def periods(n):
+    """n SYN-cookie periods of 64 s on the fake clock, in the largest clock steps (5.1 s)."""
+    return clock(255) * (n * 64000 // 5100 + 1)
+
+
 SEEDS = {
     # Super-frames from the kernel (tap offloads): 8 KiB and 16 KiB in one segment, v4 and v6.
     "echo_v4_super_frames": handshake(0) + super_tcp(0, PSH | ACK, 128, b"super", opt_ts(1002)) + clock(5)
@@ -153,6 +164,19 @@ SEEDS = {
     + handshake(7) + http(7, b"POST /state HTTP/1.0\r\nContent-Length: 3\r\n\r\nabc") + clock(5),
     "web_slowloris": handshake(3) + http(3, b"GET /events HTTP/1.1\r\n") + clock(255) + tcp(3, PSH | ACK, b"X", opt_ts(1003))
     + clock(255) + clock(10) + tcp(3, ACK, opts=opt_ts(1004)),
+    # SYN cookies (issue 15): the table full, a connection from a cookie, v4 and v6.
+    "cookie_valid_session": half_open_table_full() + handshake(0) + tcp(0, PSH | ACK, b"cookie\n", opt_ts(1002))
+    + clock(5) + tcp(0, FIN | ACK, opts=opt_ts(1003)) + clock(10) + tcp(0, ACK, opts=opt_ts(1004)),
+    "cookie_valid_v6_data_in_ack": half_open_table_full() + tcp(2, SYN, opts=syn_opts(), ipv6=True)
+    + tcp(2, PSH | ACK, b"six", opt_ts(1001), ipv6=True) + clock(5) + tcp(2, FIN | ACK, opts=opt_ts(1002), ipv6=True),
+    # Forged cookies: one off either way, one for a port that never sent a SYN, one without timestamps.
+    "cookie_forged": half_open_table_full() + tcp(0, SYN, opts=syn_opts()) + tcp(0, ACK, opts=opt_ts(1001), ack_delta=1)
+    + tcp(0, ACK, opts=opt_ts(1001), ack_delta=-1) + tcp(3, ACK, b"x", opt_ts(1001)) + tcp(0, PSH | ACK, b"y", seq_delta=5),
+    # The cookie's ACK again while its connection lives, and once it is gone.
+    "cookie_replayed": half_open_table_full() + handshake(0) + tcp(0, ACK, opts=opt_ts(1001))
+    + tcp(0, PSH | ACK, b"twice", opt_ts(1002)) + tcp(0, RST) + tcp(0, ACK, opts=opt_ts(1003), seq_delta=-5),
+    # A genuine cookie returned two periods late: a RST.
+    "cookie_stale": half_open_table_full() + tcp(0, SYN, opts=syn_opts()) + periods(2) + tcp(0, ACK, opts=opt_ts(1001)),
     "bug_bad_tcp_options": handshake(0) + tcp(0, PSH | ACK, b"e", bytes([8, 0, 1, 1])) + tcp(0, PSH | ACK, b"f", bytes([5, 3, 1, 1]))
     + tcp(0, PSH | ACK, b"g", bytes([2, 40, 1, 1])),
 }

@@ -5,7 +5,7 @@
 # stayed under the limit, it shuts down cleanly, and its guard counted the
 # reasons the case is about.
 #
-# Usage: run_case.sh LWIP_TAP CASE [--expect REASON]... [-- LWIP_TAP_OPTIONS...]
+# Usage: run_case.sh LWIP_TAP CASE [--expect REASON]... [--expect-cookies] [-- LWIP_TAP_OPTIONS...]
 set -euo pipefail
 E2E_NAME="hostile-${2:-none}"
 # shellcheck source=tests/e2e/lib.sh
@@ -14,9 +14,11 @@ here=$(cd "$(dirname "$0")" && pwd)
 case_name=$2
 shift 2
 expect=()
+expect_cookies=0
 while [ $# -gt 0 ]; do
     case "$1" in
         --expect) expect+=("$2"); shift 2 ;;
+        --expect-cookies) expect_cookies=1; shift ;;
         --) shift; break ;;
         *) fail "unknown argument '$1'" ;;
     esac
@@ -61,5 +63,10 @@ for reason in "${expect[@]}"; do
     assert_log "stats: guard .* $reason=[1-9]" "guard count for $reason"
     assert_log "WARN guard: $reason: " "a warning for $reason"
 done
+if [ "$expect_cookies" -eq 1 ]; then
+    assert_log 'INFO guard: SYN cookie sent to ' "a log line for a SYN cookie sent"
+    assert_log 'INFO guard: SYN cookie accepted from ' "a log line for a SYN cookie accepted"
+    assert_log 'stats: guard syn-cookies sent=[1-9][0-9]* accepted=[1-9]' "SYN cookies sent and accepted in the summary"
+fi
 assert_file_lacks "$LWIP_LOG" 'assertion|ERROR' "lwIP assertions or errors"
 e2e_pass

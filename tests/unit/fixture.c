@@ -18,6 +18,7 @@
 #include "lwiptap/timeline.h"
 #include "services.h"
 #include "tcp_statelog.h"
+#include "wire.h"
 
 /* Check's own limit stays under ctest's 60 s, so a hung test is reported by Check. */
 #define TEST_TIMEOUT_S 55
@@ -34,6 +35,7 @@ static size_t super_len;
 static struct link_meta super_meta;
 static size_t super_next;
 static int offload_wanted;
+static int cross_fins_wanted;
 
 /* lwIP cannot be initialised twice in one process (its timer list would keep
  * pointers into re-initialised pools), which matters only with CK_FORK=no. */
@@ -67,8 +69,12 @@ static void bring_up_stack(void)
     struct timeline_options quiet = {0, 0, 0};
     timeline_set_clock(fake_clock_now_us);
     link_fault_set_clock(fake_clock_now_us);
-    struct link *link = tcp_statelog_wrap(
-        link_timeline_new(link_guard_new(fake_link_base(fx.wire), NETIF_LINK_DEFAULT_MTU), &quiet));
+    struct link *link =
+        link_timeline_new(link_guard_new(fake_link_base(fx.wire), NETIF_LINK_DEFAULT_MTU), &quiet);
+    if (cross_fins_wanted) {
+        link = link_fin_cross_new(link); /* above the timeline, as --cross-fins in app/main.c */
+    }
+    link = tcp_statelog_wrap(link);
     ck_assert_ptr_nonnull(link);
     ck_assert_msg(stack_up(&fx.stack, &cfg, link, err, sizeof err) == 0, "stack_up: %s", err);
 
@@ -269,6 +275,23 @@ void fixture_add_offload_test(Suite *s, const TTest *test)
     add_test_case(s, test, fixture_setup_offload, fixture_teardown_offload);
 }
 
+static void fixture_setup_cross_fins(void)
+{
+    cross_fins_wanted = 1;
+    fixture_setup();
+}
+
+static void fixture_teardown_cross_fins(void)
+{
+    fixture_teardown();
+    cross_fins_wanted = 0;
+}
+
+void fixture_add_cross_fins_test(Suite *s, const TTest *test)
+{
+    add_test_case(s, test, fixture_setup_cross_fins, fixture_teardown_cross_fins);
+}
+
 const char *fixture_log(void)
 {
     fflush(fx.log);
@@ -290,4 +313,18 @@ void fixture_wait_for_timer(int *stalls)
     enum { MAX_STALLS = 2000 };
     fake_clock_advance(TCP_TMR_INTERVAL);
     ck_assert_int_lt(++*stalls, MAX_STALLS);
+}
+
+void fixture_send_raw_tcp(uint32_t src_ip, uint16_t sport, uint16_t dport, uint32_t seq, uint32_t ack,
+                          uint8_t flags, const uint8_t *opts, size_t optlen, const void *data, size_t len)
+{
+    uint8_t seg[1600], frame[WIRE_MAX_FRAME];
+    size_t seglen = wire_tcp(sport, dport, seq, ack, flags, 0xffff, opts, optlen, data, len, seg, sizeof seg);
+    struct wire_ip4 ip = {.src = src_ip, .dst = STACK_IP, .proto = 6, .l4_checksum = 1};
+    fixture_inject(frame, wire_ip4(stack_mac, peer_mac, &ip, seg, seglen, frame, sizeof frame));
+}
+
+int fixture_log_has(const char *needle)
+{
+    return strstr(fixture_log(), needle) != NULL;
 }

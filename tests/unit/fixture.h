@@ -60,6 +60,9 @@ void fixture_inject_meta(const uint8_t *frame, size_t len, const struct link_met
  * IFF_VNET_HDR): lwIP-tap's super-frames reach the peer cut into segments,
  * as the kernel cuts them. */
 void fixture_add_offload_test(Suite *s, const TTest *test);
+/* Like fixture_add_test, with --cross-fins's stage above the timeline:
+ * lwIP's first FIN is held until the peer's FIN arrives. */
+void fixture_add_cross_fins_test(Suite *s, const TTest *test);
 /* Drops whatever lwIP sent so far. */
 void fixture_discard_tx(void);
 
@@ -72,5 +75,10 @@ uint8_t *make_pattern(size_t len);
 
 /* Everything logged since setup, NUL-terminated. */
 const char *fixture_log(void);
+int fixture_log_has(const char *needle);
+
+/* A TCP segment to the stack with raw option bytes (wire_tcp), window 0xffff. */
+void fixture_send_raw_tcp(uint32_t src_ip, uint16_t sport, uint16_t dport, uint32_t seq, uint32_t ack,
+                          uint8_t flags, const uint8_t *opts, size_t optlen, const void *data, size_t len);
 
 #endif

@@ -24,6 +24,7 @@ static void require(int ok, const char *what)
 #define OPT_MSS 2
 #define OPT_WSCALE 3
 #define OPT_SACK_PERM 4
+#define OPT_SACK 5
 #define OPT_TIMESTAMPS 8
 
 static uint32_t sum_words(const uint8_t *p, size_t len, uint32_t sum)
@@ -123,6 +124,11 @@ static int decode_options(const uint8_t *opts, size_t len, struct tcp_options *o
             o->timestamps = 1;
             o->tsval = get_be32(opt + 2);
             o->tsecr = get_be32(opt + 6);
+        } else if (opt[0] == OPT_SACK && optlen >= 10 && (optlen - 2) % 8 == 0) {
+            for (size_t b = 0; b < (size_t)(optlen - 2) / 8 && o->nsack < 4; b++, o->nsack++) {
+                o->sack[o->nsack][0] = get_be32(opt + 2 + 8 * b);
+                o->sack[o->nsack][1] = get_be32(opt + 6 + 8 * b);
+            }
         }
         i += optlen;
     }

@@ -27,6 +27,8 @@ struct tcp_options {
     int timestamps; /* tsval and tsecr are meaningful */
     uint32_t tsval;
     uint32_t tsecr;
+    int nsack; /* SACK blocks, decoded only: segment_build sends none */
+    uint32_t sack[4][2];
 };
 
 struct segment {

@@ -7,6 +7,7 @@
 
 Suite *cli_suite(void);
 Suite *debug_suite(void);
+Suite *diagram_suite(void);
 Suite *echo_suite(void);
 Suite *faults_suite(void);
 Suite *timeline_suite(void);
@@ -16,11 +17,14 @@ Suite *handshake_suite(void);
 Suite *lifecycle_suite(void);
 Suite *link_wrappers_suite(void);
 Suite *offload_suite(void);
+Suite *options_suite(void);
 Suite *pools_suite(void);
 Suite *serial_suite(void);
 Suite *scaling_suite(void);
 Suite *statelog_suite(void);
 Suite *web_suite(void);
 Suite *web_http_suite(void);
+Suite *syn_cookie_suite(void);
+Suite *window_suite(void);
 
 #endif

@@ -14,6 +14,10 @@ struct pbuf;
 err_t lwiptap_tcp_inpacket(struct tcp_pcb *pcb, struct tcp_hdr *hdr, u16_t optlen, u16_t opt1len,
                            const u8_t *opt2, struct pbuf *p);
 
+/* LWIP_HOOK_TCP_ISN: a random ISN, or the SYN cookie while the guard
+ * replays a cookie's SYN into lwIP (cookie_handshake.c). */
+u32_t lwiptap_tcp_isn(void);
+
 /* Called for every segment that passed the guard, with the pcb lwIP delivers
  * it to (a listener, an active or a TIME_WAIT pcb): the TCP state log's cue. */
 typedef void (*lwiptap_tcp_input_observer_fn)(struct tcp_pcb *pcb);

@@ -3,12 +3,13 @@
  *  - link_guard (a link wrapper, before lwIP): frame-level checks on ARP,
  *    IPv4/IPv6 fragments, the IPv6 header chain and ICMPv6;
  *  - tcp_guard (lwIP's TCP in-packet hook, after reassembly and checksum):
- *    TCP options, the MSS floor, and SYN admission (half-open eviction, RST at
- *    capacity, no SYN while memory is short, each new connection's window
- *    sized by the memory left for it).
+ *    TCP options rewritten as Linux reads them, the MSS floor, and SYN
+ *    admission (SYN cookies past the half-open limit, RST at capacity, no SYN
+ *    while memory is short, each new connection's window sized by the memory
+ *    left for it).
  * The netif driver adds one more: data frames dropped while memory is short
  * (see mem_budget.h).
- * Every drop is counted by reason; the first of each kind is logged at WARN
+ * Every drop (or rewrite) is counted by reason; the first of each kind is logged at WARN
  * and then at most once per GUARD_LOG_INTERVAL_MS, with the count in between. */
 #ifndef LWIPTAP_GUARD_H
 #define LWIPTAP_GUARD_H
@@ -20,8 +21,9 @@
 #define GUARD_LOG_INTERVAL_MS 10000
 
 /* Linux clamps a smaller announced MSS up to its tcp_min_snd_mss (48) before
- * it sends anything; lwIP cannot clamp, so SYNs below this floor are refused.
- * 48 bytes minus 12 of timestamp option still leaves 36 bytes of data. */
+ * it sends anything; the guard rewrites a smaller MSS option to this floor
+ * before lwIP reads it. 48 bytes minus 12 of timestamp option still leaves 36
+ * bytes of data. */
 #define GUARD_MSS_FLOOR 48
 
 /* IPv6's minimum link MTU (RFC 8200 5): no Packet Too Big may go below it. */
@@ -41,10 +43,11 @@ enum guard_reason {
     GUARD_TCP_OPT_MALFORMED,
     GUARD_TCP_MSS_LOW,
     GUARD_TCP_MSS_NOT_SYN,
-    GUARD_TCP_SYN_WINDOW_TINY,
+    GUARD_TCP_OPT_BAD_LENGTH,
     GUARD_TCP_SYN_OPTIONS_CHANGED,
-    GUARD_TCP_HALF_OPEN_EVICTED,
-    GUARD_TCP_SYN_HALF_OPEN_BUSY,
+    GUARD_TCP_COOKIE_FORGED,
+    GUARD_TCP_COOKIE_STALE,
+    GUARD_TCP_COOKIE_NO_ROOM,
     GUARD_TCP_SYN_REFUSED,
     GUARD_TCP_SYN_LOW_MEMORY,
     GUARD_RX_LOW_MEMORY,
@@ -58,8 +61,16 @@ uint64_t guard_count(enum guard_reason r);
 const char *guard_reason_name(enum guard_reason r);
 uint64_t guard_total(void);
 
-/* One "guard" line with every non-zero count (console stats, shutdown summary). */
+/* One "guard" line with every non-zero count and one with the SYN cookies
+ * (console stats, shutdown summary). */
 void guard_log_counts(const char *tag);
+
+/* SYN cookies sent and accepted: not refusals, so not in guard_total(), but
+ * counted and logged (INFO, rate-limited like the refusals) the same way.
+ * Rejected cookies are the refusals tcp_syn_cookie_forged and _stale. */
+enum guard_cookie_event { GUARD_COOKIE_SENT, GUARD_COOKIE_ACCEPTED, GUARD_COOKIE_EVENT_COUNT };
+void guard_cookie_note(enum guard_cookie_event e, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+uint64_t guard_cookie_count(enum guard_cookie_event e);
 
 /* Forgets all counts and log history (tests, the fuzzer). */
 void guard_reset(void);
@@ -72,16 +83,16 @@ struct link *link_guard_new(struct link *inner, uint16_t mtu);
 
 /* ---- the TCP stage ---- */
 
-/* Half-open connections kept at most (see tcp_guard.c for why not more). */
+/* Half-open connections kept at most (see tcp_guard.c for why this many);
+ * past them a SYN gets a SYN cookie (lwiptap/syn_cookie.h). */
 #define GUARD_DEFAULT_MAX_HALF_OPEN 2048
-/* A half-open connection younger than this is never evicted: a burst of real
- * clients (10,000 connecting at once) then has its new SYNs dropped, to be
- * retried by the clients, rather than its handshakes reset mid-way. */
-#define GUARD_HALF_OPEN_MIN_AGE_MS 50
+/* The smallest window a connection opens with, and the window of a cookie
+ * SYN-ACK: four segments keep ACKs flowing and fast retransmit possible. */
+#define GUARD_MIN_WINDOW (4 * TCP_MSS)
 
 struct tcp_guard_config {
     unsigned max_conns;     /* connection pcbs (not listeners) at which a SYN gets a RST */
-    unsigned max_half_open; /* SYN_RCVD pcbs beyond which the oldest is evicted */
+    unsigned max_half_open; /* SYN_RCVD pcbs beyond which a SYN gets a cookie */
 };
 
 /* Sets the limits; 0 in a field keeps its default. Call after lwip_init(). */
