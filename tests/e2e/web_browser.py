@@ -77,7 +77,7 @@ def counts(text):
     return tuple(int(p) for p in parts) if len(parts) == 3 and all(p.isdigit() for p in parts) else None
 
 
-def check_conn(driver, key, name, final_states):
+def check_conn(driver, key, name, final_states, host_states):
     """The ladder's handshake and lwIP's states, then the row's byte counts."""
     def handshake(dom):
         segs = dom["ladders"].get(key, {}).get("segs", [])
@@ -93,6 +93,20 @@ def check_conn(driver, key, name, final_states):
     st = until(driver, f"{name}: lwIP's states LISTEN, SYN_RCVD, ESTABLISHED, {', '.join(final_states)} on the ladder",
                lwip_states)
     ok(f"{name}: lwIP's states on the ladder: {' '.join(st)}")
+    lwip_st = st
+
+    # The host's, from the connection model: opened, then closed. Whether its
+    # FIN crossed lwIP's is the race's, but both sides then say CLOSING.
+    def peer_states(dom):
+        st = dom["ladders"].get(key, {}).get("host", [])
+        it = iter(st)
+        done = len(st) > 3 and st[-1] in ("TIME_WAIT", "CLOSED")
+        return st if done and all(w in it for w in host_states) else None
+    st = until(driver, f"{name}: the host's states {', '.join(host_states)}, then on to TIME_WAIT or CLOSED "
+               "on the ladder (the model's)", peer_states)
+    if ("CLOSING" in lwip_st) != ("CLOSING" in st):
+        fail(f"{name}: lwIP's states {lwip_st} and the host's {st} disagree on crossing FINs")
+    ok(f"{name}: the host's states on the ladder: {' '.join(st)}")
     tl = until(driver, f"{name}: the timeline has lwIP's LISTEN -> SYN_RCVD",
                lambda d: [t for c, t in d["timeline"] if c == key and "LISTEN -> SYN_RCVD" in t])
     ok(f"{name}: the timeline says '{tl[0].strip()}'")
@@ -135,7 +149,8 @@ def main():
         nc.stdin.close()
         if nc.wait(timeout=WAIT) != 0:
             fail("nc did not end cleanly")
-        check_conn(driver, key, "nc", ["CLOSE_WAIT", "LAST_ACK", "CLOSED"])
+        check_conn(driver, key, "nc", ["CLOSE_WAIT", "LAST_ACK", "CLOSED"],
+                   ["CLOSED", "SYN_SENT", "ESTABLISHED", "FIN_WAIT_1"])
         until(driver, "nc: the row is CLOSED", lambda d: d["rows"].get(key, {}).get("state") == "CLOSED")
         ok("nc: the row says CLOSED")
         before.add(key)
@@ -153,7 +168,8 @@ def main():
                     and (counts(d["rows"][key]["recv"]) or (0, 0))[1] == len(SERIAL_IN)
                     and (counts(d["rows"][key]["sent"]) or (0, 0))[1] == len(SERIAL_OUT) else None)
         ok(f"tcp-client: the row says {row['state']}, received {row['recv']}, sent {row['sent']}")
-        check_conn(driver, key, "tcp-client", ["FIN_WAIT_1", "TIME_WAIT", "CLOSED"])
+        check_conn(driver, key, "tcp-client", ["FIN_WAIT_1", "TIME_WAIT", "CLOSED"],
+                   ["CLOSED", "SYN_SENT", "ESTABLISHED"])
         until(driver, "tcp-client: the row is CLOSED", lambda d: d["rows"].get(key, {}).get("state") == "CLOSED")
         ok("tcp-client: the row says CLOSED after TIME_WAIT")
         driver.save_screenshot(SHOT)
