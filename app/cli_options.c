@@ -297,8 +297,8 @@ const struct cli_option cli_options[] = {
      .metavar = "FILE.svg",
      .apply = set_text,
      .field = FIELD(diagram_path),
-     .help = "draw each TCP connection as a ladder diagram: the first\n"
-             "in FILE.svg, the next in FILE-2.svg, FILE-3.svg, ..."},
+     .help = "draw each TCP connection as a ladder diagram, in the\n"
+             "order they opened: FILE-1.svg, FILE-2.svg, ..."},
     {.name = "pcap",
      .metavar = "FILE",
      .apply = set_text,

@@ -3,6 +3,7 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 #include <unistd.h>
 
 #include "connect_reply.h"
@@ -11,6 +12,7 @@
 #include "lwip/timeouts.h"
 #include "lwiptap/log.h"
 #include "lwiptap/tcp_msl.h"
+#include "lwiptap/timeline.h"
 #include "route.h"
 
 #define TAG "connect"
@@ -110,8 +112,8 @@ static void finish(struct connect_session *s, int status)
     s->reported = 1;
     s->phase = PHASE_OVER;
     stop_waiting(s);
-    log_info(TAG, "session with %s over after %llu messages: exit status %d", s->peer,
-             (unsigned long long)s->messages, status);
+    log_info(TAG, "session with %s over after %llu message%s: exit status %d", s->peer,
+             (unsigned long long)s->messages, s->messages == 1 ? "" : "s", status);
     s->cfg.on_done(s->cfg.ctx, status);
 }
 
@@ -151,12 +153,37 @@ static void on_pcb_freed(u8_t id, void *data)
 static const struct tcp_ext_arg_callbacks pcb_callbacks = {on_pcb_freed, NULL};
 static const struct tcp_ext_arg_callbacks no_callbacks = {NULL, NULL};
 
+/* Whether the wire saw the SYN: lwIP holds it back while the peer's
+ * address does not answer ARP (or Neighbor Discovery), and the timeline
+ * knows only what left. */
+static int syn_left(const struct connect_session *s)
+{
+    const struct tcp_pcb *pcb = s->pcb;
+    if (pcb == NULL) {
+        return 1;
+    }
+    int v6 = IP_IS_V6(&pcb->remote_ip);
+    const uint8_t *local = v6 ? (const uint8_t *)ip_2_ip6(&pcb->local_ip)->addr
+                              : (const uint8_t *)&ip_2_ip4(&pcb->local_ip)->addr;
+    const uint8_t *remote = v6 ? (const uint8_t *)ip_2_ip6(&pcb->remote_ip)->addr
+                               : (const uint8_t *)&ip_2_ip4(&pcb->remote_ip)->addr;
+    struct timeline_counts counts;
+    return timeline_counts(v6 ? AF_INET6 : AF_INET, local, pcb->local_port, remote, pcb->remote_port,
+                           &counts) == 0 &&
+           counts.sent.segments > 0;
+}
+
 static void on_timeout(void *arg)
 {
     struct connect_session *s = arg;
     app_begin(s);
     double seconds = s->cfg.timeout_ms / 1000.0;
-    if (s->phase == PHASE_CONNECTING) {
+    if (s->phase == PHASE_CONNECTING && !syn_left(s)) {
+        log_error(TAG,
+                  "no answer from %s within %g s: nothing answered %s for its address, so lwIP's SYN never "
+                  "left (is a host with that address on the link?): giving up",
+                  s->peer, seconds, IP_IS_V6(&s->cfg.ip) ? "Neighbor Discovery" : "ARP");
+    } else if (s->phase == PHASE_CONNECTING) {
         log_error(TAG, "no answer from %s within %g s (lwIP kept sending its SYN): giving up", s->peer,
                   seconds);
     } else {

@@ -17,12 +17,32 @@ static void prompt(void)
     fflush(stdout);
 }
 
+/* A log line on the same terminal would run on after the prompt: the
+ * prompt is wiped before it and drawn again after it. */
+static void around_log_line(int after)
+{
+    if (after) {
+        prompt();
+    } else {
+        fputs("\r\033[K", stdout);
+        fflush(stdout);
+    }
+}
+
+static int redrawing; /* log lines share the terminal with the prompt */
+
 static void help(void)
 {
-    log_info("console",
-             "commands: stats (lwIP's counters and every connection's), pcbs (every TCP control block), "
-             "debug [+CAT|-CAT ...] (lwIP's debug categories, e.g. debug +tcp_out -pbuf), "
-             "help, quit");
+    if (redrawing) {
+        around_log_line(0); /* the prompt a warning just drew */
+    }
+    fputs("commands:\n"
+          "  stats                  lwIP's counters and every connection's\n"
+          "  pcbs                   every TCP control block\n"
+          "  debug [+CAT|-CAT ...]  lwIP's debug categories, e.g. debug +tcp_out -pbuf\n"
+          "  help                   this list\n"
+          "  quit                   stop lwip-tap\n",
+          stdout);
 }
 
 static void show_debug(void)
@@ -65,6 +85,8 @@ static void run_command(struct event_loop *loop, char *cmd)
     } else if (strcmp(cmd, "pcbs") == 0) {
         stack_log_pcbs();
     } else if (strcmp(cmd, "quit") == 0) {
+        redrawing = 0;
+        log_set_around_line(NULL); /* no prompt under the shutdown's lines */
         event_loop_stop(loop);
         return;
     } else if (strncmp(cmd, "debug", 5) == 0 && (cmd[5] == '\0' || cmd[5] == ' ')) {
@@ -86,6 +108,8 @@ static void on_stdin(struct event_loop *loop, int fd, void *ctx)
     if (n <= 0) {
         /* End of input is not a request to stop: the stack keeps serving. */
         event_loop_unwatch(loop, fd);
+        redrawing = 0;
+        log_set_around_line(NULL);
         log_info("console", "closed (end of input); lwip-tap keeps running: Ctrl-C or SIGTERM stops it");
         return;
     }
@@ -103,6 +127,10 @@ int console_start(struct event_loop *loop, char *err)
         return -1;
     }
     log_info("console", "type help for commands");
+    if (isatty(STDOUT_FILENO) && isatty(STDERR_FILENO)) {
+        redrawing = 1;
+        log_set_around_line(around_log_line);
+    }
     prompt();
     return 0;
 }

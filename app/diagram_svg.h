@@ -1,5 +1,5 @@
-/* The ladder diagram's parts, as recorded (diagram.c), and their drawing as
- * SVG (diagram_svg.c). */
+/* The ladder diagram's parts, as recorded from the connection model
+ * (diagram.c), and their drawing as SVG (diagram_svg.c). */
 #ifndef LWIPTAP_DIAGRAM_SVG_H
 #define LWIPTAP_DIAGRAM_SVG_H
 
@@ -7,29 +7,31 @@
 #include <stdio.h>
 
 #include "endpoint.h"
-#include "lwip/tcp.h"
 
 enum diagram_side { HOST = 0, LWIP = 1 };
-enum diagram_event_kind { EVENT_SEGMENT, EVENT_STATE };
+enum diagram_event_kind { EVENT_SEGMENT, EVENT_LWIP_STATE, EVENT_PEER_STATE };
 
 struct diagram_event {
     uint8_t kind;
     uint8_t from; /* the sender of a segment; the side whose state changed */
-    uint8_t dropped, retransmission;
+    uint8_t dropped, retransmission, fin, at_send, certainty;
+    uint32_t segment;         /* a segment's number; a peer state's segment */
+    uint32_t peer_saw_before; /* a host segment: see struct conn_segment */
     uint64_t t_us;
-    char text[112];
+    int state;        /* a state change: the new state */
+    char text[112];   /* "[S] seq 0 win 64240 len 0", or a state's name */
+    char detail[160]; /* the options of a SYN, the labels */
 };
 
 struct diagram_conn {
+    uint64_t serial;
+    unsigned index; /* the file's number: connections in opening order */
     char local[ENDPOINT_STRLEN], remote[ENDPOINT_STRLEN];
     struct diagram_event *events;
     size_t count, cap;
+    uint32_t segments; /* the highest segment number recorded */
     int truncated;
-    uint64_t first_us;
-    enum tcp_state host_state, lwip_first_state;
-    int lwip_first_known;
-    uint32_t host_fin_end; /* relative seq just past the host's FIN, once it sent one */
-    int host_fin_sent;
+    int lwip_first_state, host_first_state; /* CONN_STATE_UNKNOWN until told */
     struct diagram_conn *next;
 };
 

@@ -11,8 +11,9 @@
 struct host_side {
     int found;
     int up;
-    int has_ip4_in_subnet;
+    int has_ip4_in_subnet; /* an address other than lwIP's own */
     int has_ip6_in_prefix;
+    int has_lwip_ip4, has_lwip_ip6; /* lwIP's own address: the kernel would answer it itself */
 };
 
 static int same_ip6_prefix64(const struct in6_addr *a, const ip6_addr_t *b)
@@ -39,10 +40,14 @@ static void inspect(const char *tap, const struct lwiptap_config *cfg, struct ho
         }
         if (ifa->ifa_addr->sa_family == AF_INET) {
             uint32_t a = ((const struct sockaddr_in *)(const void *)ifa->ifa_addr)->sin_addr.s_addr;
-            host->has_ip4_in_subnet |= (a & mask) == (ip4_addr_get_u32(&cfg->ip4) & mask);
+            int own = a == ip4_addr_get_u32(&cfg->ip4);
+            host->has_lwip_ip4 |= own;
+            host->has_ip4_in_subnet |= !own && (a & mask) == (ip4_addr_get_u32(&cfg->ip4) & mask);
         } else if (ifa->ifa_addr->sa_family == AF_INET6 && cfg->has_ip6) {
             const struct in6_addr *a = &((const struct sockaddr_in6 *)(const void *)ifa->ifa_addr)->sin6_addr;
-            host->has_ip6_in_prefix |= same_ip6_prefix64(a, &cfg->ip6);
+            int own = memcmp(a->s6_addr, cfg->ip6.addr, 16) == 0;
+            host->has_lwip_ip6 |= own;
+            host->has_ip6_in_prefix |= !own && same_ip6_prefix64(a, &cfg->ip6);
         }
     }
     freeifaddrs(list);
@@ -67,17 +72,27 @@ int preflight_check(const struct lwiptap_config *cfg)
         ip4_addr_set_u32(&network, ip4_addr_get_u32(&cfg->ip4) & ip4_addr_get_u32(&cfg->netmask));
         ip4addr_ntoa_r(&network, net, sizeof net);
         unsigned prefix = cli_prefix_len(cfg);
+        char own[IP4ADDR_STRLEN_MAX + 96] = "";
+        if (host.has_lwip_ip4) {
+            char lwip[IP4ADDR_STRLEN_MAX];
+            ip4addr_ntoa_r(&cfg->ip4, lwip, sizeof lwip);
+            snprintf(own, sizeof own, " (it has lwIP's own address %s, which the kernel then answers itself)",
+                     lwip);
+        }
         log_warn("lwip-tap",
-                 "the host side of %s has no IPv4 address in %s/%u, so the host cannot reach lwIP. "
+                 "the host side of %s has no IPv4 address in %s/%u%s, so the host cannot reach lwIP. "
                  "Fix: sudo ip addr add ADDR/%u dev %s (another address of %s/%u than lwIP's)",
-                 cfg->tap, net, prefix, prefix, cfg->tap, net, prefix);
+                 cfg->tap, net, prefix, own, prefix, cfg->tap, net, prefix);
         warnings++;
     }
     if (cfg->has_ip6 && !host.has_ip6_in_prefix) {
         log_warn("lwip-tap",
-                 "the host side of %s has no IPv6 address in lwIP's /64, so the host cannot reach it over "
-                 "IPv6. Fix: sudo ip -6 addr add ADDR/64 dev %s nodad",
-                 cfg->tap, cfg->tap);
+                 "the host side of %s has no IPv6 address in lwIP's /64%s, so the host cannot reach it over "
+                 "IPv6. Fix: sudo ip -6 addr add ADDR/64 dev %s nodad (another address than lwIP's)",
+                 cfg->tap,
+                 host.has_lwip_ip6 ? " (it has lwIP's own address, which the kernel then answers itself)"
+                                   : "",
+                 cfg->tap);
         warnings++;
     }
     return warnings;

@@ -10,6 +10,7 @@
 #include "lwip/ip_addr.h"
 #include "lwip/priv/tcp_priv.h"
 #include "lwip/tcp.h"
+#include "lwiptap/conn_events.h"
 #include "lwiptap/frame_info.h"
 #include "lwiptap/hooks.h"
 #include "lwiptap/log.h"
@@ -17,6 +18,11 @@
 #include "stream_service.h"
 
 #define TCP_STATE_COUNT (TIME_WAIT + 1)
+/* The connection model numbers states as lwIP does. */
+_Static_assert((int)CONN_CLOSED == (int)CLOSED && (int)CONN_LISTEN == (int)LISTEN &&
+                   (int)CONN_ESTABLISHED == (int)ESTABLISHED && (int)CONN_CLOSING == (int)CLOSING &&
+                   (int)CONN_TIME_WAIT == (int)TIME_WAIT,
+               "enum conn_state follows lwIP's enum tcp_state");
 
 /* What the log last said about one pcb; lives in the pcb's ext-arg slot. */
 struct pcb_record {
@@ -41,18 +47,15 @@ static u32_t ticks_walked; /* tcp_ticks at the last comparison of every pcb */
 static uint64_t comparisons;
 static int enabled = 1;
 static int explain;
-static tcp_statelog_listener_fn transition_listener;
-
-void tcp_statelog_set_listener(tcp_statelog_listener_fn fn)
-{
-    transition_listener = fn;
-}
 static enum statelog_cause context = STATELOG_CAUSE_APP;
 static int rx_flags = -2; /* -2: no frame is being handled; -1: a non-TCP frame */
-/* The flags of a RST lwIP is sending right now, or -1. lwIP unlinks a pcb,
- * sends its RST and frees it in one call (tcp_abandon), so a pcb that turns
- * CLOSED around a RST going out was closed by that RST. */
+/* The flags of a RST lwIP is sending right now, or -1, and its ports. lwIP
+ * unlinks a pcb, sends its RST and frees it in one call (tcp_abandon), so a
+ * pcb of those ports that turns CLOSED around a RST going out was closed by
+ * that RST; another pcb closed before the next frame (a listener closed at
+ * exit) was not. */
 static int tx_rst_flags = -1;
+static uint16_t tx_rst_local_port, tx_rst_remote_port;
 
 static void describe_cause(enum statelog_cause cause, char *out, size_t outlen)
 {
@@ -122,6 +125,12 @@ static const char *explain_transition(enum tcp_state from, enum tcp_state to, co
     }
 }
 
+/* An address as the timeline keys it: 4 or 16 bytes in network order. */
+static const uint8_t *address_bytes(const ip_addr_t *ip)
+{
+    return IP_IS_V6(ip) ? (const uint8_t *)ip_2_ip6(ip)->addr : (const uint8_t *)&ip_2_ip4(ip)->addr;
+}
+
 static void log_transition(const struct pcb_record *rec, enum tcp_state to, enum statelog_cause cause)
 {
     if (!enabled) {
@@ -129,7 +138,8 @@ static void log_transition(const struct pcb_record *rec, enum tcp_state to, enum
     }
     char why[48];
     describe_cause(cause, why, sizeof why);
-    if (to == CLOSED && tx_rst_flags >= 0) {
+    if (to == CLOSED && tx_rst_flags >= 0 && rec->local_port == tx_rst_local_port &&
+        rec->remote_port == tx_rst_remote_port) {
         char flags[8];
         frame_format_tcp_flags(tx_rst_flags, flags, sizeof flags);
         size_t n = strlen(why);
@@ -138,11 +148,13 @@ static void log_transition(const struct pcb_record *rec, enum tcp_state to, enum
     log_info("tcp-state", "%s %s %s -> %s via %s", rec->local, rec->remote, tcp_debug_state_str(rec->state),
              tcp_debug_state_str(to), why);
     if (explain) {
-        log_requested("explain", "%s", explain_transition(rec->state, to, why));
+        log_requested_folded("explain", explain_transition(rec->state, to, why));
     }
-    if (transition_listener != NULL && rec->local_port != 0) {
-        transition_listener(&rec->local_ip, rec->local_port, &rec->remote_ip, rec->remote_port, rec->state,
-                            to);
+    if (rec->local_port != 0) {
+        int family = IP_IS_V6(&rec->local_ip) ? AF_INET6 : AF_INET;
+        conn_events_lwip_state(family, address_bytes(&rec->local_ip), rec->local_port,
+                               address_bytes(&rec->remote_ip), rec->remote_port, (int)rec->state, (int)to,
+                               why);
     }
 }
 
@@ -185,8 +197,10 @@ static void enter_state(struct pcb_record *rec, enum tcp_state to)
 
 static void format_counts(const struct timeline_direction *d, char *out, size_t outlen)
 {
-    snprintf(out, outlen, "%llu segments, %llu bytes, %llu retransmissions", (unsigned long long)d->segments,
-             (unsigned long long)d->bytes, (unsigned long long)d->retransmissions);
+    snprintf(out, outlen, "%llu segment%s, %llu byte%s, %llu retransmission%s",
+             (unsigned long long)d->segments, d->segments == 1 ? "" : "s", (unsigned long long)d->bytes,
+             d->bytes == 1 ? "" : "s", (unsigned long long)d->retransmissions,
+             d->retransmissions == 1 ? "" : "s");
 }
 
 /* What the timeline counted for the connection: its 64-bit counters, where
@@ -195,10 +209,8 @@ static void format_traffic(const struct pcb_record *rec, char *out, size_t outle
 {
     struct timeline_counts counts;
     int family = IP_IS_V6(&rec->local_ip) ? AF_INET6 : AF_INET;
-    const void *local = family == AF_INET6 ? (const void *)ip_2_ip6(&rec->local_ip)->addr
-                                           : (const void *)&ip_2_ip4(&rec->local_ip)->addr;
-    const void *remote = family == AF_INET6 ? (const void *)ip_2_ip6(&rec->remote_ip)->addr
-                                            : (const void *)&ip_2_ip4(&rec->remote_ip)->addr;
+    const uint8_t *local = address_bytes(&rec->local_ip);
+    const uint8_t *remote = address_bytes(&rec->remote_ip);
     if (rec->local_port == 0 ||
         timeline_counts(family, local, rec->local_port, remote, rec->remote_port, &counts) != 0) {
         snprintf(out, outlen, "traffic not known");
@@ -405,8 +417,11 @@ static void observe_frame(void *ctx, enum link_event event, const uint8_t *frame
 {
     LWIP_UNUSED_ARG(ctx);
     LWIP_UNUSED_ARG(meta);
-    int flags = event == LINK_EVENT_IDLE ? -1 : frame_tcp_flags(frame, len);
+    uint16_t src_port = 0, dst_port = 0;
+    int flags = event == LINK_EVENT_IDLE ? -1 : frame_tcp_ports(frame, len, &src_port, &dst_port);
     tx_rst_flags = event == LINK_EVENT_TX && flags >= 0 && (flags & FRAME_TCP_RST) ? flags : -1;
+    tx_rst_local_port = src_port;
+    tx_rst_remote_port = dst_port;
     /* Whatever changed before this point belongs to the previous frame or
      * action (and, going CLOSED, to a RST being sent now). */
     tcp_statelog_checkpoint(STATELOG_CAUSE_CONTEXT);

@@ -50,11 +50,8 @@ void tcp_statelog_set_context(enum statelog_cause cause);
  * logs the differences. */
 void tcp_statelog_checkpoint(enum statelog_cause cause);
 
-/* Called for every transition the log reports (listeners aside), with the
- * connection's ends; NULL stops. */
-typedef void (*tcp_statelog_listener_fn)(const ip_addr_t *local, u16_t local_port, const ip_addr_t *remote,
-                                         u16_t remote_port, enum tcp_state from, enum tcp_state to);
-void tcp_statelog_set_listener(tcp_statelog_listener_fn fn);
+/* Every transition of a connection (listeners aside) also goes to the
+ * connection model (lwiptap/conn_events.h), which the views draw from. */
 
 /* A tcp-conn line for every open connection: traffic each way (the
  * timeline's counts), time in each state, lwIP's RTT estimates and windows. */

@@ -72,6 +72,10 @@ lwiptap_fix_lwip(src/core/tcp_out.c
 lwiptap_fix_lwip(src/core/tcp_in.c
   "right_wnd_edge = pcb->snd_wnd + pcb->snd_wl2;"
   tcp_in_window_update_same_ack.c)
+# RFC 5681 4.2: the ACK of a segment that fills a gap goes out at once.
+lwiptap_fix_lwip(src/core/tcp_in.c "- inseq overlaps with ooseq */" tcp_in_gap_fill_ack.c)
+# RFC 9293 3.10.7.4: an ACK older than SND.UNA does not update the window.
+lwiptap_fix_lwip(src/core/tcp_in.c "if (TCP_SEQ_LT(pcb->snd_wl1, seqno) ||" tcp_in_old_ack_window.c REPLACE)
 
 # No per-segment work that grows with the number of connections (issue 15).
 # A counter of the pcbs lwIP's list walks look at, for the test that proves it.

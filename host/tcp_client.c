@@ -168,8 +168,9 @@ static int exchange(struct session *s, const char *line, size_t len)
 
 /* Sends line (which may be empty), half-closes and waits for the server's
  * close, so neither side is left
- * with unread data that would turn the close into a reset. */
-static int say_bye(struct session *s, const char *line, size_t len)
+ * with unread data that would turn the close into a reset. At the end of
+ * input the client closed first: the server only answered its FIN. */
+static int say_bye(struct session *s, const char *line, size_t len, bool end_of_input)
 {
     enum transfer_result result = transfer(s, line, len, UNTIL_SENT);
     if (result == TRANSFER_DONE) {
@@ -186,6 +187,8 @@ static int say_bye(struct session *s, const char *line, size_t len)
     if (result == TRANSFER_TIMEOUT)
         fprintf(stderr, PROG ": %s port %d did not close within %g s; closing anyway\n", s->host, s->port,
                 timeout_seconds(s));
+    else if (end_of_input)
+        fprintf(stderr, PROG ": end of input: connection closed (ours first, then the server's)\n");
     else
         fprintf(stderr, PROG ": connection closed by server\n");
     return 0;
@@ -210,9 +213,9 @@ static int run_session(struct session *s, bool interactive)
             status = 1;
         } else if (len < 0) {
             /* Nothing is sent: on the echo port "bye" would be data. */
-            status = say_bye(s, "", 0);
+            status = say_bye(s, "", 0, true);
         } else if (len >= 3 && memcmp(line, "bye", 3) == 0) {
-            status = say_bye(s, line, (size_t)len);
+            status = say_bye(s, line, (size_t)len, false);
         } else {
             status = exchange(s, line, (size_t)len);
         }

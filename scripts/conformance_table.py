@@ -36,6 +36,8 @@ def verdict_text(v):
         what = v[len("patched "):]
         if what.startswith("guard: "):
             return "patched (guard: " + what[len("guard: "):] + ")"
+        if what.startswith("option: "):
+            return "patched (lwIP option: " + what[len("option: "):] + ")"
         return f"patched (`patches/{what}`)"
     if v.startswith("deviation:"):
         return "deviation: " + v[len("deviation:"):].strip()

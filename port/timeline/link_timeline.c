@@ -7,6 +7,7 @@
 #include "lwiptap/frame_info.h"
 #include "lwiptap/log.h"
 #include "lwiptap/timeline.h"
+#include "conn_model.h"
 #include "tcp_flows.h"
 #include "timeline_analysis.h"
 #include "timeline_format.h"
@@ -18,10 +19,23 @@ struct timeline_link {
 
 /* One timeline per process, switchable while it runs. */
 static struct timeline_options options;
+/* --explain: the peer's state changes the model found on the segment being
+ * shown, said under it (or at once when no segment is being shown). */
+#define PEER_NOTES 4
+static char peer_notes[PEER_NOTES][320];
+static int peer_note_count, collecting, explaining_peer;
+
+static void explain_peer(const struct conn_event *e, void *ctx);
 
 void timeline_configure(const struct timeline_options *new_options)
 {
     options = *new_options;
+    if (options.explain && !explaining_peer) {
+        explaining_peer = conn_events_subscribe(explain_peer, NULL) == 0;
+    } else if (!options.explain && explaining_peer) {
+        conn_events_unsubscribe(explain_peer, NULL);
+        explaining_peer = 0;
+    }
 }
 
 static uint64_t monotonic_us(void)
@@ -62,38 +76,28 @@ struct entry {
     char line[1100];
     char why[640]; /* --explain */
     int is_tcp;
+    struct flow_key key;
+    uint64_t now;
     struct frame_tcp tcp;
     struct seg_note note;
     char labels[192];
 };
 
-static void (*listener)(const struct timeline_segment *segment);
-
-void timeline_set_listener(void (*fn)(const struct timeline_segment *segment))
+uint64_t timeline_now_us(void)
 {
-    listener = fn;
+    return now_us();
 }
 
-static void tell_listener(const struct entry *e, int tx, int dropped)
+/* The connection model gets the segment once its fate is known. */
+static void tell_model(const struct entry *e, int tx, int dropped)
 {
-    if (listener == NULL || !e->is_tcp) {
+    if (!e->is_tcp) {
         return;
     }
-    const struct frame_tcp *t = &e->tcp;
-    struct timeline_segment seg = {t->family,
-                                   tx ? t->src : t->dst,
-                                   tx ? t->dst : t->src,
-                                   tx ? t->src_port : t->dst_port,
-                                   tx ? t->dst_port : t->src_port,
-                                   tx,
-                                   dropped,
-                                   t->flags,
-                                   t->seq - e->note.seq_base,
-                                   t->ack - e->note.ack_base,
-                                   e->note.window,
-                                   t->payload_len,
-                                   e->labels};
-    listener(&seg);
+    struct flow *flow = flow_find(&e->key, 0, 0);
+    if (flow != NULL) {
+        conn_model_segment(flow, &e->tcp, tx, dropped, &e->note, e->labels, e->now);
+    }
 }
 
 static void make_entry(const uint8_t *frame, size_t len, int tx, const struct link_meta *meta,
@@ -109,9 +113,8 @@ static void make_entry(const uint8_t *frame, size_t len, int tx, const struct li
     uint64_t now = now_us();
     struct flow *flow = NULL;
     if (frame_tcp_parse(frame, len, &tcp) == 0) {
-        struct flow_key key;
-        flow_key_of(&tcp, tx, &key);
-        flow = flow_find(&key, 1, now);
+        flow_key_of(&tcp, tx, &e->key);
+        flow = flow_find(&e->key, 1, now);
     }
     if (flow == NULL) {
         if (options.print) {
@@ -121,10 +124,12 @@ static void make_entry(const uint8_t *frame, size_t len, int tx, const struct li
         return;
     }
     struct seg_note *note = &e->note;
+    conn_model_begin(flow, &tcp, now);
     timeline_analyse(flow, &tcp, tx, now, note);
     e->is_tcp = 1;
     e->tcp = tcp;
-    if (!options.print && listener == NULL) {
+    e->now = now;
+    if (!options.print && !conn_model_wanted()) {
         return;
     }
     timeline_format_labels(note, e->labels, sizeof e->labels);
@@ -146,14 +151,45 @@ static void make_entry(const uint8_t *frame, size_t len, int tx, const struct li
     }
 }
 
+/* --explain: the peer's state changes the model found on this segment,
+ * said under it (or at once when no segment is being shown). */
+
+static void explain_peer(const struct conn_event *e, void *ctx)
+{
+    (void)ctx;
+    if (e->kind != CONN_EVENT_PEER_STATE || !options.explain) {
+        return;
+    }
+    char text[320];
+    timeline_explain_peer(e, text, sizeof text);
+    if (!collecting) {
+        log_requested_folded("explain", text);
+    } else if (peer_note_count < PEER_NOTES) {
+        snprintf(peer_notes[peer_note_count++], sizeof peer_notes[0], "%s", text);
+    }
+}
+
 static void print_entry(const struct entry *e)
 {
     if (e->line[0] != '\0') {
         log_requested("link", "%s", e->line);
     }
     if (e->why[0] != '\0') {
-        log_requested("explain", "%s", e->why);
+        log_requested_folded("explain", e->why);
     }
+    for (int i = 0; i < peer_note_count; i++) {
+        log_requested_folded("explain", peer_notes[i]);
+    }
+    peer_note_count = 0;
+}
+
+/* The model hears of the segment first, so that what it found is said under it. */
+static void tell_model_collecting(const struct entry *e, int tx, int dropped)
+{
+    collecting = 1;
+    peer_note_count = 0;
+    tell_model(e, tx, dropped);
+    collecting = 0;
 }
 
 /* The output frame being sent right now, for timeline_describe(): a fault
@@ -167,8 +203,8 @@ static ssize_t timeline_recv(struct link *self, uint8_t *buf, size_t cap, struct
     if (n > 0) {
         struct entry e;
         make_entry(buf, (size_t)n, 0, meta, &e);
+        tell_model_collecting(&e, 0, 0);
         print_entry(&e);
-        tell_listener(&e, 0, 0);
     }
     return n;
 }
@@ -185,7 +221,7 @@ static int timeline_send(struct link *self, const uint8_t *frame, size_t len, co
     int sent = link_send(t->inner, frame, len, meta, err);
     sending = NULL;
     if (sent >= 0) {
-        tell_listener(&e, 1, sent == LINK_SEND_DROPPED);
+        tell_model_collecting(&e, 1, sent == LINK_SEND_DROPPED);
     }
     if (sent == 0) {
         print_entry(&e);
@@ -248,14 +284,21 @@ void timeline_describe(const uint8_t *frame, size_t len, int tx, char *out, size
     const struct flow *flow = flow_find(&key, 0, 0);
     struct seg_note note = {0};
     note.window = tcp.window;
+    note.seq_base = tcp.seq;
     char elapsed[32] = "";
     if (flow != NULL) {
         const struct flow_half *s = &flow->half[tx ? FLOW_LWIP : FLOW_PEER];
         const struct flow_half *r = &flow->half[tx ? FLOW_PEER : FLOW_LWIP];
-        note.seq_base = s->has_isn ? s->isn : 0;
+        /* A first SYN lost before the timeline saw it counts from itself,
+         * as its copy will when it arrives. */
+        note.seq_base = s->has_isn ? s->isn : tcp.seq;
         note.ack_base = r->has_isn ? r->isn : 0;
         note.window = flow_window_bytes(flow, s, &tcp);
         elapsed_text(flow, now_us(), elapsed, sizeof elapsed);
+    }
+    if (options.absolute) {
+        note.seq_base = 0;
+        note.ack_base = 0;
     }
     char line[640];
     timeline_format_segment(&tcp, &note, line, sizeof line);
@@ -265,37 +308,34 @@ void timeline_describe(const uint8_t *frame, size_t len, int tx, char *out, size
 void timeline_input_dropped(const uint8_t *frame, size_t len)
 {
     struct entry e = {.is_tcp = 0};
-    if (listener == NULL || frame_tcp_parse(frame, len, &e.tcp) != 0) {
+    if (frame_tcp_parse(frame, len, &e.tcp) != 0) {
         return;
     }
-    struct flow_key key;
-    flow_key_of(&e.tcp, 0, &key);
+    e.now = now_us();
+    flow_key_of(&e.tcp, 0, &e.key);
     /* A lost first SYN starts its connection's picture too. */
-    const struct flow *flow = flow_find(&key, 1, now_us());
+    struct flow *flow = flow_find(&e.key, 1, e.now);
     if (flow == NULL) {
         return;
     }
+    conn_model_begin(flow, &e.tcp, e.now);
+    /* Numbered as the fault: line numbers it (timeline_describe): the frame
+     * never reached the timeline's analysis. */
     const struct flow_half *s = &flow->half[FLOW_PEER];
     const struct flow_half *r = &flow->half[FLOW_LWIP];
     e.is_tcp = 1;
     e.note.seq_base = s->has_isn ? s->isn : e.tcp.seq;
     e.note.ack_base = r->has_isn ? r->isn : 0;
-    e.note.window = e.tcp.window;
+    e.note.window = flow_window_bytes(flow, s, &e.tcp);
     e.labels[0] = '\0';
-    tell_listener(&e, 0, 1);
+    tell_model(&e, 0, 1);
 }
 
 int timeline_counts(int family, const uint8_t *local, uint16_t local_port, const uint8_t *remote,
                     uint16_t remote_port, struct timeline_counts *out)
 {
     struct flow_key key;
-    memset(&key, 0, sizeof key);
-    size_t addr_len = family == AF_INET ? 4 : 16;
-    key.family = (uint8_t)family;
-    memcpy(key.local, local, addr_len);
-    memcpy(key.remote, remote, addr_len);
-    key.local_port = local_port;
-    key.remote_port = remote_port;
+    flow_key_make(family, local, local_port, remote, remote_port, &key);
     const struct flow *flow = flow_find(&key, 0, 0);
     if (flow == NULL) {
         return -1;

@@ -27,6 +27,18 @@ void flow_key_of(const struct frame_tcp *tcp, int tx, struct flow_key *key)
     key->remote_port = tx ? tcp->dst_port : tcp->src_port;
 }
 
+void flow_key_make(int family, const uint8_t *local, uint16_t local_port, const uint8_t *remote,
+                   uint16_t remote_port, struct flow_key *key)
+{
+    memset(key, 0, sizeof *key);
+    size_t addr_len = family == AF_INET ? 4 : 16;
+    key->family = (uint8_t)family;
+    memcpy(key->local, local, addr_len);
+    memcpy(key->remote, remote, addr_len);
+    key->local_port = local_port;
+    key->remote_port = remote_port;
+}
+
 static size_t bucket_of(const struct flow_key *key)
 {
     if (hash_secret == 0) {
@@ -113,6 +125,13 @@ struct flow *flow_find(const struct flow_key *key, int create, uint64_t now_us)
     buckets[b] = f;
     lru_push_front(f);
     return f;
+}
+
+void flow_for_each(void (*fn)(struct flow *flow))
+{
+    for (struct flow *f = lru.lru_next; f != &lru; f = f->lru_next) {
+        fn(f);
+    }
 }
 
 void flow_forget_all(void)

@@ -106,6 +106,12 @@ static void note_data(struct flow_half *s, const struct flow_half *r, const stru
     }
     if (zero_window && tcp->payload_len <= 1) {
         note->labels |= SEG_ZERO_WINDOW_PROBE;
+        if (!s->probe_only && seq_after(end, s->next_seq)) {
+            s->probe_only = 1;
+            s->probe_from = s->next_seq;
+        }
+    } else if (s->probe_only && !seq_before(tcp->seq, s->probe_from)) {
+        s->probe_only = 0; /* the window opened: the probed byte goes with the rest */
     } else if (seq_before(tcp->seq, s->next_seq)) {
         note->labels |= r->dup_acks >= 3 ? SEG_FAST_RETRANSMISSION : SEG_RETRANSMISSION;
         s->counts.retransmissions++;

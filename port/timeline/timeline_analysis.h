@@ -3,22 +3,8 @@
 #ifndef LWIPTAP_TIMELINE_ANALYSIS_H
 #define LWIPTAP_TIMELINE_ANALYSIS_H
 
+#include "lwiptap/conn_events.h"
 #include "tcp_flows.h"
-
-enum seg_label {
-    SEG_RETRANSMISSION = 1u << 0,
-    SEG_FAST_RETRANSMISSION = 1u << 1,
-    SEG_ZERO_WINDOW_PROBE = 1u << 2,
-    SEG_KEEPALIVE = 1u << 3,
-    SEG_WINDOW_UPDATE = 1u << 4,
-    SEG_DUPLICATE_ACK = 1u << 5,
-    SEG_CHALLENGE_ACK = 1u << 6,
-    SEG_ZERO_WINDOW = 1u << 7,
-    SEG_GAP_BEFORE = 1u << 8, /* data beyond what the sender sent before: something is missing */
-    SEG_RST_NO_CONNECTION = 1u << 9,
-    SEG_RST_ABORT = 1u << 10,
-    SEG_RST_FROM_PEER = 1u << 11,
-};
 
 struct seg_note {
     unsigned labels;

@@ -119,7 +119,13 @@ static void explain_segment(const struct flow *flow, const struct frame_tcp *tcp
                             tcp->payload_len, seq, seq + (uint32_t)tcp->payload_len - 1,
                             (f & FRAME_TCP_PSH) ? " (PSH: hand them to the application now)" : "");
         }
-        if (f & FRAME_TCP_FIN) {
+        int other_closed = tx ? flow->model.peer_fin_sent : flow->model.lwip_fin_queued;
+        if ((f & FRAME_TCP_FIN) && other_closed) {
+            timeline_append(out, outlen, &used,
+                            "FIN: %s has nothing more to send either: %s sent its FIN already, so both sides "
+                            "are closing.",
+                            who, other);
+        } else if (f & FRAME_TCP_FIN) {
             timeline_append(out, outlen, &used,
                             "FIN: %s has nothing more to send; it can still receive until %s closes too.",
                             who, other);
@@ -145,4 +151,30 @@ void timeline_explain_segment(const struct flow *flow, const struct frame_tcp *t
     }
     explain_segment(flow, tcp, note, tx, out, outlen);
     tidy(out);
+}
+
+void timeline_explain_peer(const struct conn_event *e, char *out, size_t outlen)
+{
+    const struct conn_state_change *c = &e->u.state;
+    double at = (double)e->t_us / 1e6;
+    if (c->certainty == CONN_NO_ANSWER) {
+        snprintf(
+            out, outlen,
+            "The host has not answered lwIP since t+%.6f: what state it is in is not known from here on.",
+            at);
+    } else if (c->at_send) {
+        snprintf(out, outlen, "The host went %s -> %s when it sent this (%s).", conn_state_name(c->from),
+                 conn_state_name(c->to), c->cause);
+    } else if (c->certainty == CONN_SEEN) {
+        snprintf(out, outlen,
+                 "The host's ack shows it had received lwIP's segment of t+%.6f before sending this: it went "
+                 "%s -> %s on receiving it (%s).",
+                 at, conn_state_name(c->from), conn_state_name(c->to), c->cause);
+    } else {
+        snprintf(
+            out, outlen,
+            "lwIP's segment of t+%.6f takes the host %s -> %s once it arrives (%s; nothing the host sends "
+            "will show it).",
+            at, conn_state_name(c->from), conn_state_name(c->to), c->cause);
+    }
 }

@@ -25,7 +25,6 @@ static void format_options(const struct frame_tcp *tcp, const struct seg_note *n
 {
     const uint8_t *o = tcp->options;
     size_t len = tcp->options_len, i = 0;
-    timeline_append(out, outlen, used, ", options [");
     while (i < len) {
         const char *sep = i == 0 ? "" : ",";
         uint8_t kind = o[i];
@@ -63,7 +62,17 @@ static void format_options(const struct frame_tcp *tcp, const struct seg_note *n
         }
         i += optlen;
     }
-    timeline_append(out, outlen, used, "]");
+}
+
+void timeline_format_options(const struct frame_tcp *tcp, const struct seg_note *note, char *out,
+                             size_t outlen)
+{
+    size_t used = 0;
+    if (outlen == 0) {
+        return;
+    }
+    out[0] = '\0';
+    format_options(tcp, note, out, outlen, &used);
 }
 
 void timeline_format_segment(const struct frame_tcp *tcp, const struct seg_note *note, char *out,
@@ -94,7 +103,9 @@ void timeline_format_segment(const struct frame_tcp *tcp, const struct seg_note 
     }
     timeline_append(out, outlen, &used, ", win %u", note->window);
     if (tcp->options_len > 0) {
+        timeline_append(out, outlen, &used, ", options [");
         format_options(tcp, note, out, outlen, &used);
+        timeline_append(out, outlen, &used, "]");
     }
     timeline_append(out, outlen, &used, ", length %zu", tcp->payload_len);
 }

@@ -16,11 +16,18 @@ void timeline_append(char *out, size_t outlen, size_t *used, const char *fmt, ..
 void timeline_format_segment(const struct frame_tcp *tcp, const struct seg_note *note, char *out,
                              size_t outlen);
 
+/* The options alone, as the segment's line shows them inside "options [...]". */
+void timeline_format_options(const struct frame_tcp *tcp, const struct seg_note *note, char *out,
+                             size_t outlen);
+
 /* The labels in parentheses, with a leading space, or "" without any. */
 void timeline_format_labels(const struct seg_note *note, char *out, size_t outlen);
 
 /* One sentence or two for a learner about the segment (tx: lwIP sent it). */
 void timeline_explain_segment(const struct flow *flow, const struct frame_tcp *tcp,
                               const struct seg_note *note, int tx, char *out, size_t outlen);
+
+/* --explain: the peer's state change e (CONN_EVENT_PEER_STATE), and how it is known. */
+void timeline_explain_peer(const struct conn_event *e, char *out, size_t outlen);
 
 #endif

@@ -28,10 +28,11 @@ lesson_main() {
         "way. A frame lwIP sends and the link drops never reaches tap0; a frame the host" \
         "sends and the link drops is on tap0 but lwIP never sees it. Either way a sender" \
         "times out and sends again."
-    explain "lwIP's retransmission timeout (RTO) counts in 500 ms ticks: 3 s before its" \
-        "first round-trip measurement, then srtt + 4 rttvar, which on this link rounds" \
-        "down to 1.5 s; each retry of the same segment doubles it (1.5, 3, 6, 12, 24 s)." \
-        "Linux starts at 200 ms. So this lesson takes 20 s to a minute, most of it" \
+    explain "lwIP's retransmission timeout (RTO) counts in 500 ms ticks: 1.5 s before its" \
+        "first round-trip measurement (3 ticks, so that RFC 6298's 1 s is kept whatever" \
+        "the timer's phase), then srtt + 4 rttvar, which on this link stays at 1.5 s;" \
+        "each retry of the same segment doubles it (1.5, 3, 6, 12, 24 s). Linux's RTO" \
+        "goes down to 200 ms. So this lesson takes 20 s to a minute, most of it" \
         "waiting for lwIP's timer; it prints how far it is every 5 s."
     printf '\n'
     # Address resolution would lose frames too, and the kernel gives up on

@@ -4,7 +4,7 @@
 # and every row names a tag the program uses (or a service's name).
 set -euo pipefail
 root=${1:?usage: test_log_tags.sh REPO_ROOT}
-used=$(grep -rohE 'log_(info|warn|error|debug|requested)\("[a-z0-9-]+"|log_msg\(LOG_[A-Z]+, "[a-z0-9-]+"' \
+used=$(grep -rohE 'log_(info|warn|error|debug|requested|requested_folded)\("[a-z0-9-]+"|log_msg\(LOG_[A-Z]+, "[a-z0-9-]+"' \
     "$root/app" "$root/port" | sed -E 's/.*"([a-z0-9-]+)"/\1/' | sort -u)
 # The services log under their own names (struct stream_service_ops).
 services=$(grep -rhoE '_service_ops = \{"[a-z0-9-]+"' "$root/app" | sed -E 's/.*"([a-z0-9-]+)"/\1/' | sort -u)

@@ -26,6 +26,7 @@ connect noroute 1 --connect 198.51.100.7:80
 assert_file_contains "$E2E_WORK/noroute.log" "ERROR connect: no route to 198.51.100.7:80" "no-route message"
 connect silent 1 --connect 192.0.2.99:80 --timeout 2
 assert_file_contains "$E2E_WORK/silent.log" "ERROR connect: no answer from 192.0.2.99:80 within 2 s" "timeout message"
+assert_file_contains "$E2E_WORK/silent.log" "within 2 s: nothing answered ARP for its address, so lwIP.s SYN never left" "the cause: ARP, not the SYN"
 [ "$ELAPSED" -le 6 ] || fail "--timeout 2 took $ELAPSED s"
 connect nov6 2 --connect "[$HOST6]:80"
 assert_file_contains "$E2E_WORK/nov6.log" "needs --ip6" "usage error for IPv6 without --ip6"

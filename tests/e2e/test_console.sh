@@ -39,7 +39,10 @@ wait_for_line "$LWIP_LOG" "tcp-conn: $LWIP4:7 $HOST4:$port ESTABLISHED: sent [0-
     fail "'stats' printed no tcp-conn line for the open connection"
 printf 'what\n' >&5
 wait_for_line "$LWIP_LOG" "console: unknown command 'what'" 5 || fail "an unknown command was not named"
-wait_for_line "$LWIP_LOG" 'console: commands: stats .*debug .*help, quit' 5 || fail "an unknown command got no help"
+wait_for_line "$E2E_WORK/pty.txt" '^  stats  +lwIP.s counters' 5 || fail "an unknown command got no help"
+for cmd in pcbs debug help quit; do
+    grep -qE "^  $cmd " "$E2E_WORK/pty.txt" || fail "help does not list $cmd"
+done
 grep -q 'lwip-tap> ' "$E2E_WORK/pty.txt" || fail "no prompt on the terminal"
 
 # debug +ip: lwIP's IP header dump appears for the next frames, and stops after -ip.
@@ -58,6 +61,24 @@ wait_for_line "$LWIP_LOG" "console: unknown debug category 'nosuch'" 5 || fail "
 printf 'quit\n' >&5
 wait_pid "$console" 10
 [ "$WAIT_RC" -ne 124 ] || fail "lwip-tap still running 10 s after 'quit'"
+
+# Log lines on the same terminal: the prompt is wiped before each and drawn
+# again after it, so no line runs on after "lwip-tap> ".
+ip netns exec "$NS" script -qfec "'$LWIPTAP' --tap $TAP --ip $LWIP4/24" /dev/null \
+    <"$E2E_WORK/keys" >"$E2E_WORK/pty2.txt" &
+console=$!
+sandbox_track "$console"
+wait_for_line "$E2E_WORK/pty2.txt" 'lwip-tap: up on' 10 || fail "lwip-tap did not come up on a pty (stderr too)"
+printf 'what\n' >&5
+wait_for_line "$E2E_WORK/pty2.txt" "console: unknown command 'what'" 5 || fail "an unknown command was not named"
+printf 'quit\n' >&5
+wait_pid "$console" 10
+# As the terminal shows it: what follows "\r ESC[K" replaces the line.
+sed -e 's/\r$//' -e 's/.*\r\x1b\[K//' "$E2E_WORK/pty2.txt" >"$E2E_WORK/pty2.clean"
+! grep -qE 'lwip-tap> .*(INFO|WARN) ' "$E2E_WORK/pty2.clean" || fail "a log line ran on after the prompt"
+grep -A1 "lwip-tap: up on" "$E2E_WORK/pty2.clean" | tail -1 | grep -q '^lwip-tap> ' ||
+    fail "no prompt drawn again after a log line"
+grep -q '^commands:' "$E2E_WORK/pty2.clean" || fail "help does not start a line of its own"
 assert_eq 0 "$WAIT_RC" "exit code after 'quit'"
 assert_log "echo: $HOST4:$port closed at shutdown" "the open connection was closed"
 e2e_pass

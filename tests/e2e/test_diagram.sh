@@ -1,8 +1,10 @@
 #!/usr/bin/env bash
 # --diagram FILE.svg draws each connection as a ladder diagram: one SVG per
-# connection (FILE.svg, FILE-2.svg), an arrow per segment labelled like the
-# timeline, each side's states where they change, lost segments ending
-# half-way, retransmissions marked. The SVG's structure is checked with an
+# connection, numbered in opening order (FILE-1.svg, FILE-2.svg, each logged
+# as "diagram: wrote PATH: HOST -> LWIP"), an arrow per segment labelled like
+# the timeline, each side's states where they change (the host's as its acks
+# show them, its TIME_WAIT's end not seen), lost segments ending half-way,
+# retransmissions marked, a legend. The SVG's structure is checked with an
 # XML parser; where Debian's chromium is installed, it renders the file too.
 # shellcheck source=tests/e2e/lib.sh
 . "$(dirname "$0")/lib.sh"
@@ -21,8 +23,8 @@ for port in $first $second; do
 done
 lwip_stop
 assert_eq 0 "$LWIP_RC" "lwip-tap exit code"
-assert_log "diagram: $LWIP4:7 $HOST4:$first: [0-9]+ events drawn in $E2E_WORK/conn.svg" "first connection drawn in conn.svg"
-assert_log "diagram: $LWIP4:7 $HOST4:$second: [0-9]+ events drawn in $E2E_WORK/conn-2.svg" "second in conn-2.svg"
+assert_log "diagram: wrote $E2E_WORK/conn-1\.svg: $HOST4:$first -> $LWIP4:7$" "first connection drawn in conn-1.svg"
+assert_log "diagram: wrote $E2E_WORK/conn-2\.svg: $HOST4:$second -> $LWIP4:7$" "second in conn-2.svg"
 
 check_svg() { # file client-port
     local segments lost rexmit
@@ -61,16 +63,21 @@ lwip_states = [s for c, s in states if c == "state lwip"]
 host_states = [s for c, s in states if c == "state host"]
 assert lwip_states == ["LISTEN", "SYN_RCVD", "ESTABLISHED", "CLOSE_WAIT", "LAST_ACK", "CLOSED"], lwip_states
 assert host_states[:3] == ["CLOSED", "SYN_SENT", "ESTABLISHED"] and "FIN_WAIT_1" in host_states, host_states
+assert host_states[-1] == "TIME_WAIT", host_states
+assert "CLOSE_WAIT" not in host_states and "LAST_ACK" not in host_states, host_states
+notes = ["".join(t.itertext()) for t in root.iter("{http://www.w3.org/2000/svg}text") if t.get("class") == "note"]
+assert "(end not seen)" in notes, notes
+assert any(g.get("class") == "legend" for g in root.iter("{http://www.w3.org/2000/svg}g")), "a legend"
 PY
 }
-check_svg "$E2E_WORK/conn.svg" "$first"
+check_svg "$E2E_WORK/conn-1.svg" "$first"
 check_svg "$E2E_WORK/conn-2.svg" "$second"
 drops=$(grep -c "DROPPED by --drop" "$LWIP_LOG" || true)
 [ "$drops" -ge 1 ] || fail "--tx-drop 30 dropped nothing: no lost arrow was tested"
 
 if command -v chromium >/dev/null 2>&1; then
     timeout 60 chromium --headless --no-sandbox --disable-gpu --screenshot="$E2E_WORK/conn.png" \
-        --window-size=1000,1600 "file://$E2E_WORK/conn.svg" >"$E2E_WORK/chromium.log" 2>&1 ||
+        --window-size=1200,1600 "file://$E2E_WORK/conn-1.svg" >"$E2E_WORK/chromium.log" 2>&1 ||
         fail "chromium could not render the diagram"
     size=$(stat -c %s "$E2E_WORK/conn.png" 2>/dev/null || echo 0)
     [ "$size" -gt 10000 ] || fail "chromium's screenshot of the diagram is empty ($size bytes)"

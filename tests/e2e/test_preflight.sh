@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # A persistent tap that cannot work yet gets a warning with the fix at start:
-# down, no host-side IPv4 address in lwIP's subnet, no IPv6 address in its
-# /64. A tap set up as the README says gets none of them.
+# down, no host-side IPv4 address in lwIP's subnet (lwIP's own address does
+# not count), no IPv6 address in its /64. A tap set up as the README says gets none of them.
 # shellcheck source=tests/e2e/lib.sh
 . "$(dirname "$0")/lib.sh"
 e2e_require_root
@@ -33,6 +33,11 @@ ip -n "$NS" addr add 198.51.100.1/24 dev "$TAP" # an address, but in another sub
 start_and_stop wrong_subnet
 assert_file_lacks "$LWIP_LOG" "is down" "a warning about an up tap"
 assert_log "no IPv4 address in 192\\.0\\.2\\.0/24" "an address outside the subnet does not count"
+
+ip -n "$NS" addr add "$LWIP4/24" dev "$TAP" # lwIP's own address on the host side
+start_and_stop own_address
+assert_log "no IPv4 address in 192\\.0\\.2\\.0/24 \\(it has lwIP's own address $LWIP4, which the kernel then answers itself\\).*Fix: sudo ip addr add ADDR/24" "lwIP's own address counts as none"
+ip -n "$NS" addr del "$LWIP4/24" dev "$TAP"
 
 ip -n "$NS" addr add "$HOST4/24" dev "$TAP"
 ip -n "$NS" addr add "$HOST6/64" dev "$TAP" nodad

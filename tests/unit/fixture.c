@@ -35,6 +35,7 @@ static size_t super_len;
 static struct link_meta super_meta;
 static size_t super_next;
 static int offload_wanted;
+static int cross_fins_wanted;
 
 /* lwIP cannot be initialised twice in one process (its timer list would keep
  * pointers into re-initialised pools), which matters only with CK_FORK=no. */
@@ -68,8 +69,12 @@ static void bring_up_stack(void)
     struct timeline_options quiet = {0, 0, 0};
     timeline_set_clock(fake_clock_now_us);
     link_fault_set_clock(fake_clock_now_us);
-    struct link *link = tcp_statelog_wrap(
-        link_timeline_new(link_guard_new(fake_link_base(fx.wire), NETIF_LINK_DEFAULT_MTU), &quiet));
+    struct link *link =
+        link_timeline_new(link_guard_new(fake_link_base(fx.wire), NETIF_LINK_DEFAULT_MTU), &quiet);
+    if (cross_fins_wanted) {
+        link = link_fin_cross_new(link); /* above the timeline, as --cross-fins in app/main.c */
+    }
+    link = tcp_statelog_wrap(link);
     ck_assert_ptr_nonnull(link);
     ck_assert_msg(stack_up(&fx.stack, &cfg, link, err, sizeof err) == 0, "stack_up: %s", err);
 
@@ -268,6 +273,23 @@ static void fixture_teardown_offload(void)
 void fixture_add_offload_test(Suite *s, const TTest *test)
 {
     add_test_case(s, test, fixture_setup_offload, fixture_teardown_offload);
+}
+
+static void fixture_setup_cross_fins(void)
+{
+    cross_fins_wanted = 1;
+    fixture_setup();
+}
+
+static void fixture_teardown_cross_fins(void)
+{
+    fixture_teardown();
+    cross_fins_wanted = 0;
+}
+
+void fixture_add_cross_fins_test(Suite *s, const TTest *test)
+{
+    add_test_case(s, test, fixture_setup_cross_fins, fixture_teardown_cross_fins);
 }
 
 const char *fixture_log(void)

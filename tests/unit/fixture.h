@@ -60,6 +60,9 @@ void fixture_inject_meta(const uint8_t *frame, size_t len, const struct link_met
  * IFF_VNET_HDR): lwIP-tap's super-frames reach the peer cut into segments,
  * as the kernel cuts them. */
 void fixture_add_offload_test(Suite *s, const TTest *test);
+/* Like fixture_add_test, with --cross-fins's stage above the timeline:
+ * lwIP's first FIN is held until the peer's FIN arrives. */
+void fixture_add_cross_fins_test(Suite *s, const TTest *test);
 /* Drops whatever lwIP sent so far. */
 void fixture_discard_tx(void);
 

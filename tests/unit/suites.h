@@ -7,6 +7,7 @@
 
 Suite *cli_suite(void);
 Suite *debug_suite(void);
+Suite *diagram_suite(void);
 Suite *echo_suite(void);
 Suite *faults_suite(void);
 Suite *timeline_suite(void);

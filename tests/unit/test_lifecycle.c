@@ -49,7 +49,7 @@ static void no_timers(void)
 {
 }
 
-static void session_start(uint32_t timeout_ms, const char *input)
+static void session_start_to(uint32_t ip, uint32_t timeout_ms, const char *input)
 {
     int fds[2];
     ck_assert_int_eq(pipe2(fds, O_NONBLOCK | O_CLOEXEC), 0);
@@ -68,13 +68,18 @@ static void session_start(uint32_t timeout_ms, const char *input)
         .on_done = on_done,
         .ctx = &h,
     };
-    ip_addr_set_ip4_u32_val(cfg.ip, lwip_htonl(PEER_IP));
+    ip_addr_set_ip4_u32_val(cfg.ip, lwip_htonl(ip));
     char err[256];
     h.session = connect_session_start(&h.loop, &cfg, err, sizeof err);
     ck_assert_msg(h.session != NULL, "connect_session_start: %s", err);
     if (input != NULL) {
         ck_assert_int_eq(write(h.input_w, input, strlen(input)), (ssize_t)strlen(input));
     }
+}
+
+static void session_start(uint32_t timeout_ms, const char *input)
+{
+    session_start_to(PEER_IP, timeout_ms, input);
 }
 
 /* Lets the session read its input and run its own zero-delay timers. */
@@ -180,6 +185,9 @@ START_TEST(a_refused_connection_exits_1)
     ck_assert_int_eq(h.done, 1);
     ck_assert_int_eq(h.status, 1);
     ck_assert_ptr_nonnull(strstr(fixture_log(), "connection refused by 192.0.2.1:5555"));
+    /* One SYN, one RST: singular where it is one. */
+    ck_assert_ptr_nonnull(strstr(
+        fixture_log(), "closed: sent 1 segment, 0 bytes, 0 retransmissions; received 1 segment, 0 bytes"));
     session_end();
 }
 END_TEST
@@ -195,7 +203,27 @@ START_TEST(a_silent_server_times_out_with_a_reset)
     fake_clock_advance(200);
     ck_assert_int_eq(h.done, 1);
     ck_assert_int_eq(h.status, 1);
-    ck_assert_ptr_nonnull(strstr(fixture_log(), "no answer from 192.0.2.1:5555 within 3 s"));
+    ck_assert_ptr_nonnull(
+        strstr(fixture_log(), "no answer from 192.0.2.1:5555 within 3 s (lwIP kept sending its SYN)"));
+    session_end();
+}
+END_TEST
+
+/* Nothing answers ARP for the server's address (the fixture's peer is in
+ * lwIP's ARP table; 192.0.2.99 is not): only ARP requests leave,
+ * and the message says so (it said "lwIP kept sending its SYN"). */
+START_TEST(no_arp_answer_is_not_blamed_on_the_syn)
+{
+    session_start_to(0xc0000263u /* 192.0.2.99: no such host */, 3000, "hello\n");
+    fake_clock_advance(3100);
+    ck_assert_int_eq(h.done, 1);
+    ck_assert_int_eq(h.status, 1);
+    const char *log = fixture_log();
+    ck_assert_ptr_nonnull(strstr(log,
+                                 "no answer from 192.0.2.99:5555 within 3 s: nothing answered ARP for its "
+                                 "address, so lwIP's SYN never left"));
+    ck_assert_ptr_null(strstr(log, "kept sending its SYN"));
+    ck_assert_ptr_nonnull(strstr(log, "over after 0 messages"));
     session_end();
 }
 END_TEST
@@ -215,6 +243,7 @@ START_TEST(no_reply_within_the_timeout_exits_1)
     ck_assert_int_eq(h.status, 1);
     expect_segment(&p, &s, TCPF_ACK | TCPF_RST, NULL);
     ck_assert_ptr_nonnull(strstr(fixture_log(), "no reply from 192.0.2.1:5555 within 2 s"));
+    ck_assert_ptr_nonnull(strstr(fixture_log(), "over after 1 message: exit status 1"));
     session_end();
 }
 END_TEST
@@ -401,6 +430,7 @@ Suite *lifecycle_suite(void)
     fixture_add_test(s, a_refused_connection_exits_1);
     fixture_add_test(s, a_silent_server_times_out_with_a_reset);
     fixture_add_test(s, no_reply_within_the_timeout_exits_1);
+    fixture_add_test(s, no_arp_answer_is_not_blamed_on_the_syn);
     fixture_add_test(s, simultaneous_close_goes_through_closing);
     fixture_add_test(s, time_wait_lasts_two_msl);
     fixture_add_test(s, half_close_sends_fin_and_keeps_receiving);

@@ -10,6 +10,7 @@
 #include "lwip/priv/tcp_priv.h"
 #include "peer.h"
 #include "suites.h"
+#include "stream_service.h"
 #include "tcp_statelog.h"
 
 #define PEER_ISS 7000u
@@ -154,6 +155,36 @@ START_TEST(stopping_a_service_closes_its_listener)
 }
 END_TEST
 
+/* A RST that lwIP sends from a timer (keepalive gave up) closes its own pcb,
+ * not a listener closed after it: found after a --connect that timed out,
+ * when both listeners logged "LISTEN -> CLOSED via app, tx [R.]". */
+START_TEST(a_rst_names_only_the_connection_it_closed)
+{
+    struct peer p;
+    struct segment s;
+    struct stream_service_options opts = {0, 0, {2000, 1000, 2}};
+    stream_service_set_options(fx.echo, &opts);
+    peer_init(&p, 40000, ECHO_PORT, PEER_ISS);
+    peer_connect(&p);
+    int rst = 0;
+    for (int i = 0; i < 20 && !rst; i++) {
+        fake_clock_advance(500); /* the probes go unanswered */
+        while (peer_recv(&p, &s)) {
+            rst |= (s.flags & TCPF_RST) != 0;
+        }
+    }
+    ck_assert_int_eq(rst, 1);
+    stream_service_stop(fx.echo);
+    fx.echo = NULL;
+    static const char *const expected[] = {
+        LISTENERS, "192.0.2.2:7 192.0.2.1:40000 LISTEN -> SYN_RCVD via rx [S]",
+        "192.0.2.2:7 192.0.2.1:40000 SYN_RCVD -> ESTABLISHED via rx [.]",
+        "192.0.2.2:7 192.0.2.1:40000 ESTABLISHED -> CLOSED via timer, tx [R.]",
+        "*:7 *:* LISTEN -> CLOSED via app"};
+    expect_transitions(expected, sizeof expected / sizeof expected[0]);
+}
+END_TEST
+
 START_TEST(disabled_log_stays_silent)
 {
     struct peer p;
@@ -198,5 +229,6 @@ Suite *statelog_suite(void)
     fixture_add_test(s, reset_by_peer);
     fixture_add_test(s, stopping_a_service_closes_its_listener);
     fixture_add_test(s, disabled_log_stays_silent);
+    fixture_add_test(s, a_rst_names_only_the_connection_it_closed);
     return s;
 }

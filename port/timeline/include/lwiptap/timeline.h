@@ -62,24 +62,8 @@ struct timeline_counts {
 int timeline_counts(int family, const uint8_t *local, uint16_t local_port, const uint8_t *remote,
                     uint16_t remote_port, struct timeline_counts *out);
 
-/* A TCP segment as the timeline saw it, for a listener (the --diagram). */
-struct timeline_segment {
-    int family;
-    const uint8_t *local, *remote; /* lwIP's end and the peer's, 4 or 16 bytes */
-    uint16_t local_port, remote_port;
-    int tx;      /* lwIP sent it */
-    int dropped; /* a fault stage dropped it: it never arrived */
-    uint8_t flags;
-    uint32_t seq, ack; /* relative, as --trace shows them */
-    uint32_t window;
-    size_t len;
-    const char *labels; /* "" or " (retransmission)", as --trace shows them */
-};
-
-/* Called for every TCP segment once its fate is known; NULL stops. */
-void timeline_set_listener(void (*listener)(const struct timeline_segment *segment));
-
-/* A fault stage dropped this input frame before the timeline could see it. */
+/* A fault stage dropped this input frame before the timeline could see it
+ * (the connection model, lwiptap/conn_events.h, still gets it). */
 void timeline_input_dropped(const uint8_t *frame, size_t len);
 
 /* Tests give the timeline their fake clock (microseconds); NULL restores CLOCK_MONOTONIC. */
