@@ -23,6 +23,7 @@ Suite *serial_suite(void);
 Suite *scaling_suite(void);
 Suite *statelog_suite(void);
 Suite *syn_cookie_suite(void);
+Suite *window_budget_suite(void);
 Suite *window_suite(void);
 
 #endif
