@@ -5,35 +5,44 @@
  * dropped data frames, each costing its sender a retransmission timeout. */
 #include "window_budget.h"
 
-#include <stdint.h>
-
 #include "lwip/priv/tcp_priv.h"
 #include "lwiptap/mem_budget.h"
 
-/* A pcb's slot holds its grant shifted left by one, and in bit 0 whether
- * its first data is still to come (the grant then also counts as pending). */
-#define PENDING 1u
+/* A pcb's slot points at its grant: the window, and whether its first data
+ * is still to come (the grant then also counts as pending). One record per
+ * pcb the pool can hold, on a free list: O(1). */
+struct grant {
+    struct grant *next_free;
+    size_t wnd;
+    int pending;
+};
 
+static struct grant records[MEMP_NUM_TCP_PCB];
+static struct grant *free_records;
 static size_t granted;
 static size_t pending;
 static u8_t slot;
 static int slot_allocated;
 
-static void give_back(uintptr_t d)
+static void give_back(struct grant *g)
 {
-    size_t grant = (size_t)(d >> 1);
-    LWIP_ASSERT("window_budget: a grant is never returned twice", grant <= granted);
-    granted -= grant;
-    if (d & PENDING) {
-        LWIP_ASSERT("window_budget: pending within granted", grant <= pending);
-        pending -= grant;
+    if (g == NULL) {
+        return;
     }
+    LWIP_ASSERT("window_budget: a grant is never returned twice", g->wnd <= granted);
+    granted -= g->wnd;
+    if (g->pending) {
+        LWIP_ASSERT("window_budget: pending within granted", g->wnd <= pending);
+        pending -= g->wnd;
+    }
+    g->next_free = free_records;
+    free_records = g;
 }
 
 static void on_destroyed(u8_t id, void *data)
 {
     LWIP_UNUSED_ARG(id);
-    give_back((uintptr_t)data);
+    give_back(data);
 }
 
 static const struct tcp_ext_arg_callbacks grant_callbacks = {on_destroyed, NULL};
@@ -47,6 +56,11 @@ void window_budget_init(void)
     LWIP_ASSERT("window_budget_init: no grant is outstanding", granted == 0 && pending == 0);
     granted = 0;
     pending = 0;
+    free_records = NULL;
+    for (size_t i = 0; i < LWIP_ARRAYSIZE(records); i++) {
+        records[i].next_free = free_records;
+        free_records = &records[i];
+    }
 }
 
 size_t window_budget_size(void)
@@ -66,7 +80,7 @@ int window_budget_admits(void)
      * A flood's half-open pcbs are at most max_half_open (the rest get
      * cookies), and their grants shrink with their number, so a flood alone
      * never fills this. */
-    return mem_budget_used() + pending + WINDOW_BUDGET_FLOOR <= mem_budget_limit() / 2;
+    return mem_budget_used() + pending + (size_t)WINDOW_BUDGET_FLOOR <= mem_budget_limit() / 2;
 }
 
 void window_budget_grant(struct tcp_pcb *pcb, unsigned waiting, tcpwnd_size_t floor)
@@ -78,18 +92,27 @@ void window_budget_grant(struct tcp_pcb *pcb, unsigned waiting, tcpwnd_size_t fl
     tcpwnd_size_t wnd = (tcpwnd_size_t)LWIP_MIN(LWIP_MAX(share, (size_t)floor), (size_t)TCP_WND_MAX(pcb));
     pcb->rcv_wnd = wnd;
     pcb->rcv_ann_wnd = wnd;
+    struct grant *g = free_records;
+    LWIP_ASSERT("window_budget: a record for every pcb", g != NULL);
+    if (g == NULL) {
+        return;
+    }
+    free_records = g->next_free;
+    g->wnd = wnd;
+    g->pending = 1;
     granted += wnd;
     pending += wnd;
     tcp_ext_arg_set_callbacks(pcb, slot, &grant_callbacks);
-    tcp_ext_arg_set(pcb, slot, (void *)(((uintptr_t)wnd << 1) | PENDING));
+    tcp_ext_arg_set(pcb, slot, g);
 }
 
 void window_budget_data_arrived(struct tcp_pcb *pcb)
 {
-    uintptr_t d = (uintptr_t)tcp_ext_arg_get(pcb, slot);
-    if (d & PENDING) {
-        pending -= (size_t)(d >> 1);
-        tcp_ext_arg_set(pcb, slot, (void *)(d & ~(uintptr_t)PENDING));
+    struct grant *g = tcp_ext_arg_get(pcb, slot);
+    if (g != NULL && g->pending) {
+        /* From now on the memory its data takes counts instead. */
+        pending -= g->wnd;
+        g->pending = 0;
     }
 }
 
@@ -98,6 +121,6 @@ void window_budget_release(struct tcp_pcb *pcb)
     if (!slot_allocated) {
         return;
     }
-    give_back((uintptr_t)tcp_ext_arg_get(pcb, slot));
+    give_back(tcp_ext_arg_get(pcb, slot));
     tcp_ext_arg_set(pcb, slot, NULL);
 }
