@@ -25,6 +25,7 @@ Suite *statelog_suite(void);
 Suite *web_suite(void);
 Suite *web_http_suite(void);
 Suite *syn_cookie_suite(void);
+Suite *window_budget_suite(void);
 Suite *window_suite(void);
 
 #endif
