@@ -118,8 +118,8 @@ static void build_getopt_tables(struct option *long_options, char *short_options
         if (o->name == NULL) {
             continue;
         }
-        long_options[n_long++] = (struct option){o->name, o->metavar ? required_argument : no_argument, NULL,
-                                                 LONG_VAL_BASE + (int)i};
+        int has_arg = o->optional_value ? optional_argument : o->metavar ? required_argument : no_argument;
+        long_options[n_long++] = (struct option){o->name, has_arg, NULL, LONG_VAL_BASE + (int)i};
         if (o->short_name != 0) {
             short_options[n_short++] = o->short_name;
             if (o->metavar != NULL) {
@@ -149,7 +149,13 @@ static enum cli_result parse(int argc, char **argv, const struct option *long_op
             cli_fail(err, errlen, "unknown option '%s'", argv[optind - 1]);
             return CLI_ERROR;
         }
-        enum cli_apply rc = o->apply(o, optarg, st);
+        const char *value = optarg;
+        /* getopt takes an optional value only after '=': a number that follows is it too. */
+        if (o->optional_value && value == NULL && optind < argc && argv[optind][0] >= '0' &&
+            argv[optind][0] <= '9') {
+            value = argv[optind++];
+        }
+        enum cli_apply rc = o->apply(o, value, st);
         if (rc == CLI_FINISHED) {
             return CLI_DONE;
         }

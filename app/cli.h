@@ -49,7 +49,8 @@ struct lwiptap_config {
     uint32_t keep_idle_ms; /* 0: keepalive off */
     uint32_t keep_interval_ms;
     uint32_t keep_count;
-    int cross_fins; /* hold our first FIN until the peer's: a simultaneous close */
+    int cross_fins;    /* hold our first FIN until the peer's: a simultaneous close */
+    uint16_t web_port; /* --web: the live page's HTTP port; 0: off */
 };
 
 enum cli_result {

@@ -64,6 +64,23 @@ static enum cli_apply set_port(const struct cli_option *o, const char *value, st
     return result(cli_parse_port(value, what, field_of(o, st), st->err, st->errlen));
 }
 
+static enum cli_apply set_web(const struct cli_option *o, const char *value, struct cli_state *st)
+{
+    (void)o;
+    st->cfg->web_port = 80;
+    if (value == NULL) {
+        return CLI_APPLIED;
+    }
+    if (cli_parse_port(value, "--web", &st->cfg->web_port, st->err, st->errlen) != 0) {
+        return CLI_REFUSED;
+    }
+    if (st->cfg->web_port == 0) {
+        cli_fail(st->err, st->errlen, "invalid --web '0': expected a port from 1 to 65535");
+        return CLI_REFUSED;
+    }
+    return CLI_APPLIED;
+}
+
 static enum cli_apply set_tap(const struct cli_option *o, const char *value, struct cli_state *st)
 {
     (void)o;
@@ -345,6 +362,12 @@ const struct cli_option cli_options[] = {
      .apply = set_flag,
      .field = FIELD(iperf),
      .help = "run lwIP's iperf2 server (lwiperf) on TCP port 5001"},
+    {.name = "web",
+     .metavar = "[PORT]",
+     .optional_value = 1,
+     .apply = set_web,
+     .help = "lwIP serves a live page about its connections on PORT\n"
+             "(default 80): open http://ADDR/ (see docs/web.md)"},
     HEADING("\nConnection lifecycle:"),
     {.name = "connect",
      .metavar = "HOST:PORT",

@@ -31,6 +31,7 @@ enum cli_apply { CLI_APPLIED = 0, CLI_REFUSED = -1, CLI_FINISHED = 1 };
 struct cli_option {
     const char *name;    /* without "--"; NULL: a heading line of --help */
     char short_name;     /* 0: none */
+    char optional_value; /* the value may be left out: "--web", "--web 8080", "--web=8080" */
     const char *metavar; /* the value in --help; NULL: the option takes none */
     enum cli_apply (*apply)(const struct cli_option *o, const char *value, struct cli_state *st);
     /* --help's lines for it, '\n' between them; {KEY} stands for a value

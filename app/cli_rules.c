@@ -44,6 +44,11 @@ int cli_check_rules(struct cli_state *st)
         cli_fail(err, errlen, "--absolute only makes sense with --trace (or --explain)");
         return -1;
     }
+    if (cfg->web_port != 0 && (cfg->web_port == cfg->echo_port || cfg->web_port == cfg->serial_port ||
+                               (cfg->iperf && cfg->web_port == 5001))) {
+        cli_fail(err, errlen, "--web %u: that port is already another service's", cfg->web_port);
+        return -1;
+    }
     if (cfg->echo_port != 0 && cfg->echo_port == cfg->serial_port) {
         cli_fail(err, errlen, "--echo-port and --serial-port are both %u: they must differ", cfg->echo_port);
         return -1;

@@ -29,6 +29,7 @@
 #include "services.h"
 #include "stack.h"
 #include "tcp_statelog.h"
+#include "web_service.h"
 
 /* Closing connections politely gets this long before the rest are reset. */
 #define SHUTDOWN_GRACE_MS 1000
@@ -38,6 +39,7 @@ struct app {
     struct stack stack;
     struct stream_service *echo;
     struct stream_service *serial;
+    struct web_service *web;
     void *iperf;
     struct connect_session *session;
     int stay;
@@ -226,6 +228,17 @@ static int start_service(const struct lwiptap_config *cfg, const struct stream_s
     return 0;
 }
 
+static int start_web(struct app *app, uint16_t port)
+{
+    err_t err;
+    app->web = web_service_start(port, tcp_statelog_probe, &err);
+    if (app->web == NULL) {
+        log_error("lwip-tap", "cannot start the web page on port %u: %s", port, lwip_strerr(err));
+        return -1;
+    }
+    return 0;
+}
+
 static void session_over(void *ctx, int status)
 {
     struct app *app = ctx;
@@ -294,6 +307,8 @@ static void shut_down(struct app *app)
     stream_service_stop(app->echo);
     stream_service_stop(app->serial);
     iperf_service_stop(app->iperf);
+    web_service_stop(app->web);
+    app->web = NULL;
     app->echo = app->serial = NULL;
     app->iperf = NULL;
     connect_session_free(app->session);
@@ -394,6 +409,7 @@ static int run(const struct lwiptap_config *cfg)
     if (app.signal_fd < 0 || start_service(cfg, &echo_service_ops, cfg->echo_port, &app.echo) != 0 ||
         start_service(cfg, &serial_service_ops, cfg->serial_port, &app.serial) != 0 ||
         (cfg->iperf && start_iperf(&app) != 0) ||
+        (cfg->web_port != 0 && start_web(&app, cfg->web_port) != 0) ||
         event_loop_watch(&app.loop, link_wait_fd(link), on_link_ready, &app, err) != 0 ||
         event_loop_watch(&app.loop, app.signal_fd, on_signal, &app, err) != 0 ||
         (!cfg->has_connect && console_start(&app.loop, err) != 0)) {

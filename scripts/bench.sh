@@ -7,7 +7,7 @@
 # and next to each figure what limits it.
 #
 #   sudo scripts/bench.sh [--mib N] [--streams K] [--conns M] [--pings P]
-#                         [--scale S] [--burst B] [--runs R] [--tap-qlen Q]
+#                         [--scale S] [--burst B] [--runs R] [--tap-qlen Q] [--web]
 #
 #   --mib N      streaming: 1 connection and K connections each echo N MiB (default 64)
 #   --streams K  ... K connections at once (default 8)
@@ -20,8 +20,12 @@
 #   --runs R     repeat every other measurement R times (default 3)
 #   --tap-qlen Q the taps' txqueuelen (default 16384, what lwip-tap gives a tap it
 #                creates, port/include/lwiptap/tap_queue.h; the kernel's default is 1000)
+#   --web        also a fourth lwip-tap, offloads on and --web with no page open,
+#                in the same rotation (not in the scale and burst runs), and a table
+#                of its figures against the one without --web
 #
-# Needs root: it creates four network namespaces (lt-bench-{tap,tapn,kc,ks}-PID),
+# Needs root: it creates four network namespaces (lt-bench-{tap,tapn,kc,ks}-PID;
+# a fifth, lt-bench-tapw-PID, with --web),
 # a tap in each of the first two and a veth pair between the last two, all on
 # 192.0.2.0/24, and nothing outside them. Everything is removed on exit. Exit
 # status: 0 done, 1 failure, 2 bad arguments, 77 not root (skipped).
@@ -43,12 +47,13 @@ SCALE=10000
 BURST=10000
 RUNS=3
 TAP_QLEN=16384
+WEB=0
 MSG_BYTES=32
 PING_BYTES=64
 SCALE_KIB=64
 
 usage() {
-    sed -n '2,26p' "$0" | sed 's/^# \{0,1\}//'
+    sed -n '2,/^# Needs root/p' "$0" | sed '$d' | sed 's/^# \{0,1\}//'
 }
 
 die() {
@@ -71,6 +76,10 @@ while [ $# -gt 0 ]; do
     -h | --help)
         usage
         exit 0
+        ;;
+    --web)
+        WEB=1
+        shift
         ;;
     --mib | --streams | --conns | --pings | --scale | --burst | --runs | --tap-qlen)
         [ $# -ge 2 ] || {
@@ -199,6 +208,11 @@ tap_ns() { # NS
 }
 tap_ns "$NS_TAP"
 tap_ns "$NS_TAPN"
+NS_TAPW=lt-bench-tapw-$$ # tap0: host side (kernel client) + lwip-tap --web, no page open
+if [ "$WEB" -eq 1 ]; then
+    tap_ns "$NS_TAPW"
+    TARGETS="$TARGETS web"
+fi
 tap_qlen_now=$(ip -n "$NS_TAP" link show tap0 | sed -nE 's/.* qlen ([0-9]+).*/\1/p')
 
 ns_add "$NS_KC"
@@ -220,6 +234,11 @@ SERVER_PID[lwip]=$BG_PID
 sandbox_bg "$NS_TAPN" "$bin/lwip-tap" --tap tap0 --ip "$LWIP_IP/24" --no-state-log --quiet --no-offload \
     --max-conns "$max_conns" </dev/null >"$WORK/lwip-tap-nooff.log" 2>&1
 SERVER_PID[nooff]=$BG_PID
+if [ "$WEB" -eq 1 ]; then
+    sandbox_bg "$NS_TAPW" "$bin/lwip-tap" --tap tap0 --ip "$LWIP_IP/24" --no-state-log --quiet --web \
+        --max-conns "$max_conns" </dev/null >"$WORK/lwip-tap-web.log" 2>&1
+    SERVER_PID[web]=$BG_PID
+fi
 sandbox_bg "$NS_KS" "$bin/bench-echo-server" --bind "$KS_IP" --port "$PORT" \
     </dev/null >"$WORK/kernel-server.log" 2>&1
 SERVER_PID[kernel]=$BG_PID
@@ -228,6 +247,7 @@ client_ns() { # TARGET: the namespace its client runs in
     case $1 in
     lwip) echo "$NS_TAP" ;;
     nooff) echo "$NS_TAPN" ;;
+    web) echo "$NS_TAPW" ;;
     kernel) echo "$NS_KC" ;;
     esac
 }
@@ -361,6 +381,7 @@ measure() {
     printf '  %-5s %-6s %s\n' "$kind" "$target" "${line#bench }" >&2
 }
 
+load_before=$(cut -d' ' -f1-3 /proc/loadavg)
 started=$(date +%s)
 echo "$me: warming up, then $RUNS run(s) of each measurement" >&2
 for t in $TARGETS; do
@@ -375,6 +396,14 @@ for r in $(seq 1 "$RUNS"); do
     2) order="kernel lwip nooff" ;;
     0) order="nooff kernel lwip" ;;
     esac
+    # --web's lwip-tap in a different place each run, never beside the same one.
+    if [ "$WEB" -eq 1 ]; then
+        case $((r % 3)) in
+        1) order="web $order" ;;
+        2) order="${order% *} web ${order##* }" ;;
+        0) order="${order%% *} web ${order#* }" ;;
+        esac
+    fi
     for kind in tput1 tputk rate ping; do
         for t in $order; do
             measure "$t" "$kind"
@@ -394,10 +423,13 @@ if [ "$BURST" -gt 0 ]; then
     done
 fi
 elapsed=$(($(date +%s) - started))
+load_after=$(cut -d' ' -f1-3 /proc/loadavg)
 
 # A clean stop is part of the check: SIGTERM must close everything and exit 0.
 declare -A STOP_RC WARNINGS
-for t in lwip nooff; do
+stopped="lwip nooff"
+[ "$WEB" -eq 0 ] || stopped="$stopped web"
+for t in $stopped; do
     kill -TERM "${SERVER_PID[$t]}" 2>/dev/null || true
     wait_pid "${SERVER_PID[$t]}" 5
     STOP_RC[$t]=$WAIT_RC
@@ -408,6 +440,7 @@ for t in lwip nooff; do
 done
 WARNINGS[lwip]=$(grep -Ec ' (WARN|ERROR) ' "$WORK/lwip-tap.log" || true)
 WARNINGS[nooff]=$(grep -Ec ' (WARN|ERROR) ' "$WORK/lwip-tap-nooff.log" || true)
+[ "$WEB" -eq 0 ] || WARNINGS[web]=$(grep -Ec ' (WARN|ERROR) ' "$WORK/lwip-tap-web.log" || true)
 
 # ------------------------------------------------------------------ report
 
@@ -457,6 +490,7 @@ echo "             exit status after SIGTERM ${STOP_RC[lwip]} (offload) / ${STOP
 echo "  lwipopts:  TCP_MSS=$(opt TCP_MSS) TCP_WND=$(opt TCP_WND) TCP_SND_BUF=$(opt TCP_SND_BUF)"
 echo "  workload:  --mib $MIB --streams $STREAMS --conns $CONNS --pings $PINGS --scale $SCALE --burst $BURST --runs $RUNS" \
     "(rate message $MSG_BYTES B, ping message $PING_BYTES B, scale $SCALE_KIB KiB each); $elapsed s measuring"
+echo "  load:      1/5/15-minute load average $load_before before, $load_after after measuring"
 echo
 printf '%-30s %-6s %-22s %-22s %-22s %-8s %-8s\n' "metric" "unit" "lwip-tap" "lwip-tap" "kernel (veth)" \
     "lwip-tap/" "offload/"
@@ -487,6 +521,23 @@ if [ "$BURST" -gt 0 ]; then
 fi
 row "server CPU per GiB, 1 conn" "s/GiB" cpu_gib_tput1 "%.2f" "scheduler run time of the server process"
 row "server CPU per GiB, $STREAMS conns" "s/GiB" cpu_gib_tputk "%.2f"
+if [ "$WEB" -eq 1 ]; then
+    echo
+    echo "--web with no page open: lwip-tap (offloads on) with --web against the same without, same run"
+    echo "  (exit status after SIGTERM ${STOP_RC[web]}, WARN/ERROR lines ${WARNINGS[web]})"
+    printf '%-30s %-6s %-22s %-22s %-8s\n' "metric" "unit" "without --web" "with --web" "with/without"
+    webrow() { # LABEL UNIT METRIC FORMAT
+        printf '%-30s %-6s %-22s %-22s %-8s\n' "$1" "$2" "$(cell "$3" lwip "$4")" "$(cell "$3" web "$4")" \
+            "$(ratio "$3" web lwip)"
+    }
+    webrow "stream, 1 conn x $MIB MiB" "Gbit/s" tput1 "%.2f"
+    webrow "stream, $STREAMS conns x $MIB MiB" "Gbit/s" tputk "%.2f"
+    webrow "connection rate, $CONNS cycles" "conn/s" rate "%.0f"
+    webrow "ping-pong $PING_BYTES B, p50" "us" ping_p50 "%.0f"
+    webrow "ping-pong $PING_BYTES B, p99" "us" ping_p99 "%.0f"
+    webrow "server CPU per GiB, 1 conn" "s/GiB" cpu_gib_tput1 "%.2f"
+    webrow "server CPU per GiB, $STREAMS conns" "s/GiB" cpu_gib_tputk "%.2f"
+fi
 echo
 printf '  %-42s %-22s %-22s %s\n' "diagnostics, per measurement" "offload" "--no-offload" "kernel (veth)"
 for kind in tput1 tputk rate ping scale burst; do

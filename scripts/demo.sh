@@ -209,7 +209,7 @@ sandbox_tap_ns "$NS" "$HOST4" "$HOST6" || die "cannot set up tap0 in a network n
 
 rm -f "$DIAGRAMS"/connection*.svg
 ns_bg "$LWIPTAP" --tap tap0 --ip "$LWIP4/24" --ip6 "$LWIP6/64" --explain --diagram "$DIAGRAMS/connection.svg" \
-    </dev/null 2>"$LOG"
+    --web </dev/null 2>"$LOG"
 LWIP_PID=$BG_PID
 wait_for_line "$LOG" 'lwip-tap: up on' 10 || {
     cat "$LOG" >&2
@@ -233,6 +233,7 @@ printf '\n'
 printf '    Linux kernel (host side of tap0)  %-12s %s\n' "$HOST4" "$HOST6"
 printf '    lwIP in lwip-tap                  %-12s %s\n' "$LWIP4" "$LWIP6"
 printf '    services: echo (RFC 862) on port %s, serial echo on port %s\n' "$ECHO_PORT" "$SERIAL_PORT"
+printf '    live page (--web): http://%s/ (opening it: docs/web.md)\n' "$LWIP4"
 printf '\n    %s\n' "tcpdump -i tap0 -n -S is watching the wire."
 
 # ------------------------------------------------------------------ ping

@@ -21,12 +21,14 @@ need_root() {
     fi
 }
 
-packages=(build-essential cmake pkg-config check iproute2 tcpdump netcat-openbsd
+packages=(build-essential cmake pkg-config check iproute2 tcpdump netcat-openbsd curl
           iputils-ping dpkg-dev clang clang-format clang-tidy python3 python3-scapy iperf libpcap-dev)
-# --with-browser (scripts/test.sh): chromium, so that e2e.diagram renders the
-# ladder diagram in a real browser. The demo does not need it.
+# --with-browser (scripts/test.sh): chromium (with its driver and selenium, for
+# e2e.web_browser), so that e2e.diagram renders the
+# ladder diagram and e2e.web the live page in a real browser. The demo does
+# not need it.
 if [ "${1:-}" = --with-browser ]; then
-    packages+=(chromium)
+    packages+=(chromium chromium-driver python3-selenium)
 fi
 
 missing=()

@@ -29,6 +29,7 @@
 #include "lwiptap/mem_budget.h"
 #include "cookie_handshake.h"
 #include "tcp_guard_options.h"
+#include "window_budget.h"
 
 /* Past the limit a SYN costs nothing and loses little (a cookie keeps the
  * MSS to a table entry, and window scale and SACK when the client sent
@@ -98,21 +99,18 @@ static err_t on_passive_open(u8_t id, struct tcp_pcb_listen *lpcb, struct tcp_pc
 static const struct tcp_ext_arg_callbacks half_open_callbacks = {on_pcb_destroyed, on_passive_open};
 
 /* A connection keeps the window it opens with (the echo acknowledges input
- * only as it writes it back), so the window is its share of a quarter of the
- * memory limit: the whole TCP_WND for a few connections, a few segments each
- * for 10,000, whose first flights together then still fit in memory. */
+ * only as it writes it back): its share of the window budget
+ * (window_budget.h), shared with the half-open connections about to want
+ * theirs. A cookie's connection gets at least the window its SYN-ACK
+ * announced. */
 static void size_initial_window(struct tcp_pcb *pcb)
 {
-    size_t share = mem_budget_limit() / 4 / ((size_t)pcbs_in_use() + 1);
-    /* Without window scaling (the SYN's options are parsed by now) 64 KiB at most. */
-    tcpwnd_size_t wnd =
-        (tcpwnd_size_t)LWIP_MIN(LWIP_MAX(share, (size_t)GUARD_MIN_WINDOW), (size_t)TCP_WND_MAX(pcb));
-    pcb->rcv_wnd = wnd;
-    pcb->rcv_ann_wnd = wnd;
+    window_budget_grant(pcb, ring_len, cookie_replaying() ? GUARD_MIN_WINDOW : WINDOW_BUDGET_FLOOR);
 }
 
 void tcp_guard_restore_window(struct tcp_pcb *pcb)
 {
+    window_budget_release(pcb);
     tcpwnd_size_t missing = TCP_WND_MAX(pcb) - pcb->rcv_wnd;
     while (missing > 0) {
         u16_t piece = (u16_t)LWIP_MIN(missing, 0xffffu);
@@ -207,6 +205,21 @@ static enum admission admit_syn(struct tcp_pcb_listen *lpcb, const struct tcp_hd
      * SYN, replayed, is a proven client: it passes the half-open limit. */
     int replayed = cookie_replaying();
     sweep_half_open();
+    /* Before a cookie too, and before the memory guard drops data: short
+     * of memory, a SYN waits (dropped in silence, as by a full backlog: the
+     * client sends it again 1 s later), not the established connections'
+     * data, each drop of which costs a retransmission timeout. A cookie's
+     * replayed SYN is a client that holds an established connection. */
+    if (!replayed && !window_budget_admits()) {
+        char remote[IPADDR_STRLEN_MAX];
+        ipaddr_ntoa_r(ip_current_src_addr(), remote, sizeof remote);
+        guard_note(GUARD_TCP_SYN_LOW_MEMORY,
+                   "SYN from %s:%u dropped: %zu KiB in use and %zu KiB of windows awaiting their first data, "
+                   "of the %zu KiB memory limit",
+                   remote, hdr->src, mem_budget_used() / 1024, window_budget_pending() / 1024,
+                   mem_budget_limit() / 1024);
+        return REFUSE;
+    }
     if (!replayed && ring_len >= max_half_open) {
         return ANSWER_WITH_COOKIE;
     }
@@ -299,6 +312,9 @@ err_t lwiptap_tcp_inpacket(struct tcp_pcb *pcb, struct tcp_hdr *hdr, u16_t optle
         cookie_take_ack(hdr, &raw, p)) {
         return ERR_ABRT;
     }
+    if (p->tot_len > 0 && pcb->state != LISTEN) {
+        window_budget_data_arrived(pcb);
+    }
     if (input_observer != NULL) {
         input_observer(pcb);
     }
@@ -318,6 +334,7 @@ void tcp_guard_init(const struct tcp_guard_config *config)
     }
     LWIP_ASSERT("tcp_guard_init: no half-open pcb is tracked", ring_len == 0);
     cookie_handshake_init();
+    window_budget_init();
     free_records = NULL;
     for (size_t i = 0; i < LWIP_ARRAYSIZE(records); i++) {
         records[i].pcb = NULL;

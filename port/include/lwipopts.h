@@ -112,9 +112,10 @@
  * in C expressions, never in #if. */
 extern unsigned long lwiptap_tcp_msl_ms;
 #define TCP_MSL lwiptap_tcp_msl_ms
-/* Three slots: the TCP state log (each pcb's last state), the guard's
- * half-open tracking, and the --connect session (when its pcb is freed). */
-#define LWIP_TCP_PCB_NUM_EXT_ARGS 3
+/* Four slots: the TCP state log (each pcb's last state), the guard's
+ * half-open tracking, its window budget (port/guard/window_budget.h) and
+ * the --connect session (when its pcb is freed). */
+#define LWIP_TCP_PCB_NUM_EXT_ARGS 4
 #define LWIP_CALLBACK_API 1
 /* lwIP's default ISN is a counter (6510, 6510+n, ...); RFC 9293 3.4.1 wants it
  * unpredictable. And a connection made from a SYN cookie starts at the cookie. */

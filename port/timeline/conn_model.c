@@ -35,6 +35,17 @@ static struct {
     void *ctx;
 } subscribers[CONN_EVENTS_MAX_SUBSCRIBERS];
 static uint64_t serials;
+static int text_wanted;
+
+void conn_events_want_text(int on)
+{
+    text_wanted += on ? 1 : -1;
+}
+
+int conn_model_text_wanted(void)
+{
+    return text_wanted > 0;
+}
 
 int conn_events_subscribe(conn_event_fn fn, void *ctx)
 {
@@ -332,7 +343,8 @@ void conn_model_begin(struct flow *flow, const struct frame_tcp *tcp, uint64_t n
 }
 
 void conn_model_segment(struct flow *flow, const struct frame_tcp *tcp, int tx, int dropped,
-                        const struct seg_note *note, const char *labels, uint64_t now_us)
+                        const struct seg_note *note, const char *labels, const char *line, const char *why,
+                        uint64_t now_us)
 {
     struct flow_model *m = &flow->model;
     if (m->serial == 0 || m->closed) {
@@ -358,6 +370,8 @@ void conn_model_segment(struct flow *flow, const struct frame_tcp *tcp, int tx, 
         timeline_format_options(tcp, note, options, sizeof options);
     }
     s->options = options;
+    s->line = line != NULL ? line : "";
+    s->why = why != NULL ? why : "";
     s->peer_saw_before = m->pending_count > 0 ? m->pending[0].number : number;
     publish(flow, &e, now_us);
     if (tx) {

@@ -12,10 +12,13 @@ void conn_model_begin(struct flow *flow, const struct frame_tcp *tcp, uint64_t n
 /* A TCP segment of flow whose fate is known (tx: lwIP sent it; dropped: a
  * fault stage dropped it), with the timeline's analysis of it. */
 void conn_model_segment(struct flow *flow, const struct frame_tcp *tcp, int tx, int dropped,
-                        const struct seg_note *note, const char *labels, uint64_t now_us);
+                        const struct seg_note *note, const char *labels, const char *line, const char *why,
+                        uint64_t now_us);
 
 /* Someone listens: the segment's texts are worth making. */
 int conn_model_wanted(void);
+/* Some subscriber wants the --trace line and --explain sentence of each segment. */
+int conn_model_text_wanted(void);
 
 /* The timeline's clock (a test's fake one, or CLOCK_MONOTONIC). */
 uint64_t timeline_now_us(void);

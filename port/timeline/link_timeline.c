@@ -96,7 +96,7 @@ static void tell_model(const struct entry *e, int tx, int dropped)
     }
     struct flow *flow = flow_find(&e->key, 0, 0);
     if (flow != NULL) {
-        conn_model_segment(flow, &e->tcp, tx, dropped, &e->note, e->labels, e->now);
+        conn_model_segment(flow, &e->tcp, tx, dropped, &e->note, e->labels, e->line, e->why, e->now);
     }
 }
 
@@ -133,7 +133,7 @@ static void make_entry(const uint8_t *frame, size_t len, int tx, const struct li
         return;
     }
     timeline_format_labels(note, e->labels, sizeof e->labels);
-    if (!options.print) {
+    if (!options.print && !conn_model_text_wanted()) {
         return;
     }
     struct seg_note shown = *note;
@@ -146,7 +146,7 @@ static void make_entry(const uint8_t *frame, size_t len, int tx, const struct li
     timeline_format_segment(&tcp, &shown, body, sizeof body);
     snprintf(e->line, sizeof e->line, "%s %zuB %s%s%s%s", tx ? "tx" : "rx", len, elapsed, body, e->labels,
              offload);
-    if (options.explain) {
+    if (options.explain || conn_model_text_wanted()) {
         timeline_explain_segment(flow, &tcp, &shown, tx, e->why, sizeof e->why);
     }
 }
@@ -171,10 +171,10 @@ static void explain_peer(const struct conn_event *e, void *ctx)
 
 static void print_entry(const struct entry *e)
 {
-    if (e->line[0] != '\0') {
+    if (e->line[0] != '\0' && options.print) {
         log_requested("link", "%s", e->line);
     }
-    if (e->why[0] != '\0') {
+    if (e->why[0] != '\0' && options.print && options.explain) {
         log_requested_folded("explain", e->why);
     }
     for (int i = 0; i < peer_note_count; i++) {

@@ -1,6 +1,7 @@
 /* libFuzzer harness over the whole stack as lwip-tap runs it: our lwipopts,
  * the ingress guard, the TCP state log and both services, on the in-memory
- * link and the fake clock of the unit tests.
+ * link and the fake clock of the unit tests, and the --web page's HTTP service
+ * (connections 3 and 7 go to its port 80; the others to echo and serial).
  *
  * An input is a program of operations (see enum op). TCP operations are
  * relative to the connection as the stack sees it: the harness reads every
@@ -33,6 +34,7 @@
 #include "stack.h"
 #include "tcp_statelog.h"
 #include "lwiptap/timeline.h"
+#include "web_service.h"
 #include "wire.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
@@ -93,6 +95,7 @@ static struct {
     struct stack stack;
     struct fake_link *wire;
     struct stream_service *echo, *serial;
+    struct web_service *web;
     struct conn conns[CONNS];
     uint8_t peer6[16], stack6[16];
     uint8_t frame[LINK_MAX_FRAME];
@@ -238,7 +241,7 @@ static void op_tcp(struct input *in, int super)
     for (size_t i = 64; i < len; i++) {
         payload[i] = (uint8_t)i;
     }
-    uint16_t dport = (idx & 1) ? 1234 : 7;
+    uint16_t dport = (idx & 3) == 3 ? 80 : (idx & 1) ? 1234 : 7;
     uint32_t seq = c->peer_nxt + (uint32_t)(int32_t)seq_delta;
     uint32_t ack = c->stack_nxt + (uint32_t)(int32_t)ack_delta;
     static uint8_t seg[sizeof payload + 100], frame[sizeof seg + 100];
@@ -375,7 +378,8 @@ static void set_up(void)
     err_t lerr;
     h.echo = stream_service_start(&echo_service_ops, 7, &lerr);
     h.serial = stream_service_start(&serial_service_ops, 1234, &lerr);
-    if (h.echo == NULL || h.serial == NULL) {
+    h.web = web_service_start(80, tcp_statelog_probe, &lerr);
+    if (h.echo == NULL || h.serial == NULL || h.web == NULL) {
         abort();
     }
     wire_ip6_doc(h.peer6, 1);
@@ -386,6 +390,7 @@ static void tear_down(void)
 {
     stream_service_stop(h.echo);
     stream_service_stop(h.serial);
+    web_service_stop(h.web);
     tcp_statelog_set_context(STATELOG_CAUSE_APP);
     stack_abort_all();
     stack_down(&h.stack);

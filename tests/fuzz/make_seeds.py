@@ -59,6 +59,14 @@ def ip6(nh, payload, hop=64, upper_offset=0, upper_proto=None, linklocal_src=Fal
             + struct.pack("!H", len(payload)) + payload)
 
 
+def http(conn, request, ts=1002):
+    """request in pieces of at most 64 bytes (one tcp op each), timestamps counting up from ts."""
+    out = b""
+    for i in range(0, len(request), 64):
+        out += tcp(conn, PSH | ACK, request[i:i + 64], opt_ts(ts + i // 64))
+    return out
+
+
 def arp(frame):
     return bytes([OP_ARP]) + struct.pack("!H", len(frame)) + frame
 
@@ -142,6 +150,20 @@ SEEDS = {
     # segments that a later, small window no longer has room for.
     "bug_syn_window_zero": handshake(0, window=0) + tcp(0, PSH | ACK, b"h" * 64, opt_ts(1002), window=0)
     + tcp(0, PSH | ACK, b"h" * 64, opt_ts(1003), window=20) + clock(10),
+    # The --web page (connection 3 goes to port 80): the page, keep-alive, a
+    # subscriber with live events from an echo session, broken requests, a slowloris.
+    "web_page_keep_alive": handshake(3) + http(3, b"GET / HTTP/1.1\r\nHost: 192.0.2.2\r\n\r\n") + clock(5)
+    + tcp(3, ACK, opts=opt_ts(1010)) + clock(5) + tcp(3, ACK, opts=opt_ts(1011))
+    + http(3, b"GET /state HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n", 1012) + clock(5)
+    + tcp(3, ACK, opts=opt_ts(1020)) + tcp(3, FIN | ACK, opts=opt_ts(1021)),
+    "web_events_live": handshake(3) + http(3, b"GET /events HTTP/1.1\r\nHost: x\r\n\r\n") + clock(1)
+    + tcp(3, ACK, opts=opt_ts(1010)) + handshake(0) + tcp(0, PSH | ACK, b"watched\n", opt_ts(1002)) + clock(1)
+    + tcp(3, ACK, opts=opt_ts(1011)) + clock(60) + tcp(3, ACK, opts=opt_ts(1012)) + tcp(0, FIN | ACK, opts=opt_ts(1003))
+    + clock(1) + tcp(3, FIN | ACK, opts=opt_ts(1013)),
+    "web_bad_requests": handshake(3) + http(3, b"GET / HTTP/1.1\r\nHost: x\r\n folded\r\n\r\n") + clock(5)
+    + handshake(7) + http(7, b"POST /state HTTP/1.0\r\nContent-Length: 3\r\n\r\nabc") + clock(5),
+    "web_slowloris": handshake(3) + http(3, b"GET /events HTTP/1.1\r\n") + clock(255) + tcp(3, PSH | ACK, b"X", opt_ts(1003))
+    + clock(255) + clock(10) + tcp(3, ACK, opts=opt_ts(1004)),
     # SYN cookies (issue 15): the table full, a connection from a cookie, v4 and v6.
     "cookie_valid_session": half_open_table_full() + handshake(0) + tcp(0, PSH | ACK, b"cookie\n", opt_ts(1002))
     + clock(5) + tcp(0, FIN | ACK, opts=opt_ts(1003)) + clock(10) + tcp(0, ACK, opts=opt_ts(1004)),

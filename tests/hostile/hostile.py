@@ -551,6 +551,174 @@ def conn_flood(peer):
     time.sleep(0.3)
 
 
+# ----------------------------------------------------------------- the --web page (run with --web)
+
+def http(raw, timeout=5.0):
+    """Sends raw bytes to lwIP's port 80 on the host's kernel TCP; returns the answer's status line."""
+    with socket.create_connection((LWIP4, 80), timeout=timeout) as s:
+        try:
+            s.sendall(raw)
+        except OSError:
+            pass  # lwIP may answer and close before it has taken everything
+        got = b""
+        try:
+            while b"\r\n" not in got:
+                chunk = s.recv(4096)
+                if not chunk:
+                    break
+                got += chunk
+        except OSError:
+            pass
+        return got.split(b"\r\n", 1)[0].decode(errors="replace")
+
+
+def page_works():
+    with socket.create_connection((LWIP4, 80), timeout=5) as s:
+        s.sendall(b"GET / HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
+        got = b""
+        while True:
+            chunk = s.recv(65536)
+            if not chunk:
+                break
+            got += chunk
+    check(got.startswith(b"HTTP/1.1 200 OK\r\n") and b"</html>" in got, f"GET / failed: {got[:60]!r}")
+
+
+@case
+def web_malformed(peer):
+    """Broken, binary and oversized requests: each gets its 4xx/5xx, and the page still works."""
+    cases = [
+        (b"\x00\x01\x02\x03\r\n\r\n", "400"),
+        (b"GET / HTTP/1.1\r\nHost: x\r\nBad\x00Header: y\r\n\r\n", "400"),
+        (b"GET / HTTP/1.1\r\nHost: x\r\n\tfolded\r\n\r\n", "400"),
+        (b"GET /" + b"a" * 5000 + b" HTTP/1.1\r\nHost: x\r\n\r\n", "431"),
+        (b"GET / HTTP/1.1\r\n" + b"X: y\r\n" * 2000 + b"\r\n", "431"),
+        (b"\xff" * 10000, "431"),
+        (b"GET / HTTP/1.1\r\nHost: x\r\nContent-Length: 99999999999999999999\r\n\r\n", "413"),
+        (b"GET / HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\n", "400"),
+        (b"CONNECT 192.0.2.2:7 HTTP/1.1\r\nHost: x\r\n\r\n", "400"),
+        (b"PUT /state HTTP/1.1\r\nHost: x\r\nContent-Length: 0\r\n\r\n", "405"),
+        (b"GET /../../etc/passwd HTTP/1.1\r\nHost: x\r\n\r\n", "404"),
+        (b"GET / HTTP/9.9\r\nHost: x\r\n\r\n", "505"),
+    ]
+    for raw, want in cases:
+        status = http(raw)
+        check(status.startswith("HTTP/1.1 " + want), f"{raw[:40]!r}...: got {status!r}, expected {want}")
+    # Random bytes, many times: never a crash, always an answer or a close.
+    rnd = bytes((i * 131 + 17) & 0xFF for i in range(3000))
+    for k in range(20):
+        http(rnd[k * 97:k * 97 + 1500] + b"\r\n\r\n", timeout=3)
+    # A request cut by a RST half-way, from the raw peer.
+    conn = must_connect(peer, dport=80)
+    conn.send("PA", b"GET /events HTTP/1.1\r\nHo")
+    conn.reset()
+    page_works()
+    print(f"web_malformed: {len(cases)} requests answered with their statuses, 20 random ones survived")
+
+
+@case
+def web_slowloris(peer):
+    """40 connections trickle a header byte by byte: the first 32 get 408 after 10 s, the rest 503 at once."""
+    socks, early = [], []
+    for i in range(40):
+        s = socket.create_connection((LWIP4, 80), timeout=5)
+        s.sendall(b"GET / HTTP/1.1\r\n")
+        socks.append(s)
+    time.sleep(0.5)
+    for s in socks:
+        s.setblocking(False)
+        try:
+            early.append(s.recv(4096).split(b"\r\n", 1)[0])
+        except BlockingIOError:
+            early.append(b"")
+    busy = sum(1 for e in early if e.startswith(b"HTTP/1.1 503"))
+    check(busy == 8, f"{busy} of the 8 connections beyond the 32 got 503 at once")
+    start = time.time()
+    while time.time() - start < 12:
+        for s in socks:
+            try:
+                s.send(b"X")
+            except OSError:
+                pass
+        time.sleep(0.5)
+    timed_out = 0
+    for s, e in zip(socks, early):
+        if e:
+            continue
+        s.setblocking(True)
+        s.settimeout(3)
+        try:
+            if s.recv(4096).startswith(b"HTTP/1.1 408 Request Timeout"):
+                timed_out += 1
+        except OSError:
+            pass
+    for s in socks:
+        s.close()
+    check(timed_out == 32, f"only {timed_out} of 32 trickling connections got 408")
+    page_works()
+    print("web_slowloris: 32 trickling connections got 408 after 10 s, 8 beyond them 503")
+
+
+def subscribe(rcvbuf=None):
+    s = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    if rcvbuf:
+        s.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, rcvbuf)
+    s.settimeout(5)
+    s.connect((LWIP4, 80))
+    s.sendall(b"GET /events HTTP/1.1\r\nHost: x\r\n\r\n")
+    return s
+
+
+@case
+def web_many_subscribers(peer):
+    """8 subscribers are served; 20 more get 503; once they leave, a new one is served."""
+    subs = [subscribe() for _ in range(8)]
+    for s in subs:
+        check(s.recv(64).startswith(b"HTTP/1.1 200 OK"), "one of the first 8 subscribers was refused")
+    refused = 0
+    for _ in range(20):
+        refused += http(b"GET /events HTTP/1.1\r\nHost: x\r\n\r\n").startswith("HTTP/1.1 503")
+    check(refused == 20, f"only {refused} of 20 subscribers beyond 8 got 503")
+    for s in subs:
+        s.close()
+    time.sleep(0.5)
+    s = subscribe()
+    check(s.recv(64).startswith(b"HTTP/1.1 200 OK"), "no subscriber served after the 8 left")
+    s.close()
+    print("web_many_subscribers: 8 served, 20 refused with 503, a 9th served once they left")
+
+
+@case
+def web_never_reads(peer):
+    """8 subscribers that never read while echo traffic flows: lwip-tap's RSS stays bounded."""
+    pid = int(os.environ["LWIP_PID"])
+    subs = [subscribe(rcvbuf=4096) for _ in range(8)]
+    clients = EchoClients(pid)
+    clients.start()
+    time.sleep(8)
+    mid = rss_kib(pid)
+    time.sleep(8)
+    clients.running = False
+    clients.join(5)
+    end = rss_kib(pid)
+    with socket.create_connection((LWIP4, 80), timeout=5) as s:
+        s.sendall(b"GET /state HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
+        state = b""
+        while True:
+            chunk = s.recv(65536)
+            if not chunk:
+                break
+            state += chunk
+    dropped = int(state.split(b'"events_dropped":')[1].split(b"}")[0])
+    for s in subs:
+        s.close()
+    print(f"web_never_reads: {clients.ok}/{clients.attempts} echoes, RSS {mid} -> {end} KiB over the last 8 s, "
+          f"{dropped} events dropped")
+    check(clients.ok >= 0.95 * clients.attempts, "echo clients failed while subscribers never read")
+    check(dropped > 0, "no event was dropped for subscribers that never read")
+    check(end - mid < 2048, f"RSS grew by {end - mid} KiB in the second half")
+
+
 def main():
     if len(sys.argv) == 2 and sys.argv[1] == "--list":
         print("\n".join(CASES))

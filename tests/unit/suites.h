@@ -22,7 +22,10 @@ Suite *pools_suite(void);
 Suite *serial_suite(void);
 Suite *scaling_suite(void);
 Suite *statelog_suite(void);
+Suite *web_suite(void);
+Suite *web_http_suite(void);
 Suite *syn_cookie_suite(void);
+Suite *window_budget_suite(void);
 Suite *window_suite(void);
 
 #endif

@@ -210,6 +210,31 @@ START_TEST(rejects_same_echo_and_serial_port)
 }
 END_TEST
 
+START_TEST(web_takes_an_optional_port)
+{
+    struct outcome o;
+    PARSE(&o, BASE);
+    free(o.out);
+    ck_assert_uint_eq(o.cfg.web_port, 0);
+    PARSE(&o, BASE, "--web");
+    free(o.out);
+    ck_assert_int_eq(o.result, CLI_RUN);
+    ck_assert_uint_eq(o.cfg.web_port, 80);
+    PARSE(&o, "--web", "8080", BASE);
+    free(o.out);
+    ck_assert_int_eq(o.result, CLI_RUN);
+    ck_assert_uint_eq(o.cfg.web_port, 8080);
+    PARSE(&o, BASE, "--web=8081", "-q");
+    free(o.out);
+    ck_assert_int_eq(o.result, CLI_RUN);
+    ck_assert_uint_eq(o.cfg.web_port, 8081);
+    EXPECT_ERROR("invalid --web '0'", BASE, "--web", "0");
+    EXPECT_ERROR("invalid --web '99999'", BASE, "--web=99999");
+    EXPECT_ERROR("--web 7: that port is already another service's", BASE, "--web", "7");
+    EXPECT_ERROR("--web 5001: that port is already another service's", BASE, "--iperf", "--web", "5001");
+}
+END_TEST
+
 START_TEST(rejects_missing_tap)
 {
     EXPECT_ERROR("missing --tap NAME", "--ip", "192.0.2.2/24");
@@ -459,6 +484,7 @@ Suite *cli_suite(void)
     fixture_add_test(s, rejects_ipv6_prefix_other_than_64);
     fixture_add_test(s, rejects_gateway_outside_subnet);
     fixture_add_test(s, rejects_same_echo_and_serial_port);
+    fixture_add_test(s, web_takes_an_optional_port);
     fixture_add_test(s, rejects_missing_tap);
     fixture_add_test(s, rejects_missing_ip);
     fixture_add_test(s, rejects_unexpected_positional_argument);

@@ -84,6 +84,9 @@ struct conn_segment {
     unsigned labels;   /* enum seg_label bits */
     const char *label_text; /* "" or " (retransmission after 1000 ms)", as --trace shows them */
     const char *options;    /* "" or "mss 1460,sackOK,TS val 1 ecr 0,nop,wscale 7", as --trace */
+    /* The --trace line and the --explain sentence: "" unless a subscriber
+     * asked for them (conn_events_want_text) or --trace prints them. */
+    const char *line, *why;
     /* A segment the peer sent: the peer had received lwIP's segments numbered
      * below this, none from it on (equal to its own number when it had seen all). */
     uint32_t peer_saw_before;
@@ -117,6 +120,11 @@ typedef void (*conn_event_fn)(const struct conn_event *event, void *ctx);
 /* 0, or -1 when CONN_EVENTS_MAX_SUBSCRIBERS are subscribed already. */
 int conn_events_subscribe(conn_event_fn fn, void *ctx);
 void conn_events_unsubscribe(conn_event_fn fn, void *ctx);
+
+/* A subscriber that shows each segment's --trace line and --explain sentence
+ * (the --web page) asks for them while it listens, as making them costs every
+ * segment a line and an explanation: 1 to ask, 0 to stop; calls nest. */
+void conn_events_want_text(int on);
 
 /* The state log reports a change of lwIP's pcb (addresses 4 or 16 bytes,
  * network order); a change to CLOSED ends the connection's events. */
