@@ -39,6 +39,15 @@ for i in $(seq 1 "$runs"); do
         sed 's/^/    /' || bad=1
     /usr/bin/python3 "$root/scripts/lib/views_check.py" "$dir/lwip-tap.log" "$svg" "$hport" 1234 |
         sed 's/^/    serial: /' || bad=1
+    # The echo connection's diagram: the same numbers as the timeline too.
+    echo_line=$(sed -nE 's/.* INFO diagram: wrote (.+): 192\.0\.2\.1:([0-9]+) -> 192\.0\.2\.2:7$/\1 \2/p' "$dir/lwip-tap.log")
+    if [ -z "$echo_line" ]; then
+        printf '    echo: no diagram of the echo connection\n'
+        bad=1
+    else
+        /usr/bin/python3 "$root/scripts/lib/views_check.py" "$dir/lwip-tap.log" "${echo_line% *}" "${echo_line##* }" 7 |
+            sed 's/^/    echo: /' || bad=1
+    fi
     [ "$bad" -eq 0 ] || failed=$((failed + 1))
 done
 printf '\n%d of %d runs agreed.' "$((runs - failed))" "$runs"
