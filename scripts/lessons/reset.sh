@@ -6,7 +6,7 @@ lesson_main() {
     header "RST: to a closed port, from a closed port, and mid-transfer"
     explain "1. lwIP (--connect) to a host port nobody listens on: the host's kernel" \
         "answers the SYN with [R.], and lwip-tap reports \"connection refused\" and exits 1."
-    explain "2. The host to a port nobody listens on in lwIP: lwIP answers [R.] itself."
+    explain "2. The host to a port nobody listens on in lwIP, which answers [R.] itself."
     explain "3. A host peer that closes with SO_LINGER 0 sends RST instead of FIN: lwIP drops" \
         "the connection at once (ESTABLISHED -> CLOSED via rx [R.])."
     lesson_capture_start
