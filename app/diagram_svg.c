@@ -242,10 +242,8 @@ static void draw_legend(FILE *out)
             "<line x1=\"460\" y1=\"%d\" x2=\"500\" y2=\"%d\" stroke=\"#1f3a93\" stroke-dasharray=\"6 4\"/>"
             "<text x=\"506\" y=\"%d\">no answer: arrival not known</text>\n",
             y, y, y + 4);
-    fprintf(
-        out,
-        "<text x=\"680\" y=\"%d\">rows in time order, not to scale; gaps over %u ms cut and marked</text>\n",
-        y + 4, BREAK_US / 1000);
+    fprintf(out, "<text x=\"716\" y=\"%d\">rows in time order, not to scale; gaps over %u ms cut</text>\n",
+            y + 4, BREAK_US / 1000);
     fprintf(out,
             "<text x=\"20\" y=\"%d\">numbers as --trace prints them (relative seq/ack, scaled windows); the "
             "host's states follow from its seq/ack numbers, \"?\" where they do not tell</text>\n</g>\n",

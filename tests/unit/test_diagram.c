@@ -130,6 +130,33 @@ static void crossing_close(struct peer *p)
     }
 }
 
+/* The legend's texts on one row must not run into each other or off the
+ * picture: monospace 12px advances 0.6 em (7.2 px) a character. */
+static void assert_legend_fits(const char *svg, int width)
+{
+    const char *legend = strstr(svg, "class=\"legend\"");
+    ck_assert_ptr_nonnull(legend);
+    const char *end = strstr(legend, "</g>");
+    ck_assert_ptr_nonnull(end);
+    int prev_y = -1;
+    double prev_end = 0;
+    for (const char *t = strstr(legend, "<text x=\""); t != NULL && t < end;
+         t = strstr(t + 1, "<text x=\"")) {
+        int x = 0, y = 0;
+        ck_assert_int_eq(sscanf(t, "<text x=\"%d\" y=\"%d\"", &x, &y), 2);
+        const char *body = strchr(t, '>') + 1;
+        const char *close = strstr(body, "</text>");
+        double right = x + 7.2 * (double)(close - body);
+        if (y == prev_y) {
+            ck_assert_msg(x >= prev_end, "legend text at x=%d overlaps the one before it (ends at %.0f)", x,
+                          prev_end);
+        }
+        ck_assert_msg(right <= width, "legend text at x=%d runs off the picture (to %.0f)", x, right);
+        prev_y = y;
+        prev_end = right;
+    }
+}
+
 START_TEST(crossing_fins_give_the_host_its_true_states)
 {
     struct peer p;
@@ -195,7 +222,7 @@ START_TEST(the_diagram_draws_the_crossing)
     arrow_of(svg, "from-host", "[F.] seq 5 ack 1 ", theirs);
     ck_assert_msg(crosses(ours, theirs), "the FINs do not cross: (%d,%d)-(%d,%d) and (%d,%d)-(%d,%d)",
                   ours[0], ours[1], ours[2], ours[3], theirs[0], theirs[1], theirs[2], theirs[3]);
-    ck_assert_ptr_nonnull(strstr(svg, "class=\"legend\""));
+    assert_legend_fits(svg, 1180);
     ck_assert_ptr_nonnull(strstr(svg, "class=\"break\"")); /* TIME_WAIT's 2 s are cut, and said */
     diagram_finish();
     rmdir(dir);
