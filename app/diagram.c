@@ -4,7 +4,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/socket.h>
 #include <unistd.h>
 
 #include "endpoint.h"
@@ -18,21 +17,6 @@ static char *base_path;
 static struct diagram_conn *conns;
 static unsigned files_started;
 static int said_full;
-
-static void endpoint_of(int family, const uint8_t *bytes, uint16_t port, char *out, size_t outlen)
-{
-    ip_addr_t ip;
-    if (family == AF_INET6) {
-        u32_t words[4];
-        memcpy(words, bytes, sizeof words);
-        IP_ADDR6(&ip, words[0], words[1], words[2], words[3]);
-    } else {
-        u32_t word;
-        memcpy(&word, bytes, sizeof word);
-        ip_addr_set_ip4_u32_val(ip, word);
-    }
-    endpoint_format(&ip, port, out, outlen);
-}
 
 /* At most DIAGRAM_MAX_FILES connections are followed: the search is bounded. */
 static struct diagram_conn *find(const struct conn_event *ev)
@@ -58,8 +42,8 @@ static struct diagram_conn *find(const struct conn_event *ev)
     }
     c->serial = ev->serial;
     c->index = ++files_started;
-    endpoint_of(ev->family, ev->local, ev->local_port, c->local, sizeof c->local);
-    endpoint_of(ev->family, ev->remote, ev->remote_port, c->remote, sizeof c->remote);
+    endpoint_format_raw(ev->family, ev->local, ev->local_port, c->local, sizeof c->local);
+    endpoint_format_raw(ev->family, ev->remote, ev->remote_port, c->remote, sizeof c->remote);
     c->lwip_first_state = CONN_STATE_UNKNOWN;
     c->host_first_state = CONN_STATE_UNKNOWN;
     c->next = conns;

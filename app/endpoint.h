@@ -12,6 +12,10 @@
 
 void endpoint_format(const ip_addr_t *ip, u16_t port, char *out, size_t outlen);
 
+/* The same, from an address in network byte order as the connection model
+ * carries it (lwiptap/conn_events.h): 4 bytes for AF_INET, 16 for AF_INET6. */
+void endpoint_format_raw(int family, const u8_t *bytes, u16_t port, char *out, size_t outlen);
+
 /* lwIP writes IPv6 in upper case; ip(8), tcpdump and RFC 5952 in lower. */
 void endpoint_lowercase(char *text);
 

@@ -3,7 +3,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/socket.h>
 
 #include "endpoint.h"
 #include "lwip/priv/tcp_priv.h"
@@ -226,21 +225,6 @@ void web_publish_peer(const char *local, const char *remote, const char *to, con
 
 /* ---- the sources ---- */
 
-static void endpoint_of(int family, const uint8_t *bytes, uint16_t port, char *out, size_t outlen)
-{
-    ip_addr_t ip;
-    if (family == AF_INET6) {
-        u32_t words[4];
-        memcpy(words, bytes, sizeof words);
-        IP_ADDR6(&ip, words[0], words[1], words[2], words[3]);
-    } else {
-        u32_t word;
-        memcpy(&word, bytes, sizeof word);
-        ip_addr_set_ip4_u32_val(ip, word);
-    }
-    endpoint_format(&ip, port, out, outlen);
-}
-
 /* One model of every connection (lwiptap/conn_events.h): the page draws
  * lwIP's states, the host's states the model inferred and the segments from
  * the same events as --diagram. */
@@ -251,8 +235,8 @@ static void on_conn_event(const struct conn_event *e, void *ctx)
         return;
     }
     char local[ENDPOINT_STRLEN], remote[ENDPOINT_STRLEN];
-    endpoint_of(e->family, e->local, e->local_port, local, sizeof local);
-    endpoint_of(e->family, e->remote, e->remote_port, remote, sizeof remote);
+    endpoint_format_raw(e->family, e->local, e->local_port, local, sizeof local);
+    endpoint_format_raw(e->family, e->remote, e->remote_port, remote, sizeof remote);
     if (e->kind == CONN_EVENT_SEGMENT) {
         const struct conn_segment *g = &e->u.seg;
         struct web_segment s = {local,  remote,    g->tx,  g->dropped,    g->flags, g->seq,
