@@ -21,8 +21,9 @@
 _Static_assert(2u * MEMP_NUM_TCP_PCB <= SLOT_COUNT, "the hash must stay at most half full");
 
 struct slot {
-    struct tcp_pcb *pcb;  /* NULL: free */
-    struct tcp_pcb *prev; /* predecessor on the pcb's list, NULL at its head */
+    struct tcp_pcb *pcb;   /* NULL: free */
+    struct tcp_pcb *prev;  /* predecessor on the pcb's list, NULL at its head */
+    struct tcp_pcb **list; /* the list it is on: tcp_active_pcbs or tcp_tw_pcbs */
     uint32_t hash;
 };
 
@@ -109,7 +110,7 @@ struct tcp_pcb *lwiptap_pcb_hash_find(const struct netif *inp, const ip_addr_t *
     return NULL;
 }
 
-static void slot_insert(struct tcp_pcb *pcb, struct tcp_pcb *prev)
+static void slot_insert(struct tcp_pcb **list, struct tcp_pcb *pcb, struct tcp_pcb *prev)
 {
     LWIP_ASSERT("pcb hash: never more than half full", used < SLOT_COUNT / 2u);
     const uint32_t h = pcb_hash(pcb);
@@ -117,7 +118,7 @@ static void slot_insert(struct tcp_pcb *pcb, struct tcp_pcb *prev)
     while (slots[i].pcb != NULL) {
         i = (i + 1u) & SLOT_MASK;
     }
-    slots[i] = (struct slot){.pcb = pcb, .prev = prev, .hash = h};
+    slots[i] = (struct slot){.pcb = pcb, .prev = prev, .list = list, .hash = h};
     used++;
 }
 
@@ -166,7 +167,7 @@ void lwiptap_tcp_reg(struct tcp_pcb **list, struct tcp_pcb *pcb)
                 head->prev = pcb;
             }
         }
-        slot_insert(pcb, NULL);
+        slot_insert(list, pcb, NULL);
     }
     pcb->next = *list;
     *list = pcb;
@@ -177,9 +178,12 @@ void lwiptap_tcp_rmv(struct tcp_pcb **list, struct tcp_pcb *pcb)
 {
     struct tcp_pcb *prev = NULL;
     if (hashed_list(list)) {
+        /* Like lwIP's own walk, removing a pcb that is not on the list does
+         * nothing: lwIP does it, e.g. tcp_close() of a connection with unread
+         * data resets it and takes it off the list, and tcp_input() then
+         * removes it once more. */
         struct slot *s = slot_of(pcb);
-        LWIP_ASSERT("pcb hash: TCP_RMV of a pcb not on the list", s != NULL);
-        if (s == NULL) {
+        if (s == NULL || s->list != list) {
             return;
         }
         prev = s->prev;

@@ -165,6 +165,57 @@ START_TEST(hash_follows_every_list_operation)
 }
 END_TEST
 
+#define CLOSING_PORT 6000
+
+/* Closes from inside the receive callback with the data unread: lwIP then
+ * resets the connection and takes the pcb off the active list twice, once in
+ * tcp_close() and once more when tcp_input() sees the close (TF_CLOSED). */
+static err_t close_unread(void *arg, struct tcp_pcb *pcb, struct pbuf *p, err_t err)
+{
+    (void)arg;
+    (void)err;
+    if (p != NULL) {
+        pbuf_free(p);
+    }
+    tcp_arg(pcb, NULL);
+    tcp_recv(pcb, NULL);
+    if (tcp_close(pcb) != ERR_OK) {
+        tcp_abort(pcb);
+        return ERR_ABRT;
+    }
+    return ERR_OK;
+}
+
+static err_t accept_close_unread(void *arg, struct tcp_pcb *pcb, err_t err)
+{
+    (void)arg;
+    (void)err;
+    tcp_recv(pcb, close_unread);
+    return ERR_OK;
+}
+
+START_TEST(a_pcb_removed_twice_by_lwip_keeps_the_hash)
+{
+    struct segment s;
+    struct tcp_pcb *listener = tcp_new();
+    ck_assert_ptr_nonnull(listener);
+    ck_assert_int_eq(tcp_bind(listener, IP_ANY_TYPE, CLOSING_PORT), ERR_OK);
+    listener = tcp_listen(listener);
+    ck_assert_ptr_nonnull(listener);
+    tcp_accept(listener, accept_close_unread);
+    open_echo_connections(0, 3);
+    struct peer p;
+    peer_init(&p, 40000, CLOSING_PORT, PEER_ISS);
+    peer_connect(&p);
+    assert_hash_right(4);
+    peer_send(&p, TCPF_ACK | TCPF_PSH, "GET", 3);
+    ck_assert_int_eq(peer_recv(&p, &s), 1);
+    ck_assert(s.flags & TCPF_RST);
+    assert_hash_right(3);
+    tcp_close(listener);
+}
+END_TEST
+
 /* A flood waiting at the tap is read in bounded batches, so the event loop
  * gets back to lwIP's timers between them (app/event_loop.c runs them each pass). */
 START_TEST(drain_reads_a_bounded_batch)
@@ -196,6 +247,7 @@ Suite *scaling_suite(void)
     Suite *s = suite_create("scaling");
     fixture_add_test(s, segment_cost_does_not_grow_with_connections);
     fixture_add_test(s, hash_follows_every_list_operation);
+    fixture_add_test(s, a_pcb_removed_twice_by_lwip_keeps_the_hash);
     fixture_add_test(s, drain_reads_a_bounded_batch);
     return s;
 }
