@@ -7,6 +7,7 @@
 #include "endpoint.h"
 #include "lwip/tcp.h"
 #include "lwip/timeouts.h"
+#include "lwiptap/guard.h"
 #include "lwiptap/log.h"
 #include "web_events.h"
 #include "web_http.h"
@@ -94,6 +95,7 @@ static err_t conn_close(struct web_conn *c)
     if (c->pending != NULL) {
         tcp_recved(pcb, c->pending->tot_len);
     }
+    tcp_guard_restore_window(pcb);
     detach_callbacks(pcb);
     conn_release(c);
     err_t err = tcp_close(pcb);
@@ -359,6 +361,8 @@ static err_t on_accept(void *arg, struct tcp_pcb *pcb, err_t err)
         svc->stats.responses[5]++;
         svc->probe(pcb, PROBE_APP);
         tcp_write(pcb, busy_response, sizeof busy_response - 1, 0);
+        /* A window the guard opened small reads as unread input: RST, not 503. */
+        tcp_guard_restore_window(pcb);
         if (tcp_close(pcb) != ERR_OK) {
             tcp_abort(pcb);
             return ERR_ABRT;
