@@ -149,6 +149,7 @@ static void add_state(struct diagram_conn *c, const struct conn_event *ev)
         e->at_send = (uint8_t)ev->u.state.at_send;
         e->certainty = (uint8_t)ev->u.state.certainty;
         snprintf(e->text, sizeof e->text, "%s", conn_state_name(ev->u.state.to));
+        snprintf(e->detail, sizeof e->detail, "%s", ev->u.state.cause != NULL ? ev->u.state.cause : "");
     }
 }
 

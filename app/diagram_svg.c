@@ -259,8 +259,13 @@ static void lwip_extra(const struct diagram_conn *c, size_t i, char *out, size_t
     }
     for (size_t j = i + 1; j < c->count; j++) {
         if (c->events[j].kind == EVENT_LWIP_STATE) {
-            snprintf(out, outlen, "for %.3f s (2 MSL)",
-                     (double)(c->events[j].t_us - c->events[i].t_us) / 1e6);
+            /* Only lwIP's timer ends TIME_WAIT after 2 MSL; a shutdown, for one, cuts it short. */
+            const double secs = (double)(c->events[j].t_us - c->events[i].t_us) / 1e6;
+            if (strncmp(c->events[j].detail, "timer", 5) == 0) {
+                snprintf(out, outlen, "for %.3f s (2 MSL)", secs);
+            } else {
+                snprintf(out, outlen, "for %.3f s, cut short (via %.40s)", secs, c->events[j].detail);
+            }
             return;
         }
     }
@@ -363,7 +368,7 @@ void diagram_write_svg(const struct diagram_conn *c, FILE *out)
                 draw_segment(out, &l, e, l.row[i], unanswered_from);
             }
         } else {
-            char extra[64];
+            char extra[160];
             lwip_extra(c, i, extra, sizeof extra);
             draw_state(out, e->text, LWIP, l.row[i] + 4, extra);
         }

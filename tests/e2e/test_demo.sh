@@ -45,6 +45,9 @@ while IFS= read -r line; do
     [[ $conn =~ $conn_re ]] || fail "no connection under $svg ($conn)"
     /usr/bin/python3 "$(dirname "$0")/../../scripts/lib/views_check.py" "$E2E_WORK/kept/lwip-tap.log" "$svg" \
         "${BASH_REMATCH[1]}" "${BASH_REMATCH[2]}" || fail "$svg disagrees with the timeline of $conn"
+    # The demo keeps lwIP's default MSL (60 s) and ends within it: a TIME_WAIT
+    # that ended did not last 2 MSL, the shutdown cut it short.
+    ! grep -q '(2 MSL)' "$svg" || fail "$svg says a TIME_WAIT of the demo lasted 2 MSL"
 done < <(grep -E '^    file://' "$out")
 # Which of the three teardowns happened, said from lwIP's states.
 assert_file_contains "$out" 'This run: the (host acknowledged|host.s FIN carried|FINs crossed)' "the teardown named"
