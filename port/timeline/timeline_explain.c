@@ -114,10 +114,10 @@ static void explain_segment(const struct flow *flow, const struct frame_tcp *tcp
         return;
     } else if (tcp->payload_len > 0 || (f & FRAME_TCP_FIN)) {
         if (tcp->payload_len > 0) {
-            timeline_append(out, outlen, &used,
-                            "%s sends %zu bytes of data, bytes %u to %u of its stream%s. ", who,
-                            tcp->payload_len, seq, seq + (uint32_t)tcp->payload_len - 1,
-                            (f & FRAME_TCP_PSH) ? " (PSH: hand them to the application now)" : "");
+            timeline_append(
+                out, outlen, &used, "%s sends %zu bytes of data, bytes %u to %u of its stream%s. ",
+                tx ? "lwIP" : "The host", tcp->payload_len, seq, seq + (uint32_t)tcp->payload_len - 1,
+                (f & FRAME_TCP_PSH) ? " (PSH: hand them to the application now)" : "");
         }
         int other_closed = tx ? flow->model.peer_fin_sent : flow->model.lwip_fin_queued;
         if ((f & FRAME_TCP_FIN) && other_closed) {

@@ -187,6 +187,27 @@ START_TEST(retransmissions_are_labelled_both_ways)
 }
 END_TEST
 
+/* A resent data segment is explained in two sentences, each starting as one. */
+START_TEST(a_retransmission_is_explained_in_sentences)
+{
+    struct peer p;
+    trace_on(0, 1);
+    peer_init(&p, 40000, ECHO_PORT, PEER_ISS);
+    peer_connect(&p);
+    size_t from = strlen(fixture_log());
+    peer_freeze_acks(&p);
+    peer_send(&p, TCPF_ACK | TCPF_PSH, "hello\n", 6);
+    drain(&p);
+    fake_clock_advance(3500);
+    drain(&p);
+    peer_send_at(&p, PEER_ISS + 1, TCPF_ACK | TCPF_PSH, "hello\n", 6);
+    drain(&p);
+    LINES(
+        IN "\\[P\\.\\], seq 1:7, .*length 6 \\(retransmission after 3500 ms\\)$",
+        "^explain: The host sends this again: .* since its previous copy\\. The host sends 6 bytes of data");
+}
+END_TEST
+
 START_TEST(a_gap_and_the_duplicate_acks_it_causes)
 {
     struct peer p;
@@ -425,6 +446,7 @@ Suite *timeline_suite(void)
     fixture_add_test(s, handshake_data_and_passive_close_line_by_line);
     fixture_add_test(s, absolute_gives_raw_sequence_numbers);
     fixture_add_test(s, retransmissions_are_labelled_both_ways);
+    fixture_add_test(s, a_retransmission_is_explained_in_sentences);
     fixture_add_test(s, a_gap_and_the_duplicate_acks_it_causes);
     fixture_add_test(s, fast_retransmission_after_three_duplicate_acks);
     fixture_add_test(s, challenge_ack_answers_a_syn_on_an_open_connection);
