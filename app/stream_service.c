@@ -232,27 +232,31 @@ static err_t on_accept(void *arg, struct tcp_pcb *pcb, err_t err)
     return ERR_OK;
 }
 
-struct stream_service *stream_service_start(const struct stream_service_ops *ops, uint16_t port, err_t *err)
+struct tcp_pcb *stream_listen(uint16_t port, err_t *err)
 {
-    struct stream_service *svc = calloc(1, sizeof *svc);
     struct tcp_pcb *pcb = tcp_new_ip_type(IPADDR_TYPE_ANY);
-    if (svc == NULL || pcb == NULL) {
-        free(svc);
-        if (pcb != NULL) {
-            tcp_abort(pcb);
-        }
+    if (pcb == NULL) {
         *err = ERR_MEM;
         return NULL;
     }
     *err = tcp_bind(pcb, IP_ANY_TYPE, port);
-    if (*err != ERR_OK) {
-        tcp_abort(pcb);
-        free(svc);
-        return NULL;
-    }
-    struct tcp_pcb *listener = tcp_listen_with_backlog_and_err(pcb, TCP_DEFAULT_LISTEN_BACKLOG, err);
+    struct tcp_pcb *listener =
+        *err == ERR_OK ? tcp_listen_with_backlog_and_err(pcb, TCP_DEFAULT_LISTEN_BACKLOG, err) : NULL;
     if (listener == NULL) {
         tcp_abort(pcb);
+    }
+    return listener;
+}
+
+struct stream_service *stream_service_start(const struct stream_service_ops *ops, uint16_t port, err_t *err)
+{
+    struct stream_service *svc = calloc(1, sizeof *svc);
+    if (svc == NULL) {
+        *err = ERR_MEM;
+        return NULL;
+    }
+    struct tcp_pcb *listener = stream_listen(port, err);
+    if (listener == NULL) {
         free(svc);
         return NULL;
     }

@@ -57,6 +57,10 @@ void stream_service_set_probe(stream_probe_fn probe);
 
 /* Listens on port (IPv4 and IPv6). Returns NULL with *err set on failure. */
 struct stream_service *stream_service_start(const struct stream_service_ops *ops, uint16_t port, err_t *err);
+
+/* A listening pcb on port, for IPv4 and IPv6, or NULL with *err set: what
+ * every service on lwIP starts from. */
+struct tcp_pcb *stream_listen(uint16_t port, err_t *err);
 /* Closes the listener and every connection (FIN; RST where a FIN cannot be queued). */
 void stream_service_stop(struct stream_service *svc);
 const struct stream_service_stats *stream_service_stats(const struct stream_service *svc);

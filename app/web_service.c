@@ -430,20 +430,12 @@ struct web_service *web_service_start(uint16_t port, stream_probe_fn probe, err_
 {
     LWIP_ASSERT("one web service at a time", running == NULL);
     struct web_service *svc = calloc(1, sizeof *svc);
-    struct tcp_pcb *pcb = tcp_new_ip_type(IPADDR_TYPE_ANY);
-    if (svc == NULL || pcb == NULL) {
-        free(svc);
-        if (pcb != NULL) {
-            tcp_abort(pcb);
-        }
+    if (svc == NULL) {
         *err = ERR_MEM;
         return NULL;
     }
-    *err = tcp_bind(pcb, IP_ANY_TYPE, port);
-    struct tcp_pcb *listener =
-        *err == ERR_OK ? tcp_listen_with_backlog_and_err(pcb, TCP_DEFAULT_LISTEN_BACKLOG, err) : NULL;
+    struct tcp_pcb *listener = stream_listen(port, err);
     if (listener == NULL) {
-        tcp_abort(pcb);
         free(svc);
         return NULL;
     }
