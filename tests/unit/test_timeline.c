@@ -166,20 +166,29 @@ START_TEST(absolute_gives_raw_sequence_numbers)
 }
 END_TEST
 
+/* The peer sends one line and acknowledges nothing: lwIP's RTO resends the
+ * echo, and 3.5 s after its first copy the peer resends the line. Returns
+ * where in the log the connection's data begins. */
+static size_t both_sides_resend(struct peer *p, int explain)
+{
+    trace_on(0, explain);
+    peer_init(p, 40000, ECHO_PORT, PEER_ISS);
+    peer_connect(p);
+    size_t from = strlen(fixture_log());
+    peer_freeze_acks(p);
+    peer_send(p, TCPF_ACK | TCPF_PSH, "hello\n", 6);
+    drain(p);
+    fake_clock_advance(3500);
+    drain(p);
+    peer_send_at(p, PEER_ISS + 1, TCPF_ACK | TCPF_PSH, "hello\n", 6);
+    drain(p);
+    return from;
+}
+
 START_TEST(retransmissions_are_labelled_both_ways)
 {
     struct peer p;
-    trace_on(0, 0);
-    peer_init(&p, 40000, ECHO_PORT, PEER_ISS);
-    peer_connect(&p);
-    size_t from = strlen(fixture_log());
-    peer_freeze_acks(&p);
-    peer_send(&p, TCPF_ACK | TCPF_PSH, "hello\n", 6);
-    drain(&p);
-    fake_clock_advance(3500); /* no ACK for the echo: lwIP's RTO fires */
-    drain(&p);
-    peer_send_at(&p, PEER_ISS + 1, TCPF_ACK | TCPF_PSH, "hello\n", 6); /* and the peer resends its own */
-    drain(&p);
+    size_t from = both_sides_resend(&p, 0);
     /* lwIP counts its RTO (3 ticks of 500 ms here) from a tick; the peer resends 3.5 s after. */
     LINES(OUT "\\[P\\.\\], seq 1:7, ack 7, .*length 6$",
           OUT "\\[P\\.\\], seq 1:7, ack 7, .*length 6 \\(retransmission after 1[0-9]{3} ms\\)$",
@@ -191,17 +200,7 @@ END_TEST
 START_TEST(a_retransmission_is_explained_in_sentences)
 {
     struct peer p;
-    trace_on(0, 1);
-    peer_init(&p, 40000, ECHO_PORT, PEER_ISS);
-    peer_connect(&p);
-    size_t from = strlen(fixture_log());
-    peer_freeze_acks(&p);
-    peer_send(&p, TCPF_ACK | TCPF_PSH, "hello\n", 6);
-    drain(&p);
-    fake_clock_advance(3500);
-    drain(&p);
-    peer_send_at(&p, PEER_ISS + 1, TCPF_ACK | TCPF_PSH, "hello\n", 6);
-    drain(&p);
+    size_t from = both_sides_resend(&p, 1);
     LINES(
         IN "\\[P\\.\\], seq 1:7, .*length 6 \\(retransmission after 3500 ms\\)$",
         "^explain: The host sends this again: .* since its previous copy\\. The host sends 6 bytes of data");
