@@ -63,6 +63,16 @@ static enum failure classify(int err)
     }
 }
 
+/* A failed recv() or send() other than EINTR: a full or empty socket buffer
+ * waits for epoll, anything else fails the connection by its kind. */
+static void fail_unless_would_block(struct burst *b, struct burst_conn *c)
+{
+    const int err = errno;
+    if (err != EAGAIN && err != EWOULDBLOCK) {
+        conn_fail(b, c, classify(err));
+    }
+}
+
 /* Reads and checks what arrived; the connection is done at the server's FIN
  * after every byte came back. */
 static void burst_recv(struct burst *b, struct burst_conn *c)
@@ -71,13 +81,10 @@ static void burst_recv(struct burst *b, struct burst_conn *c)
     for (;;) {
         ssize_t r = recv(c->fd, b->buf, IO_CHUNK, 0);
         if (r < 0) {
-            const int err = errno;
-            if (err == EINTR) {
+            if (errno == EINTR) {
                 continue;
             }
-            if (err != EAGAIN && err != EWOULDBLOCK) {
-                conn_fail(b, c, classify(err));
-            }
+            fail_unless_would_block(b, c);
             return;
         }
         if (r == 0) {
@@ -109,13 +116,10 @@ static void burst_send(struct burst *b, struct burst_conn *c, long index)
         size_t n = left < IO_CHUNK ? (size_t)left : IO_CHUNK;
         ssize_t w = send(c->fd, pattern_at(c->start, c->sent), n, MSG_NOSIGNAL);
         if (w < 0) {
-            const int err = errno;
-            if (err == EINTR) {
+            if (errno == EINTR) {
                 continue;
             }
-            if (err != EAGAIN && err != EWOULDBLOCK) {
-                conn_fail(b, c, classify(err));
-            }
+            fail_unless_would_block(b, c);
             return;
         }
         c->sent += (unsigned long long)w;
