@@ -30,36 +30,103 @@ void stream_free_queue(struct stream_conn *conn)
     conn->tail = NULL;
 }
 
-/* Writes up to room bytes of c to lwIP; returns how many, or -1 on ERR_MEM
- * (send queue full) and -2 on any other tcp_write failure. *credited counts the
- * received bytes among them. */
-static int write_chunk_piece(struct tcp_pcb *pcb, struct out_chunk *c, u16_t room, uint32_t *credited)
+/* lwIP's tcp_write() walks the whole unsent queue to its tail on every call,
+ * so writing a received chain one pbuf at a time costs O(n^2) in the queue's
+ * length: the answer is gathered here and written in few calls. */
+static uint8_t gather_buf[16384];
+
+/* Frees the empty pbufs at the head of c's data, which the gathering below
+ * would never get past. */
+static void skip_empty_pbufs(struct out_chunk *c)
 {
-    const void *from;
-    u16_t n;
-    int from_data = c->prefix_sent == c->prefix_len;
-    if (!from_data) {
-        from = c->prefix + c->prefix_sent;
-        n = (u16_t)LWIP_MIN(room, (u16_t)(c->prefix_len - c->prefix_sent));
-    } else {
-        from = c->data->payload;
-        n = LWIP_MIN(c->data->len, room);
+    while (c->data != NULL && c->data->len == 0) {
+        struct pbuf *empty = c->data;
+        c->data = empty->next;
+        empty->next = NULL;
+        pbuf_free(empty);
     }
-    u8_t flags = TCP_WRITE_FLAG_COPY;
-    if (!from_data || n < c->data->tot_len || c->next != NULL) {
-        flags |= TCP_WRITE_FLAG_MORE;
-    }
-    err_t err = tcp_write(pcb, from, n, flags);
-    if (err != ERR_OK) {
-        return err == ERR_MEM ? -1 : -2;
-    }
-    if (from_data) {
-        c->data = pbuf_free_header(c->data, n);
-        *credited += n;
-    } else {
-        c->prefix_sent = (uint8_t)(c->prefix_sent + n);
+}
+
+static int chunk_done(const struct out_chunk *c)
+{
+    return c->prefix_sent == c->prefix_len && c->data == NULL;
+}
+
+/* Copies up to room bytes from the head of the queue (prefixes and data in
+ * order) into gather_buf, consuming nothing: the write may still fail.
+ * *more: bytes are left behind them. */
+static u16_t gather(const struct stream_conn *conn, u16_t room, int *more)
+{
+    u16_t n = 0;
+    *more = 0;
+    for (const struct out_chunk *c = conn->head; c != NULL; c = c->next) {
+        if (n == room) {
+            *more = 1;
+            return n;
+        }
+        u16_t prefix_left = (u16_t)(c->prefix_len - c->prefix_sent);
+        u16_t take = (u16_t)LWIP_MIN((u16_t)(room - n), prefix_left);
+        memcpy(gather_buf + n, c->prefix + c->prefix_sent, take);
+        n = (u16_t)(n + take);
+        if (take < prefix_left) {
+            *more = 1;
+            return n;
+        }
+        for (const struct pbuf *q = c->data; q != NULL; q = q->next) {
+            take = (u16_t)LWIP_MIN((u16_t)(room - n), q->len);
+            memcpy(gather_buf + n, q->payload, take);
+            n = (u16_t)(n + take);
+            if (take < q->len) {
+                *more = 1;
+                return n;
+            }
+        }
     }
     return n;
+}
+
+/* Takes n written bytes off the head of the queue, freeing the chunks done;
+ * returns how many of them were received data (to credit). */
+static uint32_t consume(struct stream_conn *conn, u16_t n)
+{
+    uint32_t data_bytes = 0;
+    while (n > 0) {
+        struct out_chunk *c = conn->head;
+        LWIP_ASSERT("consume: no more than was gathered", c != NULL);
+        u16_t take = (u16_t)LWIP_MIN(n, (u16_t)(c->prefix_len - c->prefix_sent));
+        c->prefix_sent = (uint8_t)(c->prefix_sent + take);
+        n = (u16_t)(n - take);
+        while (n > 0 && c->data != NULL) {
+            take = LWIP_MIN(n, c->data->len);
+            c->data = pbuf_free_header(c->data, take);
+            skip_empty_pbufs(c);
+            data_bytes += take;
+            n = (u16_t)(n - take);
+        }
+        if (chunk_done(c)) {
+            conn->head = c->next;
+            free(c);
+        }
+    }
+    if (conn->head == NULL) {
+        conn->tail = NULL;
+    }
+    return data_bytes;
+}
+
+/* Drops the chunks at the head that have nothing left to write. */
+static void drop_done_chunks(struct stream_conn *conn)
+{
+    while (conn->head != NULL) {
+        skip_empty_pbufs(conn->head);
+        if (!chunk_done(conn->head)) {
+            return;
+        }
+        struct out_chunk *c = conn->head;
+        conn->head = c->next;
+        free(c);
+    }
+    conn->tail = NULL;
 }
 
 /* Moves queued output into lwIP's send buffer as far as it has room,
@@ -69,38 +136,28 @@ err_t stream_flush(struct stream_conn *conn)
     struct tcp_pcb *pcb = conn->pcb;
     uint32_t credit_now = 0;
     int wrote = 0;
-    while (conn->head != NULL) {
-        struct out_chunk *c = conn->head;
-        if (c->data != NULL && c->data->len == 0) {
-            /* Empty pbufs inside a chain would make no progress below. */
-            struct pbuf *empty = c->data;
-            c->data = empty->next;
-            empty->next = NULL;
-            pbuf_free(empty);
-        } else if (c->prefix_sent < c->prefix_len || c->data != NULL) {
-            u16_t room = tcp_sndbuf(pcb);
-            if (room == 0) {
-                break;
-            }
-            int n = write_chunk_piece(pcb, c, room, &credit_now);
-            if (n == -1) {
-                break; /* send queue full: sent or poll callbacks retry */
-            }
-            if (n == -2) {
-                stream_credit(conn, credit_now);
-                return stream_conn_abort(conn, "aborted: tcp_write failed");
-            }
-            wrote = 1;
-            conn->bytes_out += (uint64_t)n;
-            conn->svc->stats.bytes_out += (uint64_t)n;
+    for (drop_done_chunks(conn); conn->head != NULL; drop_done_chunks(conn)) {
+        u16_t room = (u16_t)LWIP_MIN(tcp_sndbuf(pcb), sizeof gather_buf);
+        if (room == 0) {
+            break;
         }
-        if (c->prefix_sent == c->prefix_len && c->data == NULL) {
-            conn->head = c->next;
-            if (conn->head == NULL) {
-                conn->tail = NULL;
-            }
-            free(c);
+        int more;
+        u16_t n = gather(conn, room, &more);
+        LWIP_ASSERT("stream_flush: a chunk not done has bytes", n > 0);
+        /* PSH goes on the last byte queued. */
+        err_t err =
+            tcp_write(pcb, gather_buf, n, (u8_t)(TCP_WRITE_FLAG_COPY | (more ? TCP_WRITE_FLAG_MORE : 0)));
+        if (err == ERR_MEM) {
+            break; /* send queue full: sent or poll callbacks retry */
         }
+        if (err != ERR_OK) {
+            stream_credit(conn, credit_now);
+            return stream_conn_abort(conn, "aborted: tcp_write failed");
+        }
+        credit_now += consume(conn, n);
+        wrote = 1;
+        conn->bytes_out += n;
+        conn->svc->stats.bytes_out += n;
     }
     stream_credit(conn, credit_now);
     if (conn->head == NULL && conn->svc->opts.half_close && !conn->tx_shut && !conn->finishing &&

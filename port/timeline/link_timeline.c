@@ -104,7 +104,6 @@ static void make_entry(const uint8_t *frame, size_t len, int tx, const struct li
                        struct entry *e)
 {
     char offload[48], body[768];
-    offload_text(meta, offload, sizeof offload);
     e->line[0] = '\0';
     e->why[0] = '\0';
     e->labels[0] = '\0';
@@ -118,6 +117,7 @@ static void make_entry(const uint8_t *frame, size_t len, int tx, const struct li
     }
     if (flow == NULL) {
         if (options.print) {
+            offload_text(meta, offload, sizeof offload);
             frame_describe(frame, len, body, sizeof body);
             snprintf(e->line, sizeof e->line, "%s %zuB %s%s", tx ? "tx" : "rx", len, body, offload);
         }
@@ -144,6 +144,7 @@ static void make_entry(const uint8_t *frame, size_t len, int tx, const struct li
     char elapsed[32];
     elapsed_text(flow, now, elapsed, sizeof elapsed);
     timeline_format_segment(&tcp, &shown, body, sizeof body);
+    offload_text(meta, offload, sizeof offload);
     snprintf(e->line, sizeof e->line, "%s %zuB %s%s%s%s", tx ? "tx" : "rx", len, elapsed, body, e->labels,
              offload);
     if (options.explain || conn_model_text_wanted()) {
