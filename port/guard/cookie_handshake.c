@@ -240,8 +240,11 @@ void cookie_send_synack(const struct tcp_hdr *hdr, const struct tcp_raw_options 
     u8_t opts[MAX_OPTIONS];
     u16_t optlen = syn_options(opts, tcp_eff_send_mss_netif(TCP_MSS, netif, remote), wscale, sack,
                                syn->timestamps ? ts : NULL);
-    /* Never more than the smallest window the guard opens a connection with. */
-    struct seg_spec s = {hdr->dest, hdr->src, cookie, hdr->seqno + 1, TCP_SYN | TCP_ACK, GUARD_MIN_WINDOW,
+    /* A zero window: no data comes before the connection exists and the
+     * window budget has counted it (a window promised here, with no state,
+     * could not be counted). The connection waits for its window like any
+     * that does not fit (window_budget.h). */
+    struct seg_spec s = {hdr->dest, hdr->src, cookie, hdr->seqno + 1, TCP_SYN | TCP_ACK, 0,
                          opts,      optlen,   NULL};
     struct pbuf *p = build_segment(&s, PBUF_IP, local, remote);
     if (p == NULL) {
@@ -254,8 +257,8 @@ void cookie_send_synack(const struct tcp_hdr *hdr, const struct tcp_raw_options 
     last_sent_ms = now;
     char peer[IPADDR_STRLEN_MAX + 8];
     endpoint(remote, hdr->src, peer, sizeof peer);
-    guard_cookie_note(GUARD_COOKIE_SENT, "SYN cookie sent to %s (port %u, MSS %u): %u connections half-open",
-                      peer, hdr->dest, mss, half_open);
+    guard_event_note(GUARD_COOKIE_SENT, "SYN cookie sent to %s (port %u, MSS %u): %u connections half-open",
+                     peer, hdr->dest, mss, half_open);
 }
 
 static err_t discard_ip4(struct netif *netif, struct pbuf *p, const ip4_addr_t *dst)
@@ -321,6 +324,16 @@ int cookie_take_ack(const struct tcp_hdr *hdr, const struct tcp_raw_options *raw
     u16_t mss = 0;
     unsigned age = 0;
     enum syn_cookie_verdict v = syn_cookie_check(&t, client_isn, cookie, now, &mss, &age);
+    u32_t ack_seqno = hdr->seqno;
+    if (v == SYN_COOKIE_FORGED && p->tot_len == 0) {
+        /* A zero-window probe (RFC 9293 3.8.6.1): the client's sequence
+         * number is one below its next, its ISN. The cookie SYN-ACK's zero
+         * window has the client probe when the ACK that carried the cookie
+         * was lost; the probe brings the cookie back. */
+        client_isn = hdr->seqno;
+        v = syn_cookie_check(&t, client_isn, cookie, now, &mss, &age);
+        ack_seqno = client_isn + 1;
+    }
     if (v != SYN_COOKIE_VALID) {
         note_rejected(v, hdr, age);
         /* A stale cookie was ours: its client is told with lwIP's RST, as
@@ -346,8 +359,8 @@ int cookie_take_ack(const struct tcp_hdr *hdr, const struct tcp_raw_options *raw
     }
     struct seg_spec syn_spec = {hdr->src, hdr->dest, client_isn, 0,   TCP_SYN,
                                 hdr->wnd, syn_opts,  syn_optlen, NULL};
-    struct seg_spec ack_spec = {hdr->src, hdr->dest, hdr->seqno, hdr->ackno, TCPH_FLAGS(hdr),
-                                hdr->wnd, ack_opts,  raw->len,   p};
+    struct seg_spec ack_spec = {hdr->src, hdr->dest, ack_seqno, hdr->ackno, TCPH_FLAGS(hdr),
+                                hdr->wnd, ack_opts,  raw->len,  p};
     struct pbuf *syn = build_segment(&syn_spec, PBUF_RAW, remote, local);
     struct pbuf *ack = build_segment(&ack_spec, PBUF_RAW, remote, local);
     if (syn == NULL || ack == NULL) {
@@ -370,9 +383,9 @@ int cookie_take_ack(const struct tcp_hdr *hdr, const struct tcp_raw_options *raw
     if (wscale >= 0) {
         snprintf(ws, sizeof ws, "%d", wscale);
     }
-    guard_cookie_note(GUARD_COOKIE_ACCEPTED,
-                      "SYN cookie accepted from %s: connection to port %u (MSS %u, window scale %s, SACK %s)",
-                      peer, hdr->dest, mss, ws, sack ? "yes" : "no");
+    guard_event_note(GUARD_COOKIE_ACCEPTED,
+                     "SYN cookie accepted from %s: connection to port %u (MSS %u, window scale %s, SACK %s)",
+                     peer, hdr->dest, mss, ws, sack ? "yes" : "no");
     tcp_input(ack, ip_current_input_netif());
     return 1;
 }

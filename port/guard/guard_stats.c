@@ -6,6 +6,7 @@
 #include "lwip/sys.h"
 #include "lwiptap/guard.h"
 #include "lwiptap/log.h"
+#include "window_budget.h"
 
 static const char *const reason_names[GUARD_REASON_COUNT] = {
     [GUARD_ARP_SHORT] = "arp_short",
@@ -39,7 +40,7 @@ struct reason_state {
 };
 
 static struct reason_state reasons[GUARD_REASON_COUNT];
-static struct reason_state cookie_events[GUARD_COOKIE_EVENT_COUNT];
+static struct reason_state events[GUARD_EVENT_COUNT];
 
 /* Counts one event; returns 1 with the line to log in out, or 0 when one
  * of its kind was logged less than GUARD_LOG_INTERVAL_MS ago. prefix is
@@ -84,21 +85,21 @@ void guard_note(enum guard_reason r, const char *fmt, ...)
     }
 }
 
-void guard_cookie_note(enum guard_cookie_event e, const char *fmt, ...)
+void guard_event_note(enum guard_event e, const char *fmt, ...)
 {
     char line[GUARD_LINE_MAX];
     va_list ap;
     va_start(ap, fmt);
-    int due = count_and_format(&cookie_events[e], line, sizeof line, "", fmt, ap);
+    int due = count_and_format(&events[e], line, sizeof line, "", fmt, ap);
     va_end(ap);
     if (due) {
         log_info("guard", "%s", line);
     }
 }
 
-uint64_t guard_cookie_count(enum guard_cookie_event e)
+uint64_t guard_event_count(enum guard_event e)
 {
-    return cookie_events[e].count;
+    return events[e].count;
 }
 
 uint64_t guard_count(enum guard_reason r)
@@ -134,12 +135,15 @@ void guard_log_counts(const char *tag)
     }
     log_info(tag, "guard total=%" PRIu64 "%s", guard_total(), line);
     log_info(tag, "guard syn-cookies sent=%" PRIu64 " accepted=%" PRIu64 " rejected=%" PRIu64,
-             cookie_events[GUARD_COOKIE_SENT].count, cookie_events[GUARD_COOKIE_ACCEPTED].count,
+             events[GUARD_COOKIE_SENT].count, events[GUARD_COOKIE_ACCEPTED].count,
              reasons[GUARD_TCP_COOKIE_FORGED].count + reasons[GUARD_TCP_COOKIE_STALE].count);
+    log_info(tag, "guard zero-window waits=%" PRIu64 " opened=%" PRIu64 " still_waiting=%u longest_ms=%u",
+             events[GUARD_WINDOW_WAITED].count, events[GUARD_WINDOW_OPENED].count, window_budget_waiting(),
+             (unsigned)window_budget_longest_wait_ms());
 }
 
 void guard_reset(void)
 {
     memset(reasons, 0, sizeof reasons);
-    memset(cookie_events, 0, sizeof cookie_events);
+    memset(events, 0, sizeof events);
 }

@@ -99,13 +99,16 @@ static err_t on_passive_open(u8_t id, struct tcp_pcb_listen *lpcb, struct tcp_pc
 static const struct tcp_ext_arg_callbacks half_open_callbacks = {on_pcb_destroyed, on_passive_open};
 
 /* A connection keeps the window it opens with (the echo acknowledges input
- * only as it writes it back): its share of the window budget
- * (window_budget.h), shared with the half-open connections about to want
- * theirs. A cookie's connection gets at least the window its SYN-ACK
- * announced. */
+ * only as it writes it back): as much as memory allows (window_budget.h).
+ * A cookie's connection told its client a zero window in the SYN-ACK and
+ * waits its turn, like any connection that did not fit. */
 static void size_initial_window(struct tcp_pcb *pcb)
 {
-    window_budget_grant(pcb, ring_len, cookie_replaying() ? GUARD_MIN_WINDOW : WINDOW_BUDGET_FLOOR);
+    if (cookie_replaying()) {
+        window_budget_wait(pcb);
+    } else {
+        window_budget_grant(pcb);
+    }
 }
 
 void tcp_guard_restore_window(struct tcp_pcb *pcb)
@@ -205,20 +208,14 @@ static enum admission admit_syn(struct tcp_pcb_listen *lpcb, const struct tcp_hd
      * SYN, replayed, is a proven client: it passes the half-open limit. */
     int replayed = cookie_replaying();
     sweep_half_open();
-    /* Before a cookie too, and before the memory guard drops data: short
-     * of memory, a SYN waits (dropped in silence, as by a full backlog: the
-     * client sends it again 1 s later), not the established connections'
-     * data, each drop of which costs a retransmission timeout. A cookie's
-     * replayed SYN is a client that holds an established connection. */
+    /* A SYN whose window would not fit now, or that would pass connections
+     * already waiting for theirs, gets a cookie: its SYN-ACK announces a zero
+     * window, and the connection the cookie's ACK makes waits in arrival
+     * order for memory (window_budget.h). A dropped SYN would instead wait
+     * for the client's SYN timer (1, 3, 7 s), and nothing is kept here for a
+     * flood to fill. */
     if (!replayed && !window_budget_admits()) {
-        char remote[IPADDR_STRLEN_MAX];
-        ipaddr_ntoa_r(ip_current_src_addr(), remote, sizeof remote);
-        guard_note(GUARD_TCP_SYN_LOW_MEMORY,
-                   "SYN from %s:%u dropped: %zu KiB in use and %zu KiB of windows awaiting their first data, "
-                   "of the %zu KiB memory limit",
-                   remote, hdr->src, mem_budget_used() / 1024, window_budget_pending() / 1024,
-                   mem_budget_limit() / 1024);
-        return REFUSE;
+        return ANSWER_WITH_COOKIE;
     }
     if (!replayed && ring_len >= max_half_open) {
         return ANSWER_WITH_COOKIE;
@@ -312,8 +309,11 @@ err_t lwiptap_tcp_inpacket(struct tcp_pcb *pcb, struct tcp_hdr *hdr, u16_t optle
         cookie_take_ack(hdr, &raw, p)) {
         return ERR_ABRT;
     }
+    if (pcb->state == SYN_RCVD && (flags & (TCP_ACK | TCP_SYN | TCP_RST)) == TCP_ACK) {
+        window_budget_handshake_acked(pcb);
+    }
     if (p->tot_len > 0 && pcb->state != LISTEN) {
-        window_budget_data_arrived(pcb);
+        window_budget_data_arrived(pcb, p->tot_len);
     }
     if (input_observer != NULL) {
         input_observer(pcb);

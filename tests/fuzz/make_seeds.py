@@ -177,6 +177,16 @@ SEEDS = {
     + tcp(0, PSH | ACK, b"twice", opt_ts(1002)) + tcp(0, RST) + tcp(0, ACK, opts=opt_ts(1003), seq_delta=-5),
     # A genuine cookie returned two periods late: a RST.
     "cookie_stale": half_open_table_full() + tcp(0, SYN, opts=syn_opts()) + periods(2) + tcp(0, ACK, opts=opt_ts(1001)),
+    # The cookie SYN-ACK announces a zero window: the ACK that carried the cookie is lost and a
+    # zero-window probe (one below the client's next sequence number) brings it back; then the
+    # window opens from the timers and data follows.
+    "cookie_zero_window_probe": half_open_table_full() + tcp(0, SYN, opts=syn_opts())
+    + tcp(0, ACK, opts=opt_ts(1001), seq_delta=-1) + clock(1) + tcp(0, PSH | ACK, b"probe", opt_ts(1002))
+    + clock(5) + tcp(0, FIN | ACK, opts=opt_ts(1003)),
+    # Data on the cookie's ACK, beyond the zero window: dropped, then sent again once the window opens.
+    "cookie_data_before_window": half_open_table_full() + tcp(0, SYN, opts=syn_opts())
+    + tcp(0, PSH | ACK, b"early", opt_ts(1001)) + clock(1) + tcp(0, PSH | ACK, b"again", opt_ts(1002), seq_delta=-5)
+    + clock(5) + tcp(0, FIN | ACK, opts=opt_ts(1003)),
     "bug_bad_tcp_options": handshake(0) + tcp(0, PSH | ACK, b"e", bytes([8, 0, 1, 1])) + tcp(0, PSH | ACK, b"f", bytes([5, 3, 1, 1]))
     + tcp(0, PSH | ACK, b"g", bytes([2, 40, 1, 1])),
 }

@@ -80,6 +80,26 @@ static struct segment cookie_syn_ack(struct peer *p, uint16_t port)
     return s;
 }
 
+/* The cookie's connection opened with the zero window its SYN-ACK
+ * announced. lwIP answers a segment that arrives in a zero window with an
+ * ACK (window 0, and without any data it carried); then, from the timers
+ * and with memory to spare, the guard opens the window and says so. */
+static void expect_zero_window_then_update(struct peer *p)
+{
+    struct segment s;
+    ck_assert_int_eq(peer_recv(p, &s), 1);
+    ck_assert_uint_eq(s.flags, TCPF_ACK);
+    ck_assert_uint_eq(s.window, 0);
+    ck_assert_uint_eq(s.payload_len, 0);
+    ck_assert_uint_eq(s.ack, PEER_ISS + 1);
+    ck_assert_int_eq(peer_recv(p, &s), 0);
+    fake_clock_advance(1);
+    ck_assert_int_eq(peer_recv(p, &s), 1);
+    ck_assert_uint_eq(s.flags, TCPF_ACK);
+    ck_assert_uint_gt(p->snd_wnd, 0);
+    ck_assert_uint_eq(guard_event_count(GUARD_WINDOW_WAITED), guard_event_count(GUARD_WINDOW_OPENED));
+}
+
 START_TEST(siphash_matches_the_papers_test_vectors)
 {
     uint8_t key[16], msg[15];
@@ -160,8 +180,8 @@ START_TEST(full_table_syn_gets_a_cookie_and_its_ack_a_connection)
     ck_assert_int_eq(s.opts.sack_permitted, 1);
     ck_assert_int_eq(s.opts.timestamps, 1);
     ck_assert_uint_le(s.opts.tsecr, syn_tsval);
-    ck_assert_uint_eq(s.window, (uint32_t)GUARD_MIN_WINDOW);
-    ck_assert_uint_eq(guard_cookie_count(GUARD_COOKIE_SENT), 1);
+    ck_assert_uint_eq(s.window, 0);
+    ck_assert_uint_eq(guard_event_count(GUARD_COOKIE_SENT), 1);
     ck_assert(fixture_log_has(
         "INFO guard: SYN cookie sent to 192.0.2.1:40000 (port 7, MSS 1460): 4 connections half-open"));
     ck_assert_ptr_null(pcb_of_port(40000));
@@ -176,15 +196,18 @@ START_TEST(full_table_syn_gets_a_cookie_and_its_ack_a_connection)
     ck_assert(pcb->flags & TF_SACK);
     ck_assert(pcb->flags & TF_TIMESTAMP);
     ck_assert_uint_eq(pcb->lastack, s.seq + 1);
-    ck_assert_uint_eq(guard_cookie_count(GUARD_COOKIE_ACCEPTED), 1);
+    ck_assert_uint_eq(guard_event_count(GUARD_COOKIE_ACCEPTED), 1);
     ck_assert(fixture_log_has(
         "INFO guard: SYN cookie accepted from 192.0.2.1:40000: connection to port 7 (MSS 1460, "
         "window scale 7, SACK yes)"));
     /* No pcb was ever half-open: the state log goes straight from the listener. */
     ck_assert(fixture_log_has("tcp-state: 192.0.2.2:7 192.0.2.1:40000 LISTEN -> ESTABLISHED via rx [.]"));
-    /* lwIP's own SYN-ACK of the replayed SYN never reached the wire. */
-    struct segment none;
-    ck_assert_int_eq(peer_recv(&p, &none), 0);
+    /* lwIP's own SYN-ACK of the replayed SYN never reached the wire: what
+     * comes is the zero window's ACK, then the window update. */
+    expect_zero_window_then_update(&p);
+    ck_assert_uint_eq(guard_event_count(GUARD_WINDOW_WAITED), 1);
+    ck_assert(fixture_log_has("INFO guard: 192.0.2.1:40000 waits with a zero window (1 waiting)"));
+    ck_assert(fixture_log_has("INFO guard: window of 192.0.2.1:40000 opened to "));
 
     size_t total = (size_t)64 * 1024;
     uint8_t *data = make_pattern(total);
@@ -200,8 +223,9 @@ START_TEST(full_table_syn_gets_a_cookie_and_its_ack_a_connection)
 }
 END_TEST
 
-/* The cookie's ACK may carry the client's first data, as Linux's does with
- * TCP_DEFER_ACCEPT or a fast client: it reaches the service. */
+/* Data on the cookie's ACK is beyond the zero window the SYN-ACK
+ * announced: the connection is made, the data is not taken, and once the
+ * window opens the client's copy reaches the service. */
 START_TEST(cookie_ack_with_data_delivers_it)
 {
     fill_half_open_table();
@@ -209,10 +233,13 @@ START_TEST(cookie_ack_with_data_delivers_it)
     struct segment s;
     cookie_syn_ack(&p, 40001);
     peer_send(&p, TCPF_ACK | TCPF_PSH, "first", 5);
+    ck_assert_ptr_nonnull(pcb_of_port(40001));
+    expect_zero_window_then_update(&p);
+    peer_send_at(&p, PEER_ISS + 1, TCPF_ACK | TCPF_PSH, "first", 5);
     ck_assert_int_eq(peer_recv(&p, &s), 1);
     ck_assert_uint_eq(s.payload_len, 5);
     ck_assert_int_eq(memcmp(s.payload, "first", 5), 0);
-    ck_assert_uint_eq(guard_cookie_count(GUARD_COOKIE_ACCEPTED), 1);
+    ck_assert_uint_eq(guard_event_count(GUARD_COOKIE_ACCEPTED), 1);
 }
 END_TEST
 
@@ -250,7 +277,7 @@ START_TEST(forged_cookie_is_dropped_and_makes_no_connection)
     send_tcp(40003, PEER_ISS + 1, syn_ack.seq + 1, TCPF_ACK, opts, sizeof opts);
     ck_assert_uint_eq(guard_count(GUARD_TCP_COOKIE_FORGED), 2);
     ck_assert_uint_eq(pcbs_in_use(), before);
-    ck_assert_uint_eq(guard_cookie_count(GUARD_COOKIE_ACCEPTED), 0);
+    ck_assert_uint_eq(guard_event_count(GUARD_COOKIE_ACCEPTED), 0);
     struct segment s;
     ck_assert_int_eq(fixture_next_tcp(&s), 0);
     ck_assert(fixture_log_has(
@@ -270,7 +297,7 @@ START_TEST(replayed_cookie_goes_to_its_connection_not_a_new_one)
     unsigned after_first = pcbs_in_use();
     send_tcp(40004, PEER_ISS + 1, syn_ack.seq + 1, TCPF_ACK, opts, sizeof opts);
     ck_assert_uint_eq(pcbs_in_use(), after_first);
-    ck_assert_uint_eq(guard_cookie_count(GUARD_COOKIE_ACCEPTED), 1);
+    ck_assert_uint_eq(guard_event_count(GUARD_COOKIE_ACCEPTED), 1);
     struct tcp_pcb *pcb = pcb_of_port(40004);
     ck_assert_ptr_nonnull(pcb);
     ck_assert_int_eq(pcb != NULL ? pcb->state : CLOSED, ESTABLISHED);
@@ -290,7 +317,7 @@ START_TEST(stale_cookie_gets_rst_and_is_counted)
     send_tcp(40005, PEER_ISS + 1, syn_ack.seq + 1, TCPF_ACK, opts, sizeof opts);
     ck_assert_ptr_null(pcb_of_port(40005));
     ck_assert_uint_eq(guard_count(GUARD_TCP_COOKIE_STALE), 1);
-    ck_assert_uint_eq(guard_cookie_count(GUARD_COOKIE_ACCEPTED), 0);
+    ck_assert_uint_eq(guard_event_count(GUARD_COOKIE_ACCEPTED), 0);
     struct segment s;
     ck_assert_int_eq(fixture_next_tcp(&s), 1);
     ck_assert_uint_eq(s.flags & TCPF_RST, TCPF_RST);
@@ -307,11 +334,37 @@ START_TEST(cookie_of_the_previous_period_is_accepted)
     cookie_syn_ack(&p, 40006);
     fake_clock_advance(SYN_COOKIE_PERIOD_MS);
     fixture_discard_tx();
+    peer_send(&p, TCPF_ACK, NULL, 0);
+    ck_assert_ptr_nonnull(pcb_of_port(40006));
+    expect_zero_window_then_update(&p);
     peer_send(&p, TCPF_ACK | TCPF_PSH, "late", 4);
     struct segment s;
     ck_assert_int_eq(peer_recv(&p, &s), 1);
     ck_assert_uint_eq(s.payload_len, 4);
-    ck_assert_uint_eq(guard_cookie_count(GUARD_COOKIE_ACCEPTED), 1);
+    ck_assert_uint_eq(guard_event_count(GUARD_COOKIE_ACCEPTED), 1);
+}
+END_TEST
+
+/* The ACK that carried the cookie was lost. With the zero window the
+ * cookie SYN-ACK announced, the client's next segment is a zero-window
+ * probe, one below its next sequence number (Linux's tcp_xmit_probe_skb):
+ * it brings the cookie back, and the connection is made. */
+START_TEST(zero_window_probe_brings_a_lost_cookie_ack_back)
+{
+    fill_half_open_table();
+    struct peer p;
+    cookie_syn_ack(&p, 40011);
+    peer_send_at(&p, PEER_ISS, TCPF_ACK, NULL, 0);
+    struct tcp_pcb *pcb = pcb_of_port(40011);
+    ck_assert_ptr_nonnull(pcb);
+    ck_assert_int_eq(pcb != NULL ? pcb->state : CLOSED, ESTABLISHED);
+    ck_assert_uint_eq(guard_event_count(GUARD_COOKIE_ACCEPTED), 1);
+    ck_assert_uint_eq(guard_count(GUARD_TCP_COOKIE_FORGED), 0);
+    expect_zero_window_then_update(&p);
+    peer_send(&p, TCPF_ACK | TCPF_PSH, "probe", 5);
+    struct segment s;
+    ck_assert_int_eq(peer_recv(&p, &s), 1);
+    ck_assert_uint_eq(s.payload_len, 5);
 }
 END_TEST
 
@@ -367,9 +420,11 @@ START_TEST(valid_cookie_without_room_waits_for_the_clients_next_segment)
     fake_clock_advance(21000);
     fixture_discard_tx();
     peer_send_at(&c, PEER_ISS + 1, TCPF_ACK | TCPF_PSH, "wait", 4);
+    expect_zero_window_then_update(&c);
+    peer_send_at(&c, PEER_ISS + 1, TCPF_ACK | TCPF_PSH, "wait", 4);
     ck_assert_int_eq(peer_recv(&c, &s), 1);
     ck_assert_uint_eq(s.payload_len, 4);
-    ck_assert_uint_eq(guard_cookie_count(GUARD_COOKIE_ACCEPTED), 1);
+    ck_assert_uint_eq(guard_event_count(GUARD_COOKIE_ACCEPTED), 1);
 }
 END_TEST
 
@@ -384,7 +439,7 @@ START_TEST(established_connections_free_their_half_open_places)
         peer_init(&peers[i], (uint16_t)(40100 + i), ECHO_PORT, PEER_ISS);
         peer_connect(&peers[i]);
     }
-    ck_assert_uint_eq(guard_cookie_count(GUARD_COOKIE_SENT), 0);
+    ck_assert_uint_eq(guard_event_count(GUARD_COOKIE_SENT), 0);
     ck_assert_uint_eq(tcp_guard_half_open(), 0);
 }
 END_TEST
@@ -412,6 +467,7 @@ Suite *syn_cookie_suite(void)
     fixture_add_test(s, replayed_cookie_goes_to_its_connection_not_a_new_one);
     fixture_add_test(s, stale_cookie_gets_rst_and_is_counted);
     fixture_add_test(s, cookie_of_the_previous_period_is_accepted);
+    fixture_add_test(s, zero_window_probe_brings_a_lost_cookie_ack_back);
     fixture_add_test(s, stray_ack_without_cookies_is_not_a_rejected_cookie);
     fixture_add_test(s, cookie_without_timestamps_connects_without_wscale_and_sack);
     fixture_add_test(s, valid_cookie_without_room_waits_for_the_clients_next_segment);

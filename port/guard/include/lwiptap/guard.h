@@ -4,9 +4,9 @@
  *    IPv4/IPv6 fragments, the IPv6 header chain and ICMPv6;
  *  - tcp_guard (lwIP's TCP in-packet hook, after reassembly and checksum):
  *    TCP options rewritten as Linux reads them, the MSS floor, and SYN
- *    admission (SYN cookies past the half-open limit, RST at capacity, no SYN
- *    while memory is short, each new connection's window sized by the memory
- *    left for it).
+ *    admission (SYN cookies past the half-open limit, RST at capacity, and
+ *    receive windows promised only as far as memory allows: a connection
+ *    that does not fit opens with a zero window and waits its turn).
  * The netif driver adds one more: data frames dropped while memory is short
  * (see mem_budget.h).
  * Every drop (or rewrite) is counted by reason; the first of each kind is logged at WARN
@@ -65,12 +65,20 @@ uint64_t guard_total(void);
  * (console stats, shutdown summary). */
 void guard_log_counts(const char *tag);
 
-/* SYN cookies sent and accepted: not refusals, so not in guard_total(), but
- * counted and logged (INFO, rate-limited like the refusals) the same way.
- * Rejected cookies are the refusals tcp_syn_cookie_forged and _stale. */
-enum guard_cookie_event { GUARD_COOKIE_SENT, GUARD_COOKIE_ACCEPTED, GUARD_COOKIE_EVENT_COUNT };
-void guard_cookie_note(enum guard_cookie_event e, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-uint64_t guard_cookie_count(enum guard_cookie_event e);
+/* Events that are not refusals, so not in guard_total(), but counted and
+ * logged (INFO, rate-limited like the refusals) the same way: SYN cookies
+ * sent and accepted (rejected cookies are the refusals tcp_syn_cookie_forged
+ * and _stale), and connections that opened with a zero window to wait for
+ * memory, and had it opened (window_budget.c). */
+enum guard_event {
+    GUARD_COOKIE_SENT,
+    GUARD_COOKIE_ACCEPTED,
+    GUARD_WINDOW_WAITED,
+    GUARD_WINDOW_OPENED,
+    GUARD_EVENT_COUNT
+};
+void guard_event_note(enum guard_event e, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+uint64_t guard_event_count(enum guard_event e);
 
 /* Forgets all counts and log history (tests, the fuzzer). */
 void guard_reset(void);
@@ -86,9 +94,13 @@ struct link *link_guard_new(struct link *inner, uint16_t mtu);
 /* Half-open connections kept at most (see tcp_guard.c for why this many);
  * past them a SYN gets a SYN cookie (lwiptap/syn_cookie.h). */
 #define GUARD_DEFAULT_MAX_HALF_OPEN 2048
-/* The smallest window a connection opens with, and the window of a cookie
- * SYN-ACK: four segments keep ACKs flowing and fast retransmit possible. */
-#define GUARD_MIN_WINDOW (4 * TCP_MSS)
+
+/* Receive windows (window_budget.h): how long an opened window counts as
+ * promised while unfilled (half-open, then established), and how often the
+ * connections waiting for one are looked at while memory is short. */
+#define GUARD_WINDOW_HALF_OPEN_TTL_MS 100
+#define GUARD_WINDOW_PROMISE_TTL_MS 1000
+#define GUARD_WINDOW_RETRY_MS 2
 
 struct tcp_guard_config {
     unsigned max_conns;     /* connection pcbs (not listeners) at which a SYN gets a RST */
