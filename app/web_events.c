@@ -9,7 +9,9 @@
 #include "lwip/sys.h"
 #include "lwiptap/conn_events.h"
 #include "lwiptap/frame_info.h"
+#include "web_history.h"
 #include "web_json.h"
+#include "web_snapshot.h"
 
 /* One SSE message, counted against its queue with its bookkeeping. */
 struct web_msg {
@@ -35,9 +37,23 @@ struct web_sub {
     size_t gap_len, gap_sent;
 };
 
+/* What an SSE message costs in a queue: its bookkeeping, its framing, its data. */
+#define SSE_COST(kind_len, json_len)                                                                         \
+    (sizeof(struct web_msg) + sizeof "event: \ndata: \n\n" - 1 + (kind_len) + (json_len))
+/* A new subscriber's queue takes its snapshot (web_service.c: conns and
+ * counters, each at most WEB_SNAPSHOT_MAX) and the whole replay (the
+ * brackets, an "unseen" per connection, the kept events) without dropping
+ * any of it: a page opened late is given all the history there is. */
+_Static_assert(SSE_COST(sizeof "counters" - 1, WEB_SNAPSHOT_MAX) * 2 + SSE_COST(sizeof "history" - 1, 2) * 2 +
+                       SSE_COST(sizeof "unseen" - 1, WEB_HISTORY_UNSEEN_MAX) * WEB_HISTORY_CONNS +
+                       WEB_HISTORY_BYTES <=
+                   WEB_SUB_QUEUE_BYTES,
+               "a replay must fit in a new subscriber's queue");
+_Static_assert(SSE_COST(WEB_HISTORY_KIND_LEN, 0) <= WEB_HISTORY_EVENT_OVERHEAD,
+               "a replayed event costs more in a queue than the history counts it");
+
 static struct web_sub subs[WEB_MAX_SUBSCRIBERS];
 static int sub_count;
-static struct msg_queue history = {NULL, NULL, 0, WEB_HISTORY_BYTES, 0};
 static uint64_t dropped_all; /* over every subscriber, closed ones too */
 static void (*notify)(void);
 static uint16_t own_port;
@@ -170,57 +186,55 @@ int web_events_is_subscriber(const char *local, const char *remote)
     return subscriber_of(local, remote) != NULL;
 }
 
-static void publish_recorded(const char *kind, const struct jbuf *b)
+/* Kept for later pages, and sent to the pages open now. */
+static void publish_recorded(uint64_t serial, const char *conn, const char *kind, const struct jbuf *b,
+                             const char *lwip_state)
 {
     if (b->overflow) {
         return;
     }
-    queue_push(&history, kind, b->p, b->len);
+    web_history_record(serial, conn, kind, b->p, b->len, lwip_state);
     broadcast(kind, b->p, b->len, NULL);
 }
 
-void web_publish_segment(const struct web_segment *s)
+static void publish_segment(uint64_t serial, const char *conn, const struct conn_segment *g)
 {
-    if (subscriber_of(s->local, s->remote) != NULL) {
-        return;
-    }
     char text[2048], flags[8];
     struct jbuf b;
     jb_init(&b, text, sizeof text);
-    frame_format_tcp_flags(s->flags, flags, sizeof flags);
+    frame_format_tcp_flags(g->flags, flags, sizeof flags);
     jb_printf(&b, "{\"t\":%u", (unsigned)(sys_now() - start_ms));
-    jb_printf(&b, ",\"c\":\"%s %s\"", s->local, s->remote);
-    jb_printf(&b, ",\"tx\":%d,\"drop\":%d", s->tx ? 1 : 0, s->dropped ? 1 : 0);
+    jb_printf(&b, ",\"c\":\"%s\"", conn);
+    jb_printf(&b, ",\"tx\":%d,\"drop\":%d", g->tx ? 1 : 0, g->dropped ? 1 : 0);
     jb_field_str(&b, "flags", flags);
-    jb_printf(&b, ",\"seq\":%u,\"ack\":%u,\"win\":%u,\"len\":%zu", (unsigned)s->seq, (unsigned)s->ack,
-              (unsigned)s->window, s->len);
-    jb_field_str(&b, "labels", s->labels);
-    jb_field_str(&b, "line", s->line);
-    jb_field_str(&b, "why", s->why);
+    jb_printf(&b, ",\"seq\":%u,\"ack\":%u,\"win\":%u,\"len\":%zu", (unsigned)g->seq, (unsigned)g->ack,
+              (unsigned)g->window, g->len);
+    jb_field_str(&b, "labels", g->label_text);
+    jb_field_str(&b, "line", g->line);
+    jb_field_str(&b, "why", g->why);
     jb_printf(&b, "}");
-    publish_recorded("seg", &b);
+    publish_recorded(serial, conn, "seg", &b, NULL);
 }
 
-void web_publish_state(const char *local, const char *remote, const char *from, const char *to)
+static void publish_state(uint64_t serial, const char *conn, const char *from, const char *to)
 {
     char text[256];
     struct jbuf b;
     jb_init(&b, text, sizeof text);
-    jb_printf(&b, "{\"t\":%u,\"c\":\"%s %s\",\"from\":\"%s\",\"to\":\"%s\"}",
-              (unsigned)(sys_now() - start_ms), local, remote, from, to);
-    publish_recorded("state", &b);
+    jb_printf(&b, "{\"t\":%u,\"c\":\"%s\",\"from\":\"%s\",\"to\":\"%s\"}", (unsigned)(sys_now() - start_ms),
+              conn, from, to);
+    publish_recorded(serial, conn, "state", &b, to);
 }
 
-void web_publish_peer(const char *local, const char *remote, const char *to, const char *why)
+static void publish_peer(uint64_t serial, const char *conn, const char *to, const char *why)
 {
     char text[512];
     struct jbuf b;
     jb_init(&b, text, sizeof text);
-    jb_printf(&b, "{\"t\":%u,\"c\":\"%s %s\",\"to\":\"%s\"", (unsigned)(sys_now() - start_ms), local, remote,
-              to);
+    jb_printf(&b, "{\"t\":%u,\"c\":\"%s\",\"to\":\"%s\"", (unsigned)(sys_now() - start_ms), conn, to);
     jb_field_str(&b, "why", why != NULL ? why : "");
     jb_printf(&b, "}");
-    publish_recorded("peer", &b);
+    publish_recorded(serial, conn, "peer", &b, NULL);
 }
 
 /* ---- the sources ---- */
@@ -234,37 +248,29 @@ static void on_conn_event(const struct conn_event *e, void *ctx)
     if (e->kind == CONN_EVENT_CLOSED) {
         return;
     }
-    char local[ENDPOINT_STRLEN], remote[ENDPOINT_STRLEN];
+    char local[ENDPOINT_STRLEN], remote[ENDPOINT_STRLEN], conn[2 * ENDPOINT_STRLEN + 2];
     endpoint_format_raw(e->family, e->local, e->local_port, local, sizeof local);
     endpoint_format_raw(e->family, e->remote, e->remote_port, remote, sizeof remote);
+    snprintf(conn, sizeof conn, "%s %s", local, remote);
     if (e->kind == CONN_EVENT_SEGMENT) {
-        const struct conn_segment *g = &e->u.seg;
-        struct web_segment s = {local,  remote,    g->tx,  g->dropped,    g->flags, g->seq,
-                                g->ack, g->window, g->len, g->label_text, g->line,  g->why};
-        web_publish_segment(&s);
+        if (subscriber_of(local, remote) == NULL) {
+            publish_segment(e->serial, conn, &e->u.seg);
+        }
     } else if (e->kind == CONN_EVENT_LWIP_STATE) {
-        web_publish_state(local, remote, conn_state_name(e->u.state.from), conn_state_name(e->u.state.to));
+        publish_state(e->serial, conn, conn_state_name(e->u.state.from), conn_state_name(e->u.state.to));
     } else {
-        web_publish_peer(local, remote, conn_state_name(e->u.state.to), e->u.state.cause);
+        publish_peer(e->serial, conn, conn_state_name(e->u.state.to), e->u.state.cause);
     }
 }
 
+/* From the start of --web, page or no page: a page opened later must see the
+ * connections that came before it (web_history.h). */
 void web_events_attach(uint16_t port)
 {
     own_port = port;
     start_ms = sys_now();
-}
-
-/* Only while a page listens: without one, --web costs a frame nothing. */
-static void hook_sources(int on)
-{
-    if (on) {
-        conn_events_subscribe(on_conn_event, NULL);
-        conn_events_want_text(1);
-    } else {
-        conn_events_unsubscribe(on_conn_event, NULL);
-        conn_events_want_text(0);
-    }
+    conn_events_subscribe(on_conn_event, NULL);
+    conn_events_want_text(1);
 }
 
 void web_events_detach(void)
@@ -274,7 +280,9 @@ void web_events_detach(void)
             web_sub_close(&subs[i]);
         }
     }
-    queue_clear(&history);
+    conn_events_unsubscribe(on_conn_event, NULL);
+    conn_events_want_text(0);
+    web_history_clear();
 }
 
 /* ---- subscribers ---- */
@@ -288,9 +296,7 @@ struct web_sub *web_sub_open(const char *remote)
             sub->in_use = 1;
             sub->q.cap = WEB_SUB_QUEUE_BYTES;
             snprintf(sub->remote, sizeof sub->remote, "%s", remote);
-            if (sub_count++ == 0) {
-                hook_sources(1);
-            }
+            sub_count++;
             return sub;
         }
     }
@@ -301,9 +307,7 @@ void web_sub_close(struct web_sub *sub)
 {
     queue_clear(&sub->q);
     sub->in_use = 0;
-    if (--sub_count == 0) {
-        hook_sources(0);
-    }
+    sub_count--;
 }
 
 void web_sub_queue(struct web_sub *sub, const char *kind, const char *json)
@@ -311,18 +315,15 @@ void web_sub_queue(struct web_sub *sub, const char *kind, const char *json)
     sub_push(sub, kind, json, strlen(json));
 }
 
+static void replay_one(const char *kind, const char *json, size_t len, void *ctx)
+{
+    sub_push(ctx, kind, json, len);
+}
+
 void web_sub_replay(struct web_sub *sub)
 {
     web_sub_queue(sub, "history", "{}");
-    for (const struct web_msg *m = history.head; m != NULL; m = m->next) {
-        /* Stored whole: "event: KIND\ndata: JSON\n\n". */
-        const char *kind = m->data + strlen("event: ");
-        const char *nl = strchr(kind, '\n');
-        char name[16];
-        snprintf(name, sizeof name, "%.*s", (int)(nl - kind), kind);
-        const char *json = nl + 1 + strlen("data: ");
-        sub_push(sub, name, json, m->len - (size_t)(json - m->data) - 2);
-    }
+    web_history_replay(replay_one, sub);
     web_sub_queue(sub, "live", "{}");
 }
 

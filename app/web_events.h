@@ -1,18 +1,22 @@
-/* What the --web page hears, behind one small interface: the publishers (today
- * the timeline's and the state log's listeners, see web_events_attach) call
- * web_publish_*; each subscriber (an open GET /events) has a bounded queue of
- * Server-Sent Events that the web service drains into its TCP connection.
+/* What the --web page hears, behind one small interface: from web_events_attach
+ * on, the connection model's events (lwiptap/conn_events.h) are kept in a
+ * bounded history (web_history.h) and published; each subscriber (an open
+ * GET /events) has a bounded queue of Server-Sent Events that the web service
+ * drains into its TCP connection.
  *
  * Every event is one SSE message, "event: KIND\ndata: JSON\n\n":
  *   seg    a TCP segment: {"t":ms since attach (lwIP's clock),"c":"LOCAL REMOTE","tx":0|1,"drop":0|1,
  *          "flags":"S.","seq":N,"ack":N,"win":N,"len":N,"labels":"...",
  *          "line":"the --trace line","why":"the --explain sentence"}
  *   state  lwIP's pcb changed state: {"t":ms,"c":"LOCAL REMOTE","from":"LISTEN","to":"SYN_RCVD"}
+ *   peer   the host's state, as the model inferred it: {"t":ms,"c":"...","to":"SYN_SENT","why":"..."}
  *   conns  every connection's row (web_snapshot.h), once a second and on subscribe
  *   counters guard drops, fault decisions, memory (web_snapshot.h)
  *   gap    {"dropped":N,"total":T}: this subscriber's queue overflowed and its
  *          N oldest unsent events were dropped (T since it subscribed)
  *   history / live  bracket the recent events replayed to a new subscriber
+ *   unseen {"c":"LOCAL REMOTE","events":N}: in the replay, before the first kept
+ *          event of a connection whose N first events were not kept
  *
  * Bounds: at most WEB_MAX_SUBSCRIBERS subscribers, each queue at most
  * WEB_SUB_QUEUE_BYTES (messages and their bookkeeping); when an event does not
@@ -29,36 +33,12 @@
 
 #define WEB_MAX_SUBSCRIBERS 8
 #define WEB_SUB_QUEUE_BYTES ((size_t)128 * 1024)
-/* The recent events a new subscriber gets first, so that its ladders start
- * before it opened the page: those published while some page was subscribed
- * (with none, nothing is published, so that --web costs a frame nothing). */
-#define WEB_HISTORY_BYTES ((size_t)64 * 1024)
-
-/* One segment, as the timeline analysed it. local and remote are the
- * endpoints in the state log's notation (192.0.2.2:7, [2001:db8::2]:7). */
-struct web_segment {
-    const char *local, *remote;
-    int tx;      /* lwIP sent it */
-    int dropped; /* a fault stage dropped it */
-    uint8_t flags;
-    uint32_t seq, ack, window; /* relative, as --trace shows them */
-    size_t len;
-    const char *labels; /* " (retransmission)" or "" */
-    const char *line;   /* the --trace line */
-    const char *why;    /* the --explain sentence */
-};
-
-void web_publish_segment(const struct web_segment *s);
-/* from and to are lwIP's state names (tcp_debug_state_str). */
-void web_publish_state(const char *local, const char *remote, const char *from, const char *to);
-/* The host's state, as the connection model inferred it from the segments. */
-void web_publish_peer(const char *local, const char *remote, const char *to, const char *why);
 /* An event of any other kind to every subscriber (json is the data line). */
 void web_publish(const char *kind, const char *json);
 
 /* own_port is the web service's, whose subscribers are excluded as said
- * above. While at least one subscriber is open, the publishers are hooked to
- * today's sources (the timeline's and the state log's listeners). */
+ * above. From attach to detach the events are subscribed to the connection
+ * model, with their --trace lines and --explain sentences, and kept. */
 void web_events_attach(uint16_t own_port);
 /* Whether the connection is a subscriber's own, whose segments are not published. */
 int web_events_is_subscriber(const char *local, const char *remote);
@@ -74,7 +54,7 @@ struct web_sub *web_sub_open(const char *remote);
 void web_sub_close(struct web_sub *sub);
 /* Queues one event for this subscriber only (its snapshot). */
 void web_sub_queue(struct web_sub *sub, const char *kind, const char *json);
-/* Queues the recent events (history) for this subscriber. */
+/* Queues the kept events (web_history.h), between "history" and "live". */
 void web_sub_replay(struct web_sub *sub);
 /* The next bytes to send: their length (0: nothing queued) and *data. */
 size_t web_sub_peek(struct web_sub *sub, const char **data);

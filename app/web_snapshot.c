@@ -10,6 +10,7 @@
 #include "lwiptap/mem_budget.h"
 #include "lwiptap/timeline.h"
 #include "web_events.h"
+#include "web_history.h"
 #include "web_json.h"
 
 static void direction(struct jbuf *b, const char *name, const struct timeline_direction *d)
@@ -46,6 +47,13 @@ static void conn_row(struct jbuf *b, const struct tcp_pcb *pcb)
               (unsigned)pcb->ssthresh, (unsigned)pcb->snd_wnd, (unsigned)pcb->rcv_wnd);
 }
 
+/* A connection gone since, so that a late page shows it closed, not as it last was. */
+static void closed_conn(const char *conn, void *ctx)
+{
+    struct jbuf *b = ctx;
+    jb_printf(b, "%s\"%s\"", b->p[b->len - 1] == '[' ? "" : ",", conn);
+}
+
 size_t web_snapshot_conns(char *out, size_t outlen)
 {
     struct jbuf b;
@@ -68,7 +76,9 @@ size_t web_snapshot_conns(char *out, size_t outlen)
             }
         }
     }
-    jb_printf(&b, "],\"total\":%u}", total);
+    jb_printf(&b, "],\"total\":%u,\"closed\":[", total);
+    web_history_closed(closed_conn, &b);
+    jb_printf(&b, "]}");
     return b.len;
 }
 

@@ -1,6 +1,7 @@
 "use strict";
 // The page listens to GET /events (Server-Sent Events, see app/web_events.h):
-// a snapshot first (conns, counters), the recent history, then live events.
+// a snapshot first (conns, counters), the kept history (app/web_history.h),
+// then live events.
 const MAX_LADDER_EVENTS = 400, MAX_TIMELINE = 600, MAX_LADDERS = 12, MAX_CLOSED_ROWS = 24;
 const HOST_X = 150, LWIP_X = 500, WIDTH = 660, TOP = 70, SEG_ROW = 34, STATE_ROW = 18, DROP = 22;
 const PAGE_PORT = location.port || "80";
@@ -12,7 +13,7 @@ function conn(key) {
   if (!c) {
     const [local, remote] = key.split(" ");
     c = { key, local, remote, row: null, state: "", host: "CLOSED", firstLwip: null, events: [],
-          truncated: false, closed: false, seen: Date.now(), sub: false, svg: null };
+          truncated: false, unseen: 0, closed: false, seen: Date.now(), sub: false, svg: null };
     conns.set(key, c);
     const opt = document.createElement("option");
     opt.value = key; opt.textContent = remote + " \u2192 " + local;
@@ -59,8 +60,16 @@ function drawLadder(c) {
   out.push(`<text x="${HOST_X}" y="18" text-anchor="middle" font-weight="bold">host ${esc(c.remote)}</text>`);
   out.push(`<text x="${LWIP_X}" y="18" text-anchor="middle" font-weight="bold">lwIP ${esc(c.local)}</text>`);
   for (const x of [HOST_X, LWIP_X]) out.push(`<line x1="${x}" y1="30" x2="${x}" y2="${h - 6}" stroke="#444" stroke-width="2"/>`);
-  out.push(`<text x="${HOST_X - 8}" y="48" text-anchor="end" class="state">CLOSED</text>`);
-  out.push(`<text x="${LWIP_X + 8}" y="48" class="state">${esc(c.firstLwip || "")}</text>`);
+  if (c.unseen) {
+    // Its first events were not kept (or came before the page's history):
+    // the states it started in are not known, so none is drawn.
+    const why = c.unseen === true ? "it began before the events this page was given"
+      : "its first " + c.unseen + " events were not kept";
+    out.push(`<text x="${(HOST_X + LWIP_X) / 2}" y="48" text-anchor="middle" class="unseen">(start not seen): ${esc(why)}</text>`);
+  } else {
+    out.push(`<text x="${HOST_X - 8}" y="48" text-anchor="end" class="state">CLOSED</text>`);
+    out.push(`<text x="${LWIP_X + 8}" y="48" class="state">${esc(c.firstLwip || "")}</text>`);
+  }
   let y = TOP;
   for (const e of c.events) {
     if (e.kind === "state") {
@@ -95,6 +104,11 @@ function drawLadder(c) {
 }
 
 let ladderIdx = 0, dirty = new Set(), drawScheduled = false;
+// A dropped ladder is drawn again, whole, if its connection speaks again.
+function dropLadder(el) {
+  conns.get(el.dataset.conn).svg = null;
+  el.remove();
+}
 function scheduleDraw(c) {
   dirty.add(c);
   if (!drawScheduled) { drawScheduled = true; requestAnimationFrame(drawDirty); }
@@ -108,18 +122,20 @@ function drawDirty() {
       c.svg = document.createElement("div");
       c.svg.className = "ladder";
       c.svg.dataset.conn = c.key;
-      // The page's own connections (HTTP) go below the others: they are not the lesson.
+      // The newest ladder on top, the page's own connections (HTTP) below the
+      // others: they are not the lesson. The oldest go first, so that a
+      // replayed history shows its most recent connections.
       if (c.local.endsWith(":" + PAGE_PORT)) {
         c.svg.classList.add("own-conn");
         box.appendChild(c.svg);
       } else {
-        box.insertBefore(c.svg, box.querySelector(".own-conn"));
+        box.prepend(c.svg);
       }
       const own = box.querySelectorAll(".own-conn");
-      if (own.length > 4) own[0].remove();
+      if (own.length > 4) dropLadder(own[0]);
       while (box.children.length > MAX_LADDERS) {
         const others = box.querySelectorAll(".ladder:not(.own-conn)");
-        (others.length ? others[others.length - 1] : box.lastChild).remove();
+        dropLadder(others[others.length - 1]);
       }
     }
     c.svg.innerHTML = `<h3>${esc(c.remote)} \u2192 ${esc(c.local)}</h3>` + drawLadder(c);
@@ -161,6 +177,7 @@ function onState(e) {
   scheduleDraw(c);
 }
 
+function closeRow(c) { c.closed = true; c.state = "CLOSED"; }
 function onConns(d) {
   const present = new Set();
   for (const r of d.rows) {
@@ -168,8 +185,11 @@ function onConns(d) {
     c.row = r; c.state = r.state; c.closed = false; c.seen = Date.now(); c.sub = !!r.sub;
     present.add(r.c);
   }
+  // Gone since (perhaps before this page opened): shown closed, never as it last was.
+  for (const key of d.closed || []) if (!present.has(key)) closeRow(conn(key));
+  const complete = d.rows.length >= d.total;
   for (const c of conns.values()) {
-    if (!present.has(c.key) && !c.closed && c.row) { c.closed = true; c.state = "CLOSED"; }
+    if (!present.has(c.key) && !c.closed && (c.row || (complete && c.state))) closeRow(c);
   }
   document.getElementById("conn-total").textContent =
     d.total + " pcbs" + (d.total > d.rows.length ? ", the first " + d.rows.length + " listed" : "");
@@ -234,6 +254,25 @@ document.querySelector("#conns tbody").addEventListener("click", ev => {
   sel.dispatchEvent(new Event("change"));
 });
 
+// The history is the whole story so far: after a reconnect it replaces what
+// the page had drawn, rather than being drawn twice.
+function startHistory() {
+  replaying = true;
+  for (const c of conns.values()) {
+    Object.assign(c, { host: "CLOSED", firstLwip: null, events: [], truncated: false, unseen: 0, t0: undefined });
+    if (c.svg) scheduleDraw(c);
+  }
+  document.getElementById("timeline").replaceChildren();
+}
+// A connection in the snapshot that the history told nothing of began
+// before what it keeps.
+function endHistory() {
+  replaying = false;
+  for (const c of conns.values()) {
+    if (c.row && c.remote !== "*" && c.events.length === 0 && !c.unseen) { c.unseen = true; scheduleDraw(c); }
+  }
+}
+
 function connect() {
   const es = new EventSource("/events");
   const status = document.getElementById("status");
@@ -246,7 +285,8 @@ function connect() {
   on("state", onState);
   on("peer", onPeer);
   on("gap", onGap);
-  on("history", () => { replaying = true; });
-  on("live", () => { replaying = false; });
+  on("unseen", d => { conn(d.c).unseen = d.events; });
+  on("history", startHistory);
+  on("live", endHistory);
 }
 connect();

@@ -1,6 +1,9 @@
 #!/usr/bin/env bash
 # --web: lwIP serves its own page over the tap. GET / is the embedded page
 # (and /state answers over IPv6 too);
+# an echo session made and closed before any page subscribed reaches a
+# subscriber that comes later, segments, states and end (and GET /state
+# says it is closed, never a stale state);
 # /events, read by a subscriber, carries an nc echo session's handshake, data
 # and FIN as they happen, in the order the state log logs them; a 9th
 # subscriber gets 503; malformed and oversized requests get their statuses;
@@ -32,13 +35,56 @@ assert_eq 200 "$code" "GET /state over IPv6"
 assert_file_contains "$E2E_WORK/state6.json" "\"c\":\"\[$LWIP6\]:80 \[$HOST6\]:[0-9]+\",\"state\":\"ESTABLISHED\"" \
     "the IPv6 request's own connection in the snapshot"
 
+# Echo sessions from a source port of our own (connection_port wants one per service).
+echo_from() { # source-port line
+    local out
+    out=$(printf '%s\n' "$2" | timeout 20 ip netns exec "$NS" nc -N -p "$1" "$LWIP4" 7) ||
+        fail "the echo session from port $1 failed"
+    assert_eq "$2" "$out" "echo reply from port $1"
+    wait_for_line "$LWIP_LOG" " $HOST4:$1 LAST_ACK -> CLOSED" 5 || fail "the echo session from port $1 did not close"
+}
+states_in_log() { # conn
+    grep -E "tcp-state: $1 " "$LWIP_LOG" | sed -E 's/.* ([A-Z_0-9]+) -> ([A-Z_0-9]+) via .*/\1 \2/'
+}
+states_in_events() { # events-file
+    sed -nE 's/^state .*"from":"([A-Z_0-9]+)","to":"([A-Z_0-9]+)".*/\1 \2/p' "$1"
+}
+
+# Before any page: an echo session, opened and closed.
+EARLY=40700
+echo_from $EARLY "before any page was open"
+early="$LWIP4:7 $HOST4:$EARLY"
+
 # A subscriber, then an echo session: its events arrive as they happen.
 ns_bg python3 "$READER" "$LWIP4" 80 >"$E2E_WORK/events.txt" 2>&1
 READER_PID=$BG_PID
 wait_for_line "$E2E_WORK/events.txt" '^live ' 10 || fail "the subscriber got no snapshot and history"
 assert_file_contains "$E2E_WORK/events.txt" '^STATUS HTTP/1.1 200 OK' "subscriber status"
 [ "$(head -2 "$E2E_WORK/events.txt" | sed -n 2p | cut -d' ' -f1)" = conns ] || fail "the first event is not the snapshot"
-echo_one_line "watched by the page"
+
+# The early session, replayed whole between history and live: its ladder and its end.
+sed -n '/^history /,/^live /p' "$E2E_WORK/events.txt" | grep -F "\"c\":\"$early\"" >"$E2E_WORK/early-events.txt" || true
+assert_file_contains "$E2E_WORK/early-events.txt" '^seg .*"tx":0,"drop":0,"flags":"S","seq":0' "the early SYN, replayed"
+assert_file_contains "$E2E_WORK/early-events.txt" '^seg .*"tx":1,"drop":0,"flags":"S\.","seq":0,"ack":1' "the early SYN-ACK"
+assert_file_contains "$E2E_WORK/early-events.txt" '^seg .*"tx":0,.*"flags":"P\.","seq":1,"ack":1,.*"len":25,' "the early data"
+assert_file_contains "$E2E_WORK/early-events.txt" '^seg .*"tx":0,.*"flags":"F\.","seq":26' "the early FIN"
+assert_file_contains "$E2E_WORK/early-events.txt" '"why":"SYN: the host asks to open a connection' "its --explain sentence"
+assert_file_contains "$E2E_WORK/early-events.txt" '^peer .*"to":"(CLOSED|TIME_WAIT)"' "the host's last state"
+assert_file_lacks "$E2E_WORK/early-events.txt" '^unseen ' "a start-not-seen mark on a session kept whole"
+states_in_log "$early" >"$E2E_WORK/early-log-states"
+states_in_events "$E2E_WORK/early-events.txt" >"$E2E_WORK/early-page-states"
+assert_same_file "$E2E_WORK/early-log-states" "$E2E_WORK/early-page-states" "the early session's states, replayed and logged"
+assert_eq "LAST_ACK CLOSED" "$(tail -1 "$E2E_WORK/early-page-states")" "the early session's last state"
+# The snapshot and GET /state agree: gone, and said to be closed.
+assert_file_contains "$E2E_WORK/events.txt" "^conns .*\"closed\":\[[^}]*\"$early\"" "the snapshot's closed list"
+assert_file_lacks "$E2E_WORK/events.txt" "^conns .*\"c\":\"$early\",\"state\"" "a row for the early session"
+ns_exec curl -s -m 10 "$URL/state" >"$E2E_WORK/state-early.json"
+assert_file_contains "$E2E_WORK/state-early.json" "\"closed\":\[[^}]*\"$early\"" "GET /state's closed list"
+assert_file_lacks "$E2E_WORK/state-early.json" "\"c\":\"$early\",\"state\"" "a /state row for the early session"
+say "a session closed before the page: $(grep -c '^seg' "$E2E_WORK/early-events.txt") segments and $(wc -l <"$E2E_WORK/early-page-states") state changes replayed, ending $(tail -1 "$E2E_WORK/early-page-states")"
+
+PORT=40701
+echo_from $PORT "watched by the page"
 c="$LWIP4:7 $HOST4:$PORT"
 wait_for_line "$E2E_WORK/events.txt" "^state .*\"c\":\"$c\",\"from\":\"LAST_ACK\",\"to\":\"CLOSED\"" 10 ||
     fail "the echo connection's close did not reach the subscriber"
@@ -50,8 +96,8 @@ assert_file_contains "$E2E_WORK/conn-events.txt" '^seg .*"tx":1,.*"flags":"P\.",
 assert_file_contains "$E2E_WORK/conn-events.txt" '^seg .*"tx":0,.*"flags":"F\.","seq":21' "the host's FIN"
 assert_file_contains "$E2E_WORK/conn-events.txt" '"why":"SYN: the host asks to open a connection' "the --explain sentence"
 # The same transitions, in the same order, as the state log.
-grep -E "tcp-state: $c " "$LWIP_LOG" | sed -E 's/.* ([A-Z_0-9]+) -> ([A-Z_0-9]+) via .*/\1 \2/' >"$E2E_WORK/log-states"
-sed -nE 's/^state .*"from":"([A-Z_0-9]+)","to":"([A-Z_0-9]+)".*/\1 \2/p' "$E2E_WORK/conn-events.txt" >"$E2E_WORK/page-states"
+states_in_log "$c" >"$E2E_WORK/log-states"
+states_in_events "$E2E_WORK/conn-events.txt" >"$E2E_WORK/page-states"
 assert_same_file "$E2E_WORK/log-states" "$E2E_WORK/page-states" "state changes on the page and in the state log"
 assert_eq "LISTEN SYN_RCVD" "$(head -1 "$E2E_WORK/page-states")" "first state change"
 # Its own connection is a row, but none of its segments is an event (no feedback).

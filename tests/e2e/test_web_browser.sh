@@ -1,7 +1,10 @@
 #!/usr/bin/env bash
 # --web in a real browser: headless chromium, driven by chromedriver through
-# selenium (tests/e2e/web_browser.py), opens the page inside the namespace;
-# then an nc echo session and a tcp-client serial session run there. From the
+# selenium (tests/e2e/web_browser.py), opens the page inside the namespace,
+# after nc echo sessions made before it (one closed, drawn whole and CLOSED;
+# a long one and one the history no longer holds, each marked "(start not
+# seen)"); then an nc echo session and a tcp-client serial session run
+# there. From the
 # DOM the page built: each new connection's row and ladder, lwIP's states
 # LISTEN, SYN_RCVD, ESTABLISHED and on to CLOSED (the serial one through
 # TIME_WAIT, shortened by --msl), the handshake's [S], [S.], [.] arrows, and

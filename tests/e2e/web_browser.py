@@ -1,7 +1,11 @@
 #!/usr/bin/env python3
-"""e2e.web_browser's driver, run inside the test's namespace: headless
-chromium (through chromedriver and selenium) opens lwip-tap's page, then an nc
-echo session and a tcp-client serial session run beside it. Every assertion
+"""e2e.web_browser's driver, run inside the test's namespace: before any page
+is open, nc echo sessions run: an idle one stays open, 16 fillers push it out
+of the history, an early one runs to its end, a long one stays open; then
+headless chromium (through chromedriver and selenium) opens lwip-tap's page
+(the early one must be drawn whole and CLOSED, the long and the idle ones
+marked "(start not seen)", each in its own words), then an nc echo session
+and a tcp-client serial session run beside it. Every assertion
 reads the DOM the page's script built: the rows, the ladders, the timeline.
 Prints 'ok: ...' lines; exits 1 with 'FAIL: ...' on the first failed check."""
 import subprocess
@@ -15,6 +19,8 @@ from selenium.webdriver.support.ui import WebDriverWait
 
 LWIP, TCP_CLIENT, SHOT = sys.argv[1], sys.argv[2], sys.argv[3]
 WAIT = 20  # seconds for any DOM condition
+EARLY_PORT, LONG_PORT, LONG_LINES = 40800, 40801, 40
+IDLE_PORT, FILLER_PORT, FILLERS = 40802, 40810, 16  # WEB_HISTORY_CONNS newer ones
 ECHO_LINE = b"the page watches this echo\n"
 SERIAL_IN = b"hello\nworld\nbye\n"
 SERIAL_OUT = b"0hello\n1world\n"  # lwIP's replies; "bye" ends the session unanswered
@@ -32,7 +38,8 @@ for (const d of document.querySelectorAll('#ladders .ladder')) {
   ladders[d.dataset.conn] = {
     segs: [...d.querySelectorAll('g.segment > text:not(.time)')].map(t => t.textContent),
     lwip: [...d.querySelectorAll('text.state:not([text-anchor=end])')].map(t => t.textContent),
-    host: [...d.querySelectorAll('text.state[text-anchor=end]')].map(t => t.textContent)};
+    host: [...d.querySelectorAll('text.state[text-anchor=end]')].map(t => t.textContent),
+    unseen: [...d.querySelectorAll('text.unseen')].map(t => t.textContent)};
 }
 const timeline = [...document.querySelectorAll('#timeline div')].map(d => [d.dataset.conn, d.textContent]);
 return {status: document.getElementById('status').textContent, rows, ladders, timeline};
@@ -113,12 +120,85 @@ def check_conn(driver, key, name, final_states, host_states):
     return segs
 
 
+def echo_lines(nc, lines):
+    for i in range(lines):
+        line = b"line %d\n" % i
+        nc.stdin.write(line)
+        nc.stdin.flush()
+        got = nc.stdout.read(len(line))
+        if got != line:
+            fail(f"nc got {got!r} back, not {line!r}")
+
+
+def key_of(dom, port):
+    keys = [k for k in dom["ladders"] if k.startswith(f"{LWIP}:7 ") and k.endswith(f":{port}")]
+    return keys[0] if keys else None
+
+
+def echo_from(port, lines):
+    nc = subprocess.Popen(["nc", "-N", "-p", str(port), LWIP, "7"], stdin=subprocess.PIPE,
+                          stdout=subprocess.PIPE)
+    echo_lines(nc, lines)
+    return nc
+
+
+def end(nc, name):
+    nc.stdin.close()
+    if nc.wait(timeout=WAIT) != 0:
+        fail(f"the {name} nc did not end cleanly")
+
+
+def before_the_page():
+    """All before any page: an idle session that the history no longer
+    holds, sessions closed, a long session left open."""
+    idle = echo_from(IDLE_PORT, 1)
+    for port in range(FILLER_PORT, FILLER_PORT + FILLERS):
+        end(echo_from(port, 1), f"filler {port}")
+    end(echo_from(EARLY_PORT, 1), "early")
+    long = echo_from(LONG_PORT, LONG_LINES)  # more events than the history keeps of one connection
+    return idle, long
+
+
+def check_before_the_page(driver, idle, long):
+    key = until(driver, "the session closed before the page has a ladder", lambda d: key_of(d, EARLY_PORT))
+    check_conn(driver, key, "early nc", ["CLOSE_WAIT", "LAST_ACK", "CLOSED"],
+               ["CLOSED", "SYN_SENT", "ESTABLISHED", "FIN_WAIT_1"])
+    dom = until(driver, "early nc: the row says CLOSED, not a state it left",
+                lambda d: d if d["rows"].get(key, {}).get("state") == "CLOSED" else None)
+    if dom["ladders"][key]["unseen"]:
+        fail(f"early nc: kept whole, but marked {dom['ladders'][key]['unseen']}")
+    ok("early nc: closed before the page opened, drawn whole, its row CLOSED")
+    key = until(driver, "the long session has a ladder", lambda d: key_of(d, LONG_PORT))
+    dom = until(driver, "long nc: its ladder says (start not seen) and its row ESTABLISHED",
+                lambda d: d if d["ladders"][key]["unseen"] and d["ladders"][key]["segs"]
+                and d["rows"].get(key, {}).get("state") == "ESTABLISHED" else None)
+    lad = dom["ladders"][key]
+    if lad["segs"][0].startswith("[S]"):
+        fail("long nc: marked (start not seen) but its SYN is drawn")
+    ok(f"long nc: '{lad['unseen'][0]}', then {len(lad['segs'])} arrows; the row says ESTABLISHED")
+    end(long, "long")
+    until(driver, "long nc: the row is CLOSED", lambda d: d["rows"].get(key, {}).get("state") == "CLOSED")
+    ok("long nc: the row says CLOSED once it ended")
+    key = until(driver, "the idle session has a ladder", lambda d: key_of(d, IDLE_PORT))
+    dom = until(driver, "idle nc: its ladder says it began before the history, its row ESTABLISHED",
+                lambda d: d if d["ladders"][key]["unseen"] == ["(start not seen): it began before the events "
+                                                               "this page was given"]
+                and d["rows"].get(key, {}).get("state") == "ESTABLISHED" else None)
+    if dom["ladders"][key]["segs"]:
+        fail(f"idle nc: forgotten by the history, but arrows drawn: {dom['ladders'][key]['segs']}")
+    ok(f"idle nc: '{dom['ladders'][key]['unseen'][0]}', no arrows; the row says ESTABLISHED")
+    end(idle, "idle")
+    until(driver, "idle nc: the row is CLOSED", lambda d: d["rows"].get(key, {}).get("state") == "CLOSED")
+    ok("idle nc: the row says CLOSED once it ended")
+
+
 def main():
     opts = webdriver.ChromeOptions()
     for a in ("--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
               "--hide-scrollbars", "--window-size=1400,1300"):
         opts.add_argument(a)
     opts.binary_location = "/usr/bin/chromium"
+    idle, long = before_the_page()
     driver = webdriver.Chrome(service=Service("/usr/bin/chromedriver"), options=opts)
     try:
         driver.set_page_load_timeout(WAIT)
@@ -128,6 +208,8 @@ def main():
                     lambda d: d if d["rows"].get("*:7 *", {}).get("state") == "LISTEN"
                     and d["rows"].get("*:1234 *", {}).get("state") == "LISTEN" else None)
         ok("the page is live; the listeners on 7 and 1234 are LISTEN rows")
+        check_before_the_page(driver, idle, long)
+        dom = driver.execute_script(READ_DOM)
         before = set(dom["ladders"])
 
         # nc echo, held open until the row's counts are checked: a closed

@@ -24,6 +24,7 @@ Suite *scaling_suite(void);
 Suite *statelog_suite(void);
 Suite *web_suite(void);
 Suite *web_http_suite(void);
+Suite *web_history_suite(void);
 Suite *syn_cookie_suite(void);
 Suite *window_budget_suite(void);
 Suite *window_suite(void);

@@ -1,7 +1,9 @@
 /* The --web service on lwIP: the page and /state with keep-alive, an error
  * status closes, a slowloris gets 408 after WEB_HEADER_TIMEOUT_S, /events
  * sends the snapshot first and then the segments and state changes of another
- * connection as they happen, but never its own segments; a 9th subscriber gets 503. */
+ * connection as they happen, but never its own segments; a page opened after
+ * a connection closed gets its events and its end (or is told its start was
+ * not kept); a 9th subscriber gets 503. */
 #include <check.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -14,6 +16,7 @@
 #include "suites.h"
 #include "tcp_statelog.h"
 #include "web_events.h"
+#include "web_history.h"
 #include "web_page.h"
 #include "web_service.h"
 
@@ -211,6 +214,97 @@ START_TEST(events_snapshot_first_then_another_connection_live)
 }
 END_TEST
 
+/* An echo session from handshake to CLOSED, with lines of data. */
+static void echo_session(uint16_t port, int lines)
+{
+    struct peer echo;
+    struct segment seg;
+    peer_init(&echo, port, ECHO_PORT, 9000);
+    peer_connect(&echo);
+    for (int i = 0; i < lines; i++) {
+        peer_send(&echo, TCPF_ACK | TCPF_PSH, "hi", 2);
+        while (peer_recv(&echo, &seg)) {
+        }
+    }
+    peer_send(&echo, TCPF_ACK | TCPF_FIN, NULL, 0);
+    int fin = 0;
+    while (peer_recv(&echo, &seg)) {
+        fin |= (seg.flags & TCPF_FIN) != 0;
+    }
+    ck_assert_msg(fin, "lwIP did not close the echo connection");
+    peer_send(&echo, TCPF_ACK, NULL, 0);
+}
+
+/* What a subscriber gets up to its "live" event. */
+static const char *subscribe(struct peer *sub, uint16_t port)
+{
+    web_peer(sub, port);
+    request(sub, "GET /events HTTP/1.1\r\nHost: x\r\n\r\n");
+    fake_clock_advance(WEB_FLUSH_DELAY_MS);
+    read_all(sub);
+    const char *s = (const char *)sub->stream;
+    ck_assert_ptr_nonnull(strstr(s, "event: live\n"));
+    return s;
+}
+
+START_TEST(a_page_opened_later_sees_a_connection_that_closed_before)
+{
+    start_web();
+    echo_session(42100, 1); /* no page is open */
+    struct peer sub;
+    const char *s = subscribe(&sub, 41010);
+    const char *history = strstr(s, "event: history\n");
+    ck_assert_ptr_nonnull(history);
+    /* The snapshot, before the history: gone, and said to be closed. */
+    ck_assert_ptr_nonnull(strstr(s, "\"closed\":[\"192.0.2.2:7 192.0.2.1:42100\"]"));
+    ck_assert_ptr_null(strstr(s, "\"c\":\"192.0.2.2:7 192.0.2.1:42100\",\"state\""));
+    /* Its ladder, from the SYN on, and its states to the last. */
+    ck_assert_ptr_nonnull(strstr(
+        history, "\"c\":\"192.0.2.2:7 192.0.2.1:42100\",\"tx\":0,\"drop\":0,\"flags\":\"S\",\"seq\":0"));
+    ck_assert_ptr_nonnull(strstr(history, "\"why\":\"SYN: the host asks to open a connection."));
+    ck_assert_ptr_nonnull(strstr(history, "\"flags\":\"P.\",\"seq\":1,\"ack\":1,\"win\":"));
+    const char *first =
+        strstr(history, "\"c\":\"192.0.2.2:7 192.0.2.1:42100\",\"from\":\"LISTEN\",\"to\":\"SYN_RCVD\"");
+    const char *last =
+        strstr(history, "\"c\":\"192.0.2.2:7 192.0.2.1:42100\",\"from\":\"LAST_ACK\",\"to\":\"CLOSED\"");
+    ck_assert_ptr_nonnull(first);
+    ck_assert_ptr_nonnull(last);
+    ck_assert(first < last);
+    ck_assert_ptr_null(strstr(s, "event: unseen\n")); /* all of it was kept */
+    /* GET /state says the same. */
+    struct peer st;
+    web_peer(&st, 41011);
+    request(&st, "GET /state HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n");
+    read_all(&st);
+    ck_assert_ptr_nonnull(strstr((char *)st.stream, "\"closed\":[\"192.0.2.2:7 192.0.2.1:42100\"]"));
+    free(st.stream);
+    free(sub.stream);
+    stop_web();
+}
+END_TEST
+
+START_TEST(a_page_opened_later_is_told_the_start_was_not_kept)
+{
+    start_web();
+    echo_session(42200, WEB_HISTORY_EVENTS); /* more events than one connection keeps */
+    struct peer sub;
+    const char *s = subscribe(&sub, 41012);
+    const char *mark = strstr(s, "event: unseen\ndata: {\"c\":\"192.0.2.2:7 192.0.2.1:42200\",\"events\":");
+    ck_assert_ptr_nonnull(mark);
+    ck_assert_ptr_nonnull(strstr(s, "event: history\n"));
+    ck_assert(strstr(s, "event: history\n") < mark);
+    /* Its last events are kept, its SYN is not, and the mark comes before them. */
+    const char *closed =
+        strstr(s, "\"c\":\"192.0.2.2:7 192.0.2.1:42200\",\"from\":\"LAST_ACK\",\"to\":\"CLOSED\"");
+    ck_assert_ptr_nonnull(closed);
+    ck_assert(mark < closed);
+    ck_assert_ptr_null(
+        strstr(s, "\"c\":\"192.0.2.2:7 192.0.2.1:42200\",\"tx\":0,\"drop\":0,\"flags\":\"S\""));
+    free(sub.stream);
+    stop_web();
+}
+END_TEST
+
 START_TEST(a_ninth_subscriber_gets_503)
 {
     start_web();
@@ -242,6 +336,8 @@ Suite *web_suite(void)
     fixture_add_test(s, an_error_status_closes_the_connection);
     fixture_add_test(s, a_slowloris_gets_408);
     fixture_add_test(s, events_snapshot_first_then_another_connection_live);
+    fixture_add_test(s, a_page_opened_later_sees_a_connection_that_closed_before);
+    fixture_add_test(s, a_page_opened_later_is_told_the_start_was_not_kept);
     fixture_add_test(s, a_ninth_subscriber_gets_503);
     return s;
 }
