@@ -89,6 +89,7 @@ static void set_defaults(struct lwiptap_config *cfg)
     cfg->seed = 1;
     cfg->max_conns = MEMP_NUM_TCP_PCB;
     cfg->offload = 1;
+    cfg->steer = 1;
     cfg->mem_limit_mib = MEM_BUDGET_DEFAULT_MIB;
     cfg->timeout_ms = CLI_DEFAULT_TIMEOUT_S * 1000u;
     cfg->msl_ms = LWIPTAP_TCP_MSL_DEFAULT_MS;

@@ -35,6 +35,7 @@ struct lwiptap_config {
     unsigned max_conns; /* a SYN beyond this many pcbs in use gets a RST */
     unsigned mem_limit_mib;
     int offload; /* ask the tap for TCP super-frames and partial checksums */
+    int steer;   /* a created tap's host work on the other CPUs (tap_steer.h) */
     int iperf;   /* lwIP's lwiperf server on port 5001 */
     /* --connect: lwIP opens a connection to connect_ip:connect_port itself. */
     int has_connect;

@@ -358,6 +358,12 @@ const struct cli_option cli_options[] = {
      .help = "exchange only plain frames of at most the MTU with the\n"
              "kernel (default: TCP super-frames and partial checksums\n"
              "through IFF_VNET_HDR, where the kernel offers them)"},
+    {.name = "no-steer",
+     .apply = clear_flag,
+     .field = FIELD(steer),
+     .help = "leave the host's work for the frames lwip-tap sends where\n"
+             "the kernel puts it (default, on a tap lwip-tap creates: on\n"
+             "the other CPUs, lwip-tap staying on one)"},
     {.name = "iperf",
      .apply = set_flag,
      .field = FIELD(iperf),

@@ -24,6 +24,7 @@
 #include "lwiptap/mem_budget.h"
 #include "lwiptap/tcp_msl.h"
 #include "lwiptap/tap_queue.h"
+#include "lwiptap/tap_steer.h"
 #include "lwiptap/timeline.h"
 #include "preflight.h"
 #include "services.h"
@@ -137,6 +138,21 @@ static int push_wrapper(struct link **chain, struct link *wrapper)
     return 0;
 }
 
+static void steer_host_work(const char *tap)
+{
+    char mask[64], err[LINK_ERR_LEN];
+    int own = -1;
+    int others = tap_steer(tap, &own, mask, sizeof mask, err, sizeof err);
+    if (others < 0) {
+        log_warn("lwip-tap", "%s: the host's work for %s's frames stays on lwip-tap's CPU", err, tap);
+    } else if (others > 0) {
+        log_info("lwip-tap",
+                 "the host's work for %s's frames goes to the other %d CPU(s) (rps_cpus %s); lwip-tap stays "
+                 "on CPU %d",
+                 tap, others, mask, own);
+    }
+}
+
 static struct link *build_link(const struct lwiptap_config *cfg, char *err)
 {
     int created = 0, offloaded = 0;
@@ -155,6 +171,9 @@ static struct link *build_link(const struct lwiptap_config *cfg, char *err)
         log_warn("lwip-tap", "%s: a burst may overflow the kernel's default queue", err);
     }
     tap_queue_watch(cfg->tap);
+    if (created && cfg->steer) {
+        steer_host_work(cfg->tap);
+    }
     if (created) {
         log_warn("lwip-tap",
                  "created %s; it is down and has no address on the host side, and it vanishes "

@@ -7,7 +7,7 @@
 # and next to each figure what limits it.
 #
 #   sudo scripts/bench.sh [--mib N] [--streams K] [--conns M] [--pings P]
-#                         [--scale S] [--burst B] [--runs R] [--tap-qlen Q] [--web]
+#                         [--scale S] [--burst B] [--runs R] [--tap-qlen Q] [--no-steer] [--web]
 #
 #   --mib N      streaming: 1 connection and K connections each echo N MiB (default 64)
 #   --streams K  ... K connections at once (default 8)
@@ -20,6 +20,9 @@
 #   --runs R     repeat every other measurement R times (default 3)
 #   --tap-qlen Q the taps' txqueuelen (default 16384, what lwip-tap gives a tap it
 #                creates, port/include/lwiptap/tap_queue.h; the kernel's default is 1000)
+#   --no-steer   lwip-tap with --no-steer: the host's work for the frames it sends
+#                stays on lwip-tap's CPU (default: on the other CPUs, lwip-tap
+#                staying on one, port/link/include/lwiptap/tap_steer.h)
 #   --web        also a fourth lwip-tap, offloads on and --web with no page open,
 #                in the same rotation (not in the scale and burst runs), and a table
 #                of its figures against the one without --web
@@ -47,6 +50,7 @@ SCALE=10000
 BURST=10000
 RUNS=3
 TAP_QLEN=16384
+STEER=
 WEB=0
 MSG_BYTES=32
 PING_BYTES=64
@@ -79,6 +83,10 @@ while [ $# -gt 0 ]; do
         ;;
     --web)
         WEB=1
+        shift
+        ;;
+    --no-steer)
+        STEER=--no-steer
         shift
         ;;
     --mib | --streams | --conns | --pings | --scale | --burst | --runs | --tap-qlen)
@@ -199,21 +207,27 @@ ns_add() {
     ip -n "$1" link set lo up
 }
 
-tap_ns() { # NS
-    ns_add "$1"
-    ip -n "$1" tuntap add dev tap0 mode tap
+# lwip-tap creates each tap0, as it does for a user who made none, and so
+# gives it what it gives a tap it creates (queue, steering); then its host side
+# gets its address.
+tap_up() { # NS
+    local i
+    for i in $(seq 1 100); do
+        ip -n "$1" link show tap0 >/dev/null 2>&1 && break
+        [ "$i" -lt 100 ] || die "lwip-tap did not create tap0 in $1"
+        sleep 0.05
+    done
     ip -n "$1" addr add "$HOST_TAP/24" dev tap0
     ip -n "$1" link set tap0 txqueuelen "$TAP_QLEN"
     ip -n "$1" link set tap0 up
 }
-tap_ns "$NS_TAP"
-tap_ns "$NS_TAPN"
+ns_add "$NS_TAP"
+ns_add "$NS_TAPN"
 NS_TAPW=lt-bench-tapw-$$ # tap0: host side (kernel client) + lwip-tap --web, no page open
 if [ "$WEB" -eq 1 ]; then
-    tap_ns "$NS_TAPW"
+    ns_add "$NS_TAPW"
     TARGETS="$TARGETS web"
 fi
-tap_qlen_now=$(ip -n "$NS_TAP" link show tap0 | sed -nE 's/.* qlen ([0-9]+).*/\1/p')
 
 ns_add "$NS_KC"
 ns_add "$NS_KS"
@@ -228,17 +242,27 @@ ip -n "$NS_KS" link set veth-ks up
 # benchmark measures the stack, not the logger. Room for the scale run.
 max_conns=$(((SCALE > BURST ? SCALE : BURST) + 1000))
 [ "$max_conns" -le 16384 ] || max_conns=16384
-sandbox_bg "$NS_TAP" "$bin/lwip-tap" --tap tap0 --ip "$LWIP_IP/24" --no-state-log --quiet \
+# shellcheck disable=SC2086 # $STEER: no word or one
+sandbox_bg "$NS_TAP" "$bin/lwip-tap" --tap tap0 --ip "$LWIP_IP/24" --no-state-log --quiet $STEER \
     --max-conns "$max_conns" </dev/null >"$WORK/lwip-tap.log" 2>&1
 SERVER_PID[lwip]=$BG_PID
-sandbox_bg "$NS_TAPN" "$bin/lwip-tap" --tap tap0 --ip "$LWIP_IP/24" --no-state-log --quiet --no-offload \
+tap_up "$NS_TAP"
+# shellcheck disable=SC2086
+sandbox_bg "$NS_TAPN" "$bin/lwip-tap" --tap tap0 --ip "$LWIP_IP/24" --no-state-log --quiet --no-offload $STEER \
     --max-conns "$max_conns" </dev/null >"$WORK/lwip-tap-nooff.log" 2>&1
 SERVER_PID[nooff]=$BG_PID
+tap_up "$NS_TAPN"
 if [ "$WEB" -eq 1 ]; then
-    sandbox_bg "$NS_TAPW" "$bin/lwip-tap" --tap tap0 --ip "$LWIP_IP/24" --no-state-log --quiet --web \
+    # shellcheck disable=SC2086
+    sandbox_bg "$NS_TAPW" "$bin/lwip-tap" --tap tap0 --ip "$LWIP_IP/24" --no-state-log --quiet --web $STEER \
         --max-conns "$max_conns" </dev/null >"$WORK/lwip-tap-web.log" 2>&1
     SERVER_PID[web]=$BG_PID
+    tap_up "$NS_TAPW"
 fi
+tap_qlen_now=$(ip -n "$NS_TAP" link show tap0 | sed -nE 's/.* qlen ([0-9]+).*/\1/p')
+# Where lwip-tap put the host's work for its tap's frames (tap_steer.h).
+STEERED="host work on CPUs $(ip netns exec "$NS_TAP" cat /sys/class/net/tap0/queues/rx-0/rps_cpus 2>/dev/null || echo '?') \
+(rps_cpus mask; 0: where the kernel puts it), lwip-tap on CPUs $(taskset -pc "${SERVER_PID[lwip]}" 2>/dev/null | sed 's/.*: //')"
 sandbox_bg "$NS_KS" "$bin/bench-echo-server" --bind "$KS_IP" --port "$PORT" \
     </dev/null >"$WORK/kernel-server.log" 2>&1
 SERVER_PID[kernel]=$BG_PID
@@ -438,9 +462,12 @@ for t in $stopped; do
         STOP_RC[$t]=timeout
     fi
 done
-WARNINGS[lwip]=$(grep -Ec ' (WARN|ERROR) ' "$WORK/lwip-tap.log" || true)
-WARNINGS[nooff]=$(grep -Ec ' (WARN|ERROR) ' "$WORK/lwip-tap-nooff.log" || true)
-[ "$WEB" -eq 0 ] || WARNINGS[web]=$(grep -Ec ' (WARN|ERROR) ' "$WORK/lwip-tap-web.log" || true)
+warnings() { # LOG: its WARN and ERROR lines, but the one that says it created tap0
+    grep -E ' (WARN|ERROR) ' "$1" | grep -vc ' WARN lwip-tap: created tap0;' || true
+}
+WARNINGS[lwip]=$(warnings "$WORK/lwip-tap.log")
+WARNINGS[nooff]=$(warnings "$WORK/lwip-tap-nooff.log")
+[ "$WEB" -eq 0 ] || WARNINGS[web]=$(warnings "$WORK/lwip-tap-web.log")
 
 # ------------------------------------------------------------------ report
 
@@ -577,5 +604,6 @@ notes:
     (txqueuelen) was full: lwip-tap had not read them yet. Each costs the client a
     retransmission.
 NOTES
+echo "  - lwip-tap ${STEER:-(default steering)}: $STEERED."
 echo "$me: done"
 OK=1

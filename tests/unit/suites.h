@@ -26,6 +26,7 @@ Suite *web_suite(void);
 Suite *web_http_suite(void);
 Suite *web_history_suite(void);
 Suite *syn_cookie_suite(void);
+Suite *tap_steer_suite(void);
 Suite *window_budget_suite(void);
 Suite *window_suite(void);
 

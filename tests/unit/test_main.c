@@ -13,10 +13,11 @@ int main(int argc, char **argv)
         return 2;
     }
     Suite *(*const suites[])(void) = {
-        cli_suite,        debug_suite, diagram_suite,   echo_suite,        faults_suite,        frames_suite,
-        timeline_suite,   guard_suite, handshake_suite, lifecycle_suite,   link_wrappers_suite, offload_suite,
-        options_suite,    pools_suite, serial_suite,    statelog_suite,    scaling_suite,       window_suite,
-        syn_cookie_suite, web_suite,   web_http_suite,  web_history_suite, window_budget_suite};
+        cli_suite,           debug_suite,       diagram_suite,       echo_suite,       faults_suite,
+        frames_suite,        timeline_suite,    guard_suite,         handshake_suite,  lifecycle_suite,
+        link_wrappers_suite, offload_suite,     options_suite,       pools_suite,      serial_suite,
+        statelog_suite,      scaling_suite,     window_suite,        syn_cookie_suite, web_suite,
+        web_http_suite,      web_history_suite, window_budget_suite, tap_steer_suite};
     SRunner *runner = srunner_create(NULL);
     for (size_t i = 0; i < sizeof suites / sizeof suites[0]; i++) {
         srunner_add_suite(runner, suites[i]());
