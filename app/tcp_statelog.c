@@ -12,6 +12,7 @@
 #include "lwip/tcp.h"
 #include "lwiptap/conn_events.h"
 #include "lwiptap/frame_info.h"
+#include "lwiptap/guard.h"
 #include "lwiptap/hooks.h"
 #include "lwiptap/log.h"
 #include "lwiptap/timeline.h"
@@ -38,6 +39,7 @@ struct pcb_record {
     /* The same as addresses, to find the connection's counts in the timeline. */
     ip_addr_t local_ip, remote_ip;
     u16_t local_port, remote_port;
+    int by_cookie; /* made from a SYN cookie: never half-open in lwIP */
 };
 
 static u8_t ext_arg_id;
@@ -88,6 +90,11 @@ static const char *explain_transition(enum tcp_state from, enum tcp_state to, co
         return "lwIP has answered the SYN with its own SYN-ACK and waits for the ACK that completes the "
                "handshake.";
     case ESTABLISHED:
+        if (strstr(why, "SYN cookie") != NULL) {
+            return "The host's ACK returned lwIP's SYN cookie: lwIP kept nothing for this connection while "
+                   "it was half-open, and makes it now, already open. Both sides may send once lwIP opens "
+                   "its window.";
+        }
         return "The connection is open: both sides may send data now.";
     case FIN_WAIT_1:
         return "lwIP's application closed first (an active close): lwIP sends a FIN and waits for its ACK.";
@@ -136,8 +143,12 @@ static void log_transition(const struct pcb_record *rec, enum tcp_state to, enum
     if (!enabled) {
         return;
     }
-    char why[48];
+    char why[64];
     describe_cause(cause, why, sizeof why);
+    if (rec->by_cookie && rec->state == LISTEN) {
+        size_t n = strlen(why);
+        snprintf(why + n, sizeof why - n, " (SYN cookie accepted)");
+    }
     if (to == CLOSED && tx_rst_flags >= 0 && rec->local_port == tx_rst_local_port &&
         rec->remote_port == tx_rst_remote_port) {
         char flags[8];
@@ -306,6 +317,7 @@ static struct pcb_record *record_of(struct tcp_pcb *pcb, int *created)
         /* A pcb first seen in SYN_RCVD was spawned by a listener: to the reader
          * the connection moved LISTEN -> SYN_RCVD, as in RFC 9293's diagram. */
         rec->state = pcb->state == SYN_RCVD ? LISTEN : CLOSED;
+        rec->by_cookie = pcb->state == SYN_RCVD && guard_cookie_replaying();
         rec->state_since_us = monotonic_us();
         rec->pcb = pcb;
         tcp_ext_arg_set(pcb, ext_arg_id, rec);

@@ -40,6 +40,7 @@
 #include "lwiptap/guard.h"
 #include "lwiptap/hooks.h"
 #include "lwiptap/syn_cookie.h"
+#include "lwiptap/tx_note.h"
 
 #define OPT_EOL 0
 #define OPT_NOP 1
@@ -79,6 +80,11 @@ void cookie_handshake_init(void)
 }
 
 int cookie_replaying(void)
+{
+    return replaying;
+}
+
+int guard_cookie_replaying(void)
 {
     return replaying;
 }
@@ -250,7 +256,9 @@ void cookie_send_synack(const struct tcp_hdr *hdr, const struct tcp_raw_options 
     if (p == NULL) {
         return; /* as when lwIP has no memory for a SYN-ACK: the client retries */
     }
+    tx_note_set(TX_NOTE_SYN_COOKIE);
     ip_output_if(p, local, remote, TCP_TTL, 0, IP_PROTO_TCP, netif);
+    tx_note_take();
     pbuf_free(p);
     TCP_STATS_INC(tcp.xmit);
     sent_any = 1;

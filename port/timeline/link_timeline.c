@@ -7,6 +7,7 @@
 #include "lwiptap/frame_info.h"
 #include "lwiptap/log.h"
 #include "lwiptap/timeline.h"
+#include "lwiptap/tx_note.h"
 #include "conn_model.h"
 #include "tcp_flows.h"
 #include "timeline_analysis.h"
@@ -126,6 +127,9 @@ static void make_entry(const uint8_t *frame, size_t len, int tx, const struct li
     struct seg_note *note = &e->note;
     conn_model_begin(flow, &tcp, now);
     timeline_analyse(flow, &tcp, tx, now, note);
+    if (tx && (tx_note_take() & TX_NOTE_SYN_COOKIE)) {
+        note->labels |= SEG_SYN_COOKIE;
+    }
     e->is_tcp = 1;
     e->tcp = tcp;
     e->now = now;

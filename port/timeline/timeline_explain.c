@@ -9,6 +9,14 @@ static int explain_labels(const struct seg_note *note, const char *who, char *ou
                           size_t *used)
 {
     unsigned l = note->labels;
+    if (l & SEG_SYN_COOKIE) {
+        timeline_append(out, outlen, used,
+                        "SYN-ACK with a SYN cookie (RFC 4987): lwIP's guard keeps no state for this "
+                        "connection yet, because its half-open table is full or memory cannot promise "
+                        "it a window now. Its sequence number encodes the connection, and the host's ACK "
+                        "will bring it back. The window is 0: no data may come until lwIP opens it. ");
+        return 1;
+    }
     if (l & SEG_RST_NO_CONNECTION) {
         timeline_append(out, outlen, used,
                         "Nothing in lwIP matches this connection (no listener on the port, or no such "

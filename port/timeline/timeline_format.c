@@ -126,6 +126,7 @@ static const struct {
     {SEG_RST_NO_CONNECTION, "RST sent because no connection or listener matches"},
     {SEG_RST_ABORT, "RST sent because lwIP aborts the connection"},
     {SEG_RST_FROM_PEER, "reset by the peer"},
+    {SEG_SYN_COOKIE, "SYN cookie"},
 };
 
 void timeline_format_labels(const struct seg_note *note, char *out, size_t outlen)

@@ -14,8 +14,10 @@
 #include "lwiptap/guard.h"
 #include "lwiptap/siphash.h"
 #include "lwiptap/syn_cookie.h"
+#include "lwiptap/timeline.h"
 #include "peer.h"
 #include "suites.h"
+#include "tcp_statelog.h"
 #include "wire.h"
 
 #define PEER_ISS 5000u
@@ -201,7 +203,8 @@ START_TEST(full_table_syn_gets_a_cookie_and_its_ack_a_connection)
         "INFO guard: SYN cookie accepted from 192.0.2.1:40000: connection to port 7 (MSS 1460, "
         "window scale 7, SACK yes)"));
     /* No pcb was ever half-open: the state log goes straight from the listener. */
-    ck_assert(fixture_log_has("tcp-state: 192.0.2.2:7 192.0.2.1:40000 LISTEN -> ESTABLISHED via rx [.]"));
+    ck_assert(fixture_log_has(
+        "tcp-state: 192.0.2.2:7 192.0.2.1:40000 LISTEN -> ESTABLISHED via rx [.] (SYN cookie accepted)\n"));
     /* lwIP's own SYN-ACK of the replayed SYN never reached the wire: what
      * comes is the zero window's ACK, then the window update. */
     expect_zero_window_then_update(&p);
@@ -220,6 +223,36 @@ START_TEST(full_table_syn_gets_a_cookie_and_its_ack_a_connection)
     free(data);
     ck_assert_uint_eq(tcp_guard_half_open(), HALF_OPEN_LIMIT);
     ck_assert_uint_eq(guard_total(), 0);
+}
+END_TEST
+
+/* On the wire a cookie's SYN-ACK is an ordinary one: the timeline, --explain
+ * and the state log say what it is, and a connection that was half-open in
+ * lwIP is not said to be one. */
+START_TEST(every_view_names_the_cookie)
+{
+    struct timeline_options trace = {1, 0, 1};
+    timeline_configure(&trace);
+    tcp_statelog_set_explain(1);
+    fill_half_open_table();
+    ck_assert(!fixture_log_has("SYN cookie"));
+    struct peer p;
+    cookie_syn_ack(&p, 40000);
+    ck_assert(fixture_log_has("192.0.2.2.7 > 192.0.2.1.40000: Flags [S.], seq 0, ack 1, win 0, "));
+    ck_assert(fixture_log_has("(zero window, SYN cookie)\n"));
+    ck_assert(fixture_log_has("explain: SYN-ACK with a SYN cookie (RFC 4987): lwIP's guard keeps no state"));
+    peer_send(&p, TCPF_ACK, NULL, 0);
+    ck_assert(fixture_log_has(
+        "tcp-state: 192.0.2.2:7 192.0.2.1:40000 LISTEN -> ESTABLISHED via rx [.] (SYN cookie accepted)\n"));
+    ck_assert(fixture_log_has("explain: The host's ACK returned lwIP's SYN cookie"));
+    /* The half-open ones that filled the table came the usual way. */
+    ck_assert(fixture_log_has("LISTEN -> SYN_RCVD via rx [S]\n"));
+    const char *log = fixture_log();
+    size_t cookies = 0;
+    for (const char *at = log; (at = strstr(at, "SYN cookie accepted)")) != NULL; at++) {
+        cookies++;
+    }
+    ck_assert_uint_eq(cookies, 1);
 }
 END_TEST
 
@@ -462,6 +495,7 @@ Suite *syn_cookie_suite(void)
     fixture_add_test(s, cookies_are_valid_for_two_periods_and_bound_to_the_segment);
     fixture_add_test(s, the_tsval_carries_wscale_and_sack_and_never_runs_ahead);
     fixture_add_test(s, full_table_syn_gets_a_cookie_and_its_ack_a_connection);
+    fixture_add_test(s, every_view_names_the_cookie);
     fixture_add_test(s, cookie_ack_with_data_delivers_it);
     fixture_add_test(s, forged_cookie_is_dropped_and_makes_no_connection);
     fixture_add_test(s, replayed_cookie_goes_to_its_connection_not_a_new_one);

@@ -117,6 +117,10 @@ void tcp_guard_init(const struct tcp_guard_config *config);
 struct tcp_pcb;
 void tcp_guard_restore_window(struct tcp_pcb *pcb);
 
+/* Whether lwIP is making a connection from a SYN cookie right now: a pcb a
+ * listener spawns meanwhile is that connection (its state log says so). */
+int guard_cookie_replaying(void);
+
 /* SYN_RCVD pcbs the guard is tracking: a walk, for tests and teardown checks. */
 unsigned tcp_guard_half_open(void);
 

@@ -58,6 +58,7 @@ enum seg_label {
     SEG_RST_NO_CONNECTION = 1u << 9,
     SEG_RST_ABORT = 1u << 10,
     SEG_RST_FROM_PEER = 1u << 11,
+    SEG_SYN_COOKIE = 1u << 12, /* lwIP's guard answers with a SYN cookie and keeps no state */
 };
 
 enum conn_event_kind {
