@@ -177,7 +177,7 @@ static struct link *build_link(const struct lwiptap_config *cfg, char *err)
     if (created) {
         log_warn("lwip-tap",
                  "created %s; it is down and has no address on the host side, and it vanishes "
-                 "when lwip-tap exits (see README: a persistent tap)",
+                 "when lwip-tap exits (see docs/running.md: a persistent tap)",
                  cfg->tap);
     }
     /* Innermost first: the fault injector sits on the wire and the guard right

@@ -120,6 +120,9 @@ static const char *explain_transition(enum tcp_state from, enum tcp_state to, co
         if (strncmp(why, "rx [R", 5) == 0) {
             return "The peer's RST ended the connection at once.";
         }
+        if (from == TIME_WAIT && strncmp(why, "shutdown", 8) == 0) {
+            return "lwip-tap is stopping: it cuts the TIME_WAIT short, and the connection is gone.";
+        }
         if (from == TIME_WAIT) {
             return "TIME_WAIT is over: the connection is gone for good.";
         }

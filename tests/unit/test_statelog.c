@@ -129,6 +129,31 @@ START_TEST(active_close_after_bye_ends_in_time_wait)
 }
 END_TEST
 
+/* A TIME_WAIT that lwip-tap's shutdown ends was not over: --explain says so. */
+START_TEST(a_time_wait_cut_short_by_the_shutdown_is_not_over)
+{
+    tcp_statelog_set_explain(1);
+    struct peer p;
+    struct segment s;
+    peer_init(&p, 40000, SERIAL_PORT, PEER_ISS);
+    peer_connect(&p);
+    peer_send(&p, TCPF_ACK | TCPF_PSH, "bye\n", 4);
+    while (peer_recv(&p, &s)) {
+    }
+    peer_send(&p, TCPF_ACK, NULL, 0);
+    peer_send(&p, TCPF_ACK | TCPF_FIN, NULL, 0);
+    while (peer_recv(&p, &s)) {
+    }
+    ck_assert_ptr_nonnull(tcp_tw_pcbs);
+    tcp_statelog_set_context(STATELOG_CAUSE_SHUTDOWN);
+    tcp_abort(tcp_tw_pcbs);
+    tcp_statelog_set_context(STATELOG_CAUSE_APP);
+    ck_assert(fixture_log_has("192.0.2.2:1234 192.0.2.1:40000 TIME_WAIT -> CLOSED via shutdown"));
+    ck_assert(fixture_log_has("explain: lwip-tap is stopping: it cuts the TIME_WAIT short"));
+    ck_assert(!fixture_log_has("TIME_WAIT is over"));
+}
+END_TEST
+
 START_TEST(reset_by_peer)
 {
     struct peer p;
@@ -231,6 +256,7 @@ Suite *statelog_suite(void)
     fixture_add_test(s, passive_close);
     fixture_add_test(s, a_frame_costs_the_same_with_many_connections);
     fixture_add_test(s, active_close_after_bye_ends_in_time_wait);
+    fixture_add_test(s, a_time_wait_cut_short_by_the_shutdown_is_not_over);
     fixture_add_test(s, reset_by_peer);
     fixture_add_test(s, stopping_a_service_closes_its_listener);
     fixture_add_test(s, disabled_log_stays_silent);
