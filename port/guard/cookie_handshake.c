@@ -41,6 +41,7 @@
 #include "lwiptap/hooks.h"
 #include "lwiptap/syn_cookie.h"
 #include "lwiptap/tx_note.h"
+#include "guard_text.h"
 
 #define OPT_EOL 0
 #define OPT_NOP 1
@@ -77,11 +78,6 @@ void cookie_handshake_init(void)
     replay_pcb = NULL;
     sent_any = 0;
     syn_cookie_init();
-}
-
-int cookie_replaying(void)
-{
-    return replaying;
 }
 
 int guard_cookie_replaying(void)
@@ -221,13 +217,6 @@ static struct tcp_seen_options read_options(const struct tcp_raw_options *raw)
     return o;
 }
 
-static void endpoint(const ip_addr_t *addr, u16_t port, char *out, size_t outlen)
-{
-    char text[IPADDR_STRLEN_MAX];
-    ipaddr_ntoa_r(addr, text, sizeof text);
-    snprintf(out, outlen, IP_IS_V6(addr) ? "[%s]:%u" : "%s:%u", text, port);
-}
-
 void cookie_send_synack(const struct tcp_hdr *hdr, const struct tcp_raw_options *raw, unsigned half_open)
 {
     struct tcp_seen_options seen = read_options(raw);
@@ -264,7 +253,7 @@ void cookie_send_synack(const struct tcp_hdr *hdr, const struct tcp_raw_options 
     sent_any = 1;
     last_sent_ms = now;
     char peer[IPADDR_STRLEN_MAX + 8];
-    endpoint(remote, hdr->src, peer, sizeof peer);
+    guard_endpoint(remote, hdr->src, peer, sizeof peer);
     guard_event_note(GUARD_COOKIE_SENT, "SYN cookie sent to %s (port %u, MSS %u): %u connections half-open",
                      peer, hdr->dest, mss, half_open);
 }
@@ -309,7 +298,7 @@ static struct tcp_pcb *replay_syn(struct pbuf *syn, u32_t cookie)
 static void note_rejected(enum syn_cookie_verdict v, const struct tcp_hdr *hdr, unsigned age)
 {
     char peer[IPADDR_STRLEN_MAX + 8];
-    endpoint(ip_current_src_addr(), hdr->src, peer, sizeof peer);
+    guard_endpoint(ip_current_src_addr(), hdr->src, peer, sizeof peer);
     if (v == SYN_COOKIE_STALE) {
         guard_note(GUARD_TCP_COOKIE_STALE,
                    "ACK from %s to port %u returns a SYN cookie %u periods of %u s old (2 at most): RST",
@@ -386,7 +375,7 @@ int cookie_take_ack(const struct tcp_hdr *hdr, const struct tcp_raw_options *raw
         return 1;
     }
     char peer[IPADDR_STRLEN_MAX + 8];
-    endpoint(remote, hdr->src, peer, sizeof peer);
+    guard_endpoint(remote, hdr->src, peer, sizeof peer);
     char ws[12] = "none";
     if (wscale >= 0) {
         snprintf(ws, sizeof ws, "%d", wscale);

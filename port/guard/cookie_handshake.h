@@ -29,9 +29,9 @@ void cookie_send_synack(const struct tcp_hdr *hdr, const struct tcp_raw_options 
  * cookie sent lately). */
 int cookie_take_ack(const struct tcp_hdr *hdr, const struct tcp_raw_options *raw, struct pbuf *p);
 
-/* While a cookie ACK's SYN is replayed into lwIP: the guard admits that SYN
- * past the half-open limit, and reports the pcb lwIP made for it here. */
-int cookie_replaying(void);
+/* While a cookie ACK's SYN is replayed into lwIP (guard_cookie_replaying()):
+ * the guard admits that SYN past the half-open limit, and reports the pcb
+ * lwIP made for it here. */
 void cookie_replayed_pcb(struct tcp_pcb *pcb);
 
 #endif

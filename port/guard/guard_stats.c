@@ -5,8 +5,16 @@
 
 #include "lwip/sys.h"
 #include "lwiptap/guard.h"
+#include "guard_text.h"
 #include "lwiptap/log.h"
 #include "window_budget.h"
+
+void guard_endpoint(const ip_addr_t *addr, u16_t port, char *out, size_t outlen)
+{
+    char text[IPADDR_STRLEN_MAX];
+    ipaddr_ntoa_r(addr, text, sizeof text);
+    snprintf(out, outlen, IP_IS_V6(addr) ? "[%s]:%u" : "%s:%u", text, port);
+}
 
 static const char *const reason_names[GUARD_REASON_COUNT] = {
     [GUARD_ARP_SHORT] = "arp_short",

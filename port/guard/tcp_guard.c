@@ -104,7 +104,7 @@ static const struct tcp_ext_arg_callbacks half_open_callbacks = {on_pcb_destroye
  * waits its turn, like any connection that did not fit. */
 static void size_initial_window(struct tcp_pcb *pcb)
 {
-    if (cookie_replaying()) {
+    if (guard_cookie_replaying()) {
         window_budget_wait(pcb);
     } else {
         window_budget_grant(pcb);
@@ -140,7 +140,7 @@ static err_t on_passive_open(u8_t id, struct tcp_pcb_listen *lpcb, struct tcp_pc
     ring_len++;
     tcp_ext_arg_set_callbacks(cpcb, id, &half_open_callbacks);
     tcp_ext_arg_set(cpcb, id, rec);
-    if (cookie_replaying()) {
+    if (guard_cookie_replaying()) {
         cookie_replayed_pcb(cpcb);
     }
     return ERR_OK;
@@ -206,7 +206,7 @@ static enum admission admit_syn(struct tcp_pcb_listen *lpcb, const struct tcp_hd
     /* A retransmitted SYN of a pcb that still exists matched that pcb, not the
      * listener, so every SYN here would make a new half-open pcb. A cookie's
      * SYN, replayed, is a proven client: it passes the half-open limit. */
-    int replayed = cookie_replaying();
+    int replayed = guard_cookie_replaying();
     sweep_half_open();
     /* A SYN whose window would not fit now, or that would pass connections
      * already waiting for theirs, gets a cookie: its SYN-ACK announces a zero

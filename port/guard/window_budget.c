@@ -14,6 +14,7 @@
 #include "lwip/timeouts.h"
 #include "lwiptap/guard.h"
 #include "lwiptap/mem_budget.h"
+#include "guard_text.h"
 
 enum record_state { RECORD_FREE, RECORD_WAITING, RECORD_PROMISED };
 
@@ -160,13 +161,6 @@ static void schedule_opener(u32_t ms)
     }
 }
 
-static void describe(const struct tcp_pcb *pcb, char *out, size_t outlen)
-{
-    char addr[IPADDR_STRLEN_MAX];
-    ipaddr_ntoa_r(&pcb->remote_ip, addr, sizeof addr);
-    snprintf(out, outlen, IP_IS_V6(&pcb->remote_ip) ? "[%s]:%u" : "%s:%u", addr, pcb->remote_port);
-}
-
 /* Opens the window of a waiting connection and tells its peer at once. */
 static void open_window(struct record *r, tcpwnd_size_t wnd)
 {
@@ -177,7 +171,7 @@ static void open_window(struct record *r, tcpwnd_size_t wnd)
     promise(pcb, wnd, pcb->state == SYN_RCVD ? &half_open_promises : &promises);
     pcb->rcv_wnd = wnd;
     char peer[IPADDR_STRLEN_MAX + 8];
-    describe(pcb, peer, sizeof peer);
+    guard_endpoint(&pcb->remote_ip, pcb->remote_port, peer, sizeof peer);
     guard_event_note(GUARD_WINDOW_OPENED, "window of %s opened to %u bytes after %u ms; %u still waiting",
                      peer, (unsigned)wnd, (unsigned)waited, waiting);
     if (pcb->state == SYN_RCVD) {
@@ -256,7 +250,7 @@ void window_budget_wait(struct tcp_pcb *pcb)
     }
     waiting++;
     char peer[IPADDR_STRLEN_MAX + 8];
-    describe(pcb, peer, sizeof peer);
+    guard_endpoint(&pcb->remote_ip, pcb->remote_port, peer, sizeof peer);
     guard_event_note(GUARD_WINDOW_WAITED,
                      "%s waits with a zero window (%u waiting): %zu KiB in use and %zu KiB promised to open "
                      "windows, of the %zu KiB memory limit",
