@@ -85,13 +85,13 @@ static u16_t gather(const struct stream_conn *conn, u16_t room, int *more)
     return n;
 }
 
-/* Takes n written bytes off the head of the queue, freeing the chunks done;
- * returns how many of them were received data (to credit). */
+/* Takes n written bytes off the head of the queue (the chunks left done are
+ * dropped by drop_done_chunks); returns how many of them were received data
+ * (to credit). */
 static uint32_t consume(struct stream_conn *conn, u16_t n)
 {
     uint32_t data_bytes = 0;
-    while (n > 0) {
-        struct out_chunk *c = conn->head;
+    for (struct out_chunk *c = conn->head; n > 0; c = c->next) {
         LWIP_ASSERT("consume: no more than was gathered", c != NULL);
         u16_t take = (u16_t)LWIP_MIN(n, (u16_t)(c->prefix_len - c->prefix_sent));
         c->prefix_sent = (uint8_t)(c->prefix_sent + take);
@@ -103,13 +103,6 @@ static uint32_t consume(struct stream_conn *conn, u16_t n)
             data_bytes += take;
             n = (u16_t)(n - take);
         }
-        if (chunk_done(c)) {
-            conn->head = c->next;
-            free(c);
-        }
-    }
-    if (conn->head == NULL) {
-        conn->tail = NULL;
     }
     return data_bytes;
 }
